@@ -1,0 +1,197 @@
+"""`arama index|search|status|serve`: the engine from a terminal or a script.
+
+Every command works on one workspace folder (default: the current directory) and the same cache
+directory as the editor's server, so an index built here is the one the editor uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from arama import __version__
+from arama.arguments import ArgumentError, parse_search
+from arama.engine.config import EngineConfig, default_cache_dir
+from arama.engine.engine import Engine, Progress
+from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
+
+
+class _ProgressBar:
+    """A tqdm bar per indexing phase, on stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._phase = ""
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.enabled or progress.phase == "idle":
+            return
+        if progress.phase != self._phase or self._bar is None:
+            self.close()
+            from tqdm import tqdm
+
+            label = {"scanning": "reading files", "embedding": "embedding"}[progress.phase]
+            unit = "file" if progress.phase == "scanning" else "chunk"
+            self._bar = tqdm(total=progress.total, desc=label, unit=unit, file=sys.stderr)
+            self._phase = progress.phase
+        if progress.total != self._bar.total:
+            self._bar.total = progress.total
+        self._bar.n = progress.done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _config(ns: argparse.Namespace) -> EngineConfig:
+    return EngineConfig(
+        cache_dir=Path(ns.cache_dir).expanduser() if ns.cache_dir else default_cache_dir(),
+        model=ns.model,
+        exclude=tuple(ns.exclude or ()),
+        max_file_size=ns.max_file_size,
+        threads=ns.threads,
+    )
+
+
+def _open(ns: argparse.Namespace, *, index: bool, quiet: bool = False) -> Engine:
+    bar = _ProgressBar(enabled=not quiet and sys.stderr.isatty())
+    engine = Engine(_config(ns), on_progress=bar)
+    root = Path(ns.path).expanduser().resolve()
+    if not root.is_dir():
+        raise SystemExit(f"arama: {root} is not a directory")
+    engine.add_folder(root, sync=index)
+    engine.start()
+    engine.wait_idle()
+    bar.close()
+    return engine
+
+
+def cmd_index(ns: argparse.Namespace) -> int:
+    engine = _open(ns, index=True, quiet=ns.quiet)
+    try:
+        status = engine.status()
+        if ns.json:
+            print(json.dumps(status, ensure_ascii=False, indent=2))
+        else:
+            skipped = sum(status["skippedFiles"].values())
+            print(
+                f"indexed {status['files']} files, {status['chunks']} chunks "
+                f"({status['cache']['misses']} embedded, {status['cache']['hits']} from cache, "
+                f"{skipped} files skipped)"
+            )
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_search(ns: argparse.Namespace) -> int:
+    request_obj: dict[str, Any] = {"query": ns.query, "limit": ns.limit, "mode": ns.mode}
+    if ns.lang:
+        request_obj["languages"] = ns.lang
+    if ns.glob:
+        request_obj["paths"] = ns.glob
+    try:
+        request = parse_search(request_obj, os.environ.get("LANG"))
+    except ArgumentError as exc:
+        print(f"arama: {exc}", file=sys.stderr)
+        return 2
+    engine = _open(ns, index=not ns.no_update, quiet=ns.json)
+    try:
+        answer = engine.search(request)
+    finally:
+        engine.close()
+    if ns.json:
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+        return 0
+    if not answer["results"]:
+        print("no results")
+        return 1
+    for rank, hit in enumerate(answer["results"], 1):
+        line = hit["range"]["start"]["line"] + 1
+        symbol = hit["symbol"] or "-"
+        print(f"{rank:>2}. {hit['path']}:{line}  {symbol}  score={hit['score']:.4f}")
+        for snippet_line in hit["snippet"].split("\n")[: ns.snippet_lines]:
+            print(f"      {snippet_line}")
+    print(f"({answer['total']} candidates, {answer['tookMs']:.1f} ms)")
+    return 0
+
+
+def cmd_status(ns: argparse.Namespace) -> int:
+    engine = _open(ns, index=False, quiet=True)
+    try:
+        print(json.dumps(engine.status(), ensure_ascii=False, indent=2))
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    from arama.lsp.server import main as serve
+
+    serve(["--log-level", ns.log_level])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arama", description="Local semantic code search.")
+    parser.add_argument("--version", action="version", version=f"arama {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def engine_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--path", "-C", dest="path", default=".", help="workspace folder")
+        p.add_argument("--cache-dir", help="cache directory (default: $XDG_CACHE_HOME/arama)")
+        p.add_argument("--model", help="sentence-transformers model name or local path")
+        p.add_argument("--exclude", action="append", help="extra ignore glob (repeatable)")
+        p.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_SIZE)
+        p.add_argument("--threads", type=int, default=None)
+
+    p_index = sub.add_parser("index", help="index a workspace folder")
+    p_index.add_argument("folder", nargs="?", help="workspace folder (same as --path)")
+    engine_options(p_index)
+    p_index.add_argument("--json", action="store_true", help="print the status as JSON")
+    p_index.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p_index.set_defaults(func=cmd_index)
+
+    p_search = sub.add_parser("search", help="search a workspace folder")
+    p_search.add_argument("query")
+    engine_options(p_search)
+    p_search.add_argument("--limit", "-n", type=int, default=10)
+    p_search.add_argument("--mode", default="hybrid", choices=["hybrid", "semantic", "lexical"])
+    p_search.add_argument("--lang", action="append", help="only this language id (repeatable)")
+    p_search.add_argument("--glob", action="append", help="only paths matching (repeatable)")
+    p_search.add_argument("--json", action="store_true", help="print the contract's JSON")
+    p_search.add_argument("--no-update", action="store_true", help="search without rescanning")
+    p_search.add_argument("--snippet-lines", type=int, default=3)
+    p_search.set_defaults(func=cmd_search)
+
+    p_status = sub.add_parser("status", help="show the index state of a folder")
+    p_status.add_argument("folder", nargs="?", help="workspace folder (same as --path)")
+    engine_options(p_status)
+    p_status.set_defaults(func=cmd_status)
+
+    p_serve = sub.add_parser("serve", help="run the language server over stdio")
+    p_serve.add_argument("--log-level", default="INFO")
+    p_serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    ns = build_parser().parse_args(argv)
+    if getattr(ns, "folder", None):
+        ns.path = ns.folder
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    sys.exit(ns.func(ns))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,472 @@
+"""The catalog: one SQLite database (WAL) per workspace folder, the source of truth of the index.
+
+Everything else (the faiss file, in-memory state) can be rebuilt from the catalog plus the
+embedding cache, so every change to a file's chunks happens in one transaction: a crash leaves
+either the old or the new chunks of a file, never a mix.
+
+Each thread gets its own connection (WAL lets readers run beside the one writer, the indexer).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from arama.engine.lexical import fts_document, fts_query, normalized_symbol
+from arama.engine.records import Chunk, SymbolKind
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    indexed_at REAL NOT NULL,
+    deleted_at REAL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    symbol TEXT,
+    kind INTEGER,
+    container TEXT,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    symbol_norm TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+CREATE INDEX IF NOT EXISTS chunks_symbol ON chunks(symbol);
+CREATE INDEX IF NOT EXISTS chunks_symbol_norm ON chunks(symbol_norm);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    symbol, path, body, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS searches (
+    id INTEGER PRIMARY KEY,
+    query TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    id: int
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    language: str
+    deleted_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """A chunk joined with its file, as search results need it."""
+
+    id: int
+    path: str
+    language: str
+    size: int
+    mtime_ns: int
+    start_line: int
+    end_line: int
+    symbol: str | None
+    kind: int | None
+    container: str | None
+    text: str
+    text_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    """A chunk about to be written, with the hash of the text that gets embedded."""
+
+    chunk: Chunk
+    text_hash: str
+
+
+_CHUNK_COLUMNS = (
+    "c.id, f.path, f.language, f.size, f.mtime_ns, c.start_line, c.end_line, c.symbol, c.kind, "
+    "c.container, c.text, c.text_hash"
+)
+
+
+class CatalogCorrupt(Exception):
+    """The database file exists but cannot be used; the caller moves it aside and starts anew."""
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        try:
+            db = self._db()
+            with db:
+                db.executescript(_SCHEMA)
+                db.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            row = db.execute("PRAGMA quick_check").fetchone()
+            if row is None or row[0] != "ok":
+                raise CatalogCorrupt(f"quick_check: {row[0] if row else 'no answer'}")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise CatalogCorrupt(str(exc)) from exc
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; writers are serialized so WAL never reports 'busy'."""
+        db = self._db()
+        with self._write_lock, db:
+            yield db
+
+    def close(self) -> None:
+        with self._all_lock:
+            for db in self._all:
+                try:
+                    db.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- files --------------------------------------------------------------------------------
+
+    def file(self, path: str) -> FileRow | None:
+        row = self._db().execute(
+            "SELECT id, path, sha256, size, mtime_ns, language, deleted_at FROM files "
+            "WHERE path = ?",
+            (path,),
+        ).fetchone()
+        return None if row is None else FileRow(*row)
+
+    def live_files(self) -> dict[str, FileRow]:
+        rows = self._db().execute(
+            "SELECT id, path, sha256, size, mtime_ns, language, deleted_at FROM files "
+            "WHERE deleted_at IS NULL"
+        )
+        return {r[1]: FileRow(*r) for r in rows}
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        """Same content, new stat (a `touch`, a checkout that rewrote identical bytes)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
+            )
+
+    def replace_file(
+        self,
+        path: str,
+        *,
+        sha256: str,
+        size: int,
+        mtime_ns: int,
+        language: str,
+        chunks: Sequence[NewChunk],
+    ) -> tuple[list[int], list[int]]:
+        """Write a file's new chunks in place of its old ones, atomically.
+
+        Returns (removed chunk ids, added chunk ids) so the caller can update the vectors.
+        """
+        now = time.time()
+        with self._write() as db:
+            row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            removed: list[int] = []
+            if row is None:
+                cur = db.execute(
+                    "INSERT INTO files(path, sha256, size, mtime_ns, language, indexed_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (path, sha256, size, mtime_ns, language, now),
+                )
+                file_id = int(cur.lastrowid or 0)
+            else:
+                file_id = int(row[0])
+                removed = _delete_chunks(db, file_id)
+                db.execute(
+                    "UPDATE files SET sha256 = ?, size = ?, mtime_ns = ?, language = ?, "
+                    "indexed_at = ?, deleted_at = NULL WHERE id = ?",
+                    (sha256, size, mtime_ns, language, now, file_id),
+                )
+            added: list[int] = []
+            for new in chunks:
+                c = new.chunk
+                cur = db.execute(
+                    "INSERT INTO chunks(file_id, start_line, end_line, symbol, kind, container, "
+                    "text, text_hash, symbol_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        file_id,
+                        c.start_line,
+                        c.end_line,
+                        c.symbol,
+                        None if c.kind is None else int(c.kind),
+                        c.container,
+                        c.text,
+                        new.text_hash,
+                        normalized_symbol(c.symbol),
+                    ),
+                )
+                chunk_id = int(cur.lastrowid or 0)
+                symbol_doc, path_doc, body_doc = fts_document(c.symbol, c.container, path, c.text)
+                db.execute(
+                    "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?, ?, ?, ?)",
+                    (chunk_id, symbol_doc, path_doc, body_doc),
+                )
+                added.append(chunk_id)
+        return removed, added
+
+    def mark_deleted(self, paths: Iterable[str]) -> list[int]:
+        """Tombstone files: their chunks leave the index, the file row stays for stats/restore.
+
+        The vectors stay in the embedding cache, so a restored file costs no embedding.
+        """
+        now = time.time()
+        removed: list[int] = []
+        with self._write() as db:
+            for path in paths:
+                row = db.execute(
+                    "SELECT id FROM files WHERE path = ? AND deleted_at IS NULL", (path,)
+                ).fetchone()
+                if row is None:
+                    continue
+                removed.extend(_delete_chunks(db, int(row[0])))
+                db.execute("UPDATE files SET deleted_at = ? WHERE id = ?", (now, int(row[0])))
+        return removed
+
+    def purge_tombstones(self, older_than: float) -> int:
+        with self._write() as db:
+            cur = db.execute(
+                "DELETE FROM files WHERE deleted_at IS NOT NULL AND deleted_at < ?", (older_than,)
+            )
+            return cur.rowcount
+
+    # -- chunks -------------------------------------------------------------------------------
+
+    def chunk_hashes(self) -> dict[int, str]:
+        """Every live chunk id with its text hash: what the vector index must hold."""
+        return {
+            int(r[0]): str(r[1]) for r in self._db().execute("SELECT id, text_hash FROM chunks")
+        }
+
+    def chunk_texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """id -> (text, text_hash) for the ids that still exist."""
+        out: dict[int, tuple[str, str]] = {}
+        db = self._db()
+        for part in _batches(ids, 500):
+            marks = ",".join("?" * len(part))
+            for r in db.execute(
+                f"SELECT id, text, text_hash FROM chunks WHERE id IN ({marks})", part
+            ):
+                out[int(r[0])] = (str(r[1]), str(r[2]))
+        return out
+
+    def chunks_by_id(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        out: dict[int, ChunkRow] = {}
+        db = self._db()
+        for part in _batches(ids, 500):
+            marks = ",".join("?" * len(part))
+            for r in db.execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
+                f"WHERE c.id IN ({marks})",
+                part,
+            ):
+                out[int(r[0])] = ChunkRow(*r)
+        return out
+
+    def chunks_of_file(self, path: str) -> list[ChunkRow]:
+        return [
+            ChunkRow(*r)
+            for r in self._db().execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
+                "WHERE f.path = ? ORDER BY c.start_line",
+                (path,),
+            )
+        ]
+
+    def chunk_order_for_embedding(self, ids: Iterable[int]) -> list[int]:
+        """Pending ids, most recently modified files first: what the user touches gets embedded
+        first."""
+        wanted = set(ids)
+        rows = self._db().execute(
+            "SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id "
+            "ORDER BY f.mtime_ns DESC, c.id"
+        )
+        return [int(r[0]) for r in rows if int(r[0]) in wanted]
+
+    def lexical(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """FTS5 bm25 over symbol, path and body; (chunk id, score) best first (higher better)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self._db().execute(
+            "SELECT rowid, bm25(chunks_fts, 4.0, 2.0, 1.0) AS rank FROM chunks_fts "
+            "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
+            (match, limit),
+        )
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def symbols_named(self, names: Iterable[str]) -> list[ChunkRow]:
+        names = list(names)
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        return [
+            ChunkRow(*r)
+            for r in self._db().execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
+                f"WHERE c.symbol IN ({marks}) AND c.kind IS NOT NULL",
+                names,
+            )
+        ]
+
+    def symbols_matching_terms(self, terms: Sequence[str], max_words: int = 4) -> list[ChunkRow]:
+        """Definitions whose name, lower-cased without separators, equals a run of consecutive
+        query terms: "parse http header" finds `parseHttpHeader` and `parse_http_header`."""
+        grams = {
+            "".join(terms[i : i + n])
+            for n in range(1, max_words + 1)
+            for i in range(len(terms) - n + 1)
+        }
+        grams = {g for g in grams if len(g) >= 3}
+        if not grams:
+            return []
+        marks = ",".join("?" * len(grams))
+        return [
+            ChunkRow(*r)
+            for r in self._db().execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
+                f"WHERE c.symbol_norm IN ({marks}) AND c.kind IS NOT NULL LIMIT 500",
+                sorted(grams),
+            )
+        ]
+
+    def filtered_chunk_ids(self, accepts: Callable[[str, str, int, int], bool]) -> list[int]:
+        """Chunk ids of the files a filter accepts (decided once per file, not per chunk)."""
+        db = self._db()
+        file_ids = [
+            int(r[0])
+            for r in db.execute(
+                "SELECT id, path, language, size, mtime_ns FROM files WHERE deleted_at IS NULL"
+            )
+            if accepts(str(r[1]), str(r[2]), int(r[3]), int(r[4]))
+        ]
+        ids: list[int] = []
+        for part in _batches(file_ids, 500):
+            marks = ",".join("?" * len(part))
+            ids.extend(
+                int(r[0])
+                for r in db.execute(f"SELECT id FROM chunks WHERE file_id IN ({marks})", part)
+            )
+        return ids
+
+    def counts(self) -> tuple[int, int]:
+        db = self._db()
+        files = db.execute("SELECT count(*) FROM files WHERE deleted_at IS NULL").fetchone()[0]
+        chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return int(files), int(chunks)
+
+    # -- history and stats -----------------------------------------------------------------
+
+    def record_search(self, query: str, mode: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO searches(query, mode, at) VALUES (?, ?, ?)",
+                (query, mode, time.time()),
+            )
+
+    def popular_queries(self, limit: int) -> list[tuple[str, int]]:
+        rows = self._db().execute(
+            "SELECT query, count(*) AS n FROM searches GROUP BY query ORDER BY n DESC, "
+            "max(at) DESC LIMIT ?",
+            (limit,),
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def file_stats(self, since_mtime_ns: int) -> tuple[int, int, int, list[tuple[str, int]]]:
+        """(files, total bytes, files modified since, [(language, files)] by count)."""
+        db = self._db()
+        files, total = db.execute(
+            "SELECT count(*), coalesce(sum(size), 0) FROM files WHERE deleted_at IS NULL"
+        ).fetchone()
+        recent = db.execute(
+            "SELECT count(*) FROM files WHERE deleted_at IS NULL AND mtime_ns >= ?",
+            (since_mtime_ns,),
+        ).fetchone()[0]
+        languages = [
+            (str(r[0]), int(r[1]))
+            for r in db.execute(
+                "SELECT language, count(*) AS n FROM files WHERE deleted_at IS NULL "
+                "GROUP BY language ORDER BY n DESC, language"
+            )
+        ]
+        return int(files), int(total), int(recent), languages
+
+
+def _delete_chunks(db: sqlite3.Connection, file_id: int) -> list[int]:
+    ids = [int(r[0]) for r in db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
+    for part in _batches(ids, 500):
+        marks = ",".join("?" * len(part))
+        db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({marks})", part)
+    db.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
+    return ids
+
+
+def _batches(items: Sequence[int] | Iterable[int], size: int) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def symbol_kind(value: int | None) -> SymbolKind | None:
+    if value is None:
+        return None
+    try:
+        return SymbolKind(value)
+    except ValueError:
+        return None

@@ -1,0 +1,44 @@
+"""Engine settings, shared by the server (initializationOptions) and the CLI (flags)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
+
+TOMBSTONE_RETENTION_S = 7 * 24 * 3600
+
+
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/arama`, else `~/.cache/arama`; `ARAMA_CACHE_DIR` overrides both."""
+    explicit = os.environ.get("ARAMA_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "arama"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    model: str | None = None  # None: the bundled all-MiniLM-L6-v2
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    threads: int | None = None
+    embed_batch_size: int = 16
+    tombstone_retention_s: float = TOMBSTONE_RETENTION_S
+
+    def workspace_dir(self, root: Path) -> Path:
+        """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""
+        digest = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        readable = re.sub(r"[^\w.-]+", "_", root.name)[:40] or "root"
+        return self.cache_dir / "workspaces" / f"{readable}-{digest}"
+
+    @property
+    def embeddings_dir(self) -> Path:
+        return self.cache_dir / "embeddings"

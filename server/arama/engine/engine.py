@@ -1,0 +1,620 @@
+"""The one object the outside talks to: folders in, searches and status out.
+
+One background thread (the indexer) owns every write: it scans, chunks and catalogs files first
+(so lexical search works within seconds), then fills the vector index from the embedding cache
+and the model, most recently modified files first. Searches run on the caller's thread, against
+the catalog's WAL snapshot and the vector store's lock, so they answer while indexing runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from arama.engine.catalog import Catalog, CatalogCorrupt, ChunkRow, NewChunk
+from arama.engine.chunker import chunk_source
+from arama.engine.config import EngineConfig
+from arama.engine.embedder import Embedder, EmbeddingCache, SentenceTransformerEmbedder, text_hash
+from arama.engine.lexical import query_terms
+from arama.engine.ranking import (
+    FilterMatcher,
+    Key,
+    SearchRequest,
+    fold_overlaps,
+    merge_ranked,
+    reciprocal_rank_fusion,
+)
+from arama.engine.records import Chunk, ScannedFile, SkipFile
+from arama.engine.results import result_dict
+from arama.engine.scanner import Scanner, read_source
+from arama.engine.vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+State = Literal["starting", "indexing", "ready"]
+SAVE_INTERVAL_S = 20.0
+CACHE_LOOKUP_BATCH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the indexer is doing, for progress bars: `phase` is "scanning" or "embedding"."""
+
+    phase: str
+    done: int
+    total: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class FolderIndex:
+    """One workspace folder's index: catalog, vectors, and what still needs a vector."""
+
+    number: int
+    root: Path
+    directory: Path
+    scanner: Scanner
+    catalog: Catalog
+    vectors: VectorStore
+    pending: set[int] = field(default_factory=set)
+    skipped: Counter[str] = field(default_factory=Counter)
+    recovered: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    kind: Literal["open", "sync", "paths", "close"]
+    root: Path
+    paths: frozenset[Path] = frozenset()
+    sync: bool = True  # "open" only: also scan the folder (the CLI's status does not)
+
+
+class Engine:
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        embedder: Embedder | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.config = config
+        config.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(
+            config.model, threads=config.threads
+        )
+        self.cache = EmbeddingCache(config.embeddings_dir)
+        self.on_progress = on_progress
+        self._folders: dict[Path, FolderIndex] = {}
+        self._folders_lock = threading.RLock()
+        self._next_number = 0
+        self._jobs: deque[_Job] = deque()
+        self._cv = threading.Condition()
+        self._busy = False
+        self._queue_total = 0
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._embed_lock = threading.Lock()
+        self._query_vectors: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
+        self._last_save = time.monotonic()
+        self._dim: int | None = None
+        self.embedded_chunks = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._cv:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="arama-indexer", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+        with self._folders_lock:
+            for folder in self._folders.values():
+                self._save(folder, force=True)
+                folder.catalog.close()
+            self._folders.clear()
+        self.cache.close()
+
+    def add_folder(self, root: Path, *, sync: bool = True) -> None:
+        self._enqueue(_Job("open", root.resolve(), sync=sync))
+
+    def remove_folder(self, root: Path) -> None:
+        self._enqueue(_Job("close", root.resolve()))
+
+    def reindex(self) -> int:
+        """Rescan every folder; the embedding cache keeps unchanged text free."""
+        roots = self.folder_roots()
+        for root in roots:
+            self._enqueue(_Job("sync", root))
+        with self._folders_lock:
+            return sum(len(f.catalog.live_files()) for f in self._folders.values())
+
+    def notify_changed(self, paths: Iterable[Path]) -> None:
+        """Files created, changed or deleted on disk (watcher or client events)."""
+        by_root: dict[Path, set[Path]] = {}
+        roots = self.folder_roots()
+        for path in paths:
+            absolute = Path(os.path.abspath(path))
+            for root in roots:
+                if absolute == root or root in absolute.parents:
+                    by_root.setdefault(root, set()).add(absolute)
+                    break
+        for root, changed in by_root.items():
+            self._enqueue(_Job("paths", root, frozenset(changed)))
+
+    def folder_roots(self) -> list[Path]:
+        with self._folders_lock:
+            opened = list(self._folders)
+        with self._cv:
+            queued = [j.root for j in self._jobs if j.kind == "open"]
+        return opened + [r for r in queued if r not in opened]
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until nothing is queued or pending (CLI and tests)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cv:
+            while self._jobs or self._busy or self._has_pending():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cv.wait(timeout=remaining if remaining is not None else 1.0)
+        return True
+
+    # -- the indexer thread ---------------------------------------------------------------------
+
+    def _enqueue(self, job: _Job) -> None:
+        with self._cv:
+            # Coalesce: a full sync of a folder makes queued path updates of it redundant.
+            if job.kind == "sync" and any(j.kind == "sync" and j.root == job.root for j in self._jobs):
+                return
+            if job.kind == "paths":
+                for i, queued in enumerate(self._jobs):
+                    if queued.kind == "paths" and queued.root == job.root:
+                        self._jobs[i] = _Job("paths", job.root, queued.paths | job.paths)
+                        self._cv.notify_all()
+                        return
+            self._jobs.append(job)
+            self._cv.notify_all()
+
+    def _has_pending(self) -> bool:
+        with self._folders_lock:
+            return any(f.pending for f in self._folders.values())
+
+    def _run(self) -> None:
+        _lower_thread_priority()
+        while True:
+            with self._cv:
+                idle = not self._stopping and not self._jobs and not self._has_pending()
+            if idle and self._busy:
+                self._report(Progress("idle", 0, 0))
+            with self._cv:
+                while not self._stopping and not self._jobs and not self._has_pending():
+                    self._busy = False
+                    self._cv.notify_all()
+                    self._cv.wait()
+                if self._stopping:
+                    self._busy = False
+                    self._cv.notify_all()
+                    return
+                job = self._jobs.popleft() if self._jobs else None
+                self._busy = True
+            try:
+                if job is not None:
+                    self._run_job(job)
+                else:
+                    self._embed_step()
+            except Exception:  # the indexer must outlive any one bad file or job
+                log.exception("indexer job failed: %s", job)
+
+    def _run_job(self, job: _Job) -> None:
+        if job.kind == "open":
+            folder = self._open_folder(job.root)
+            if folder is not None and job.sync:
+                self._sync(folder)
+            return
+        with self._folders_lock:
+            folder = self._folders.get(job.root)
+        if folder is None:
+            return
+        if job.kind == "close":
+            with self._folders_lock:
+                del self._folders[job.root]
+            self._save(folder, force=True)
+            folder.catalog.close()
+        elif job.kind == "sync":
+            self._sync(folder)
+        else:
+            self._update_paths(folder, job.paths)
+
+    def _open_folder(self, root: Path) -> FolderIndex | None:
+        with self._folders_lock:
+            if root in self._folders:
+                return self._folders[root]
+        if not root.is_dir():
+            log.warning("workspace folder %s is not a directory", root)
+            return None
+        directory = self.config.workspace_dir(root)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        recovered: list[str] = []
+        catalog_path = directory / "catalog.sqlite"
+        try:
+            catalog = Catalog(catalog_path)
+        except CatalogCorrupt as exc:
+            log.error("catalog %s is corrupt (%s): starting a new one", catalog_path, exc)
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            for suffix in ("", "-wal", "-shm"):
+                old = Path(str(catalog_path) + suffix)
+                if old.exists():
+                    old.replace(Path(f"{old}.corrupt-{stamp}"))
+            catalog = Catalog(catalog_path)
+            recovered.append(f"catalog rebuilt: {exc}")
+        catalog.set_meta("root", str(root))
+        vectors = VectorStore(directory / f"vectors-{_slug(self.embedder.model_id)}.faiss")
+        folder = FolderIndex(
+            number=self._next_number,
+            root=root,
+            directory=directory,
+            scanner=Scanner(
+                root, exclude=self.config.exclude, max_file_size=self.config.max_file_size
+            ),
+            catalog=catalog,
+            vectors=vectors,
+            recovered=recovered,
+        )
+        self._next_number += 1
+        self._reconcile_vectors(folder)
+        with self._folders_lock:
+            self._folders[root] = folder
+        return folder
+
+    def _reconcile_vectors(self, folder: FolderIndex) -> None:
+        """Make the vector index hold exactly the catalog's chunks; what's missing is pending."""
+        wanted = folder.catalog.chunk_hashes()
+        if not folder.vectors.load():
+            if folder.vectors.load_error != "missing" or wanted:
+                folder.recovered.append(f"vector index rebuilt: {folder.vectors.load_error}")
+            folder.pending = set(wanted)
+            return
+        present = folder.vectors.ids()
+        orphans = present - wanted.keys()
+        if orphans:
+            folder.vectors.remove(orphans)
+        folder.pending = set(wanted.keys() - present)
+        if orphans or folder.pending:
+            log.info(
+                "%s: %d orphan vectors removed, %d chunks without vectors",
+                folder.root,
+                len(orphans),
+                len(folder.pending),
+            )
+
+    def _sync(self, folder: FolderIndex) -> None:
+        result = folder.scanner.scan()
+        folder.skipped = Counter(result.skipped)
+        known = folder.catalog.live_files()
+        seen: set[str] = set()
+        total = len(result.files)
+        for done, scanned in enumerate(result.files, 1):
+            seen.add(scanned.rel)
+            self._index_file(folder, scanned, known.get(scanned.rel))
+            if done % 50 == 0 or done == total:
+                self._report(Progress("scanning", done, total))
+            if self._stopping:
+                return
+        vanished = [path for path in known if path not in seen]
+        if vanished:
+            self._forget(folder, vanished)
+        folder.catalog.purge_tombstones(time.time() - self.config.tombstone_retention_s)
+
+    def _index_file(self, folder: FolderIndex, scanned: ScannedFile, known: Any) -> None:
+        if known is not None and known.size == scanned.size and known.mtime_ns == scanned.mtime_ns:
+            return
+        try:
+            text, raw = read_source(scanned, max_file_size=self.config.max_file_size)
+        except SkipFile as skip:
+            folder.skipped[skip.reason] += 1
+            if known is not None:
+                self._forget(folder, [scanned.rel])
+            return
+        digest = text_hash(text)
+        if known is not None and known.sha256 == digest:
+            folder.catalog.touch_file(known.id, scanned.size, scanned.mtime_ns)
+            return
+        self._store_chunks(folder, scanned.rel, digest, scanned, chunk_source(text, scanned.language))
+
+    def _store_chunks(
+        self, folder: FolderIndex, rel: str, digest: str, scanned: ScannedFile, chunks: list[Chunk]
+    ) -> None:
+        new = [NewChunk(c, text_hash(c.text)) for c in chunks]
+        removed, added = folder.catalog.replace_file(
+            rel,
+            sha256=digest,
+            size=scanned.size,
+            mtime_ns=scanned.mtime_ns,
+            language=scanned.language,
+            chunks=new,
+        )
+        folder.vectors.remove(removed)
+        folder.pending -= set(removed)
+        folder.pending.update(added)
+
+    def _forget(self, folder: FolderIndex, rels: Sequence[str]) -> None:
+        removed = folder.catalog.mark_deleted(rels)
+        folder.vectors.remove(removed)
+        folder.pending -= set(removed)
+
+    def _update_paths(self, folder: FolderIndex, paths: frozenset[Path]) -> None:
+        known = folder.catalog.live_files()
+        gone: list[str] = []
+        for path in sorted(paths):
+            try:
+                rel = folder.scanner.rel(path)
+            except SkipFile:
+                continue
+            try:
+                scanned = folder.scanner.check(path)
+            except SkipFile as skip:
+                if skip.reason not in ("ignored", "vanished"):
+                    folder.skipped[skip.reason] += 1
+                if rel in known:
+                    gone.append(rel)
+                elif path.is_dir():
+                    gone.extend(p for p in known if p.startswith(rel + "/"))
+                continue
+            self._index_file(folder, scanned, known.get(rel))
+        if gone:
+            self._forget(folder, gone)
+
+    def _embed_step(self) -> None:
+        """Give vectors to one batch of pending chunks: cache first, then the model."""
+        with self._folders_lock:
+            folder = next((f for f in self._folders.values() if f.pending), None)
+        if folder is None:
+            return
+        order = folder.catalog.chunk_order_for_embedding(folder.pending)
+        batch = order[:CACHE_LOOKUP_BATCH]
+        texts = folder.catalog.chunk_texts(batch)
+        folder.pending.difference_update(set(batch) - texts.keys())
+        ids = [i for i in batch if i in texts]
+        dim = self._dimension(folder)
+        cached = self.cache.get_many(self.embedder.model_id, [texts[i][1] for i in ids], dim)
+        hit_ids = [i for i, v in zip(ids, cached, strict=True) if v is not None]
+        if hit_ids:
+            folder.vectors.add(hit_ids, np.vstack([v for v in cached if v is not None]))
+            folder.pending.difference_update(hit_ids)
+        misses = [i for i, v in zip(ids, cached, strict=True) if v is None]
+        # Similar lengths in one batch waste little on padding.
+        misses.sort(key=lambda i: len(texts[i][0]))
+        size = self.config.embed_batch_size
+        for start in range(0, len(misses), size):
+            if self._stopping or self._jobs:
+                break  # let file updates go first; the rest stays pending
+            part = misses[start : start + size]
+            vectors = self._embed([texts[i][0] for i in part])
+            self.cache.put_many(self.embedder.model_id, [texts[i][1] for i in part], vectors)
+            folder.vectors.add(part, vectors)
+            folder.pending.difference_update(part)
+            self.embedded_chunks += len(part)
+            self._report_embedding()
+        self._report_embedding()
+        self._save(folder, force=not folder.pending)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
+        with self._embed_lock:
+            return self.embedder.embed(texts)
+
+    def _dimension(self, folder: FolderIndex) -> int:
+        if self._dim is None:
+            self._dim = folder.vectors.dimension
+        if self._dim is None:
+            with self._embed_lock:
+                self._dim = self.embedder.dimension()
+        return self._dim
+
+    def _save(self, folder: FolderIndex, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_save > SAVE_INTERVAL_S:
+            try:
+                folder.vectors.save()
+            except OSError:
+                log.exception("could not save vector index of %s", folder.root)
+            self._last_save = now
+
+    def _report_embedding(self) -> None:
+        pending = self.pending_chunks()
+        self._queue_total = max(self._queue_total, pending)
+        self._report(Progress("embedding", self._queue_total - pending, self._queue_total))
+        if not pending:
+            self._queue_total = 0
+
+    def _report(self, progress: Progress) -> None:
+        if self.on_progress is not None:
+            try:
+                self.on_progress(progress)
+            except Exception:
+                log.exception("progress callback failed")
+
+    # -- questions -------------------------------------------------------------------------------
+
+    def pending_chunks(self) -> int:
+        with self._folders_lock:
+            return sum(len(f.pending) for f in self._folders.values())
+
+    @property
+    def state(self) -> State:
+        """"starting" until the first folder is open, "indexing" while anything is queued or
+        lacks a vector, then "ready"."""
+        with self._folders_lock:
+            no_folders = not self._folders
+        with self._cv:
+            queued = bool(self._jobs) or self._busy
+        if no_folders and queued:
+            return "starting"
+        return "indexing" if queued or self._has_pending() else "ready"
+
+    def _query_vector(self, query: str) -> np.ndarray[Any, np.dtype[np.float32]]:
+        vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self._embed([query])[0]
+            if len(self._query_vectors) > 256:
+                self._query_vectors.clear()
+            self._query_vectors[query] = vector
+        return vector
+
+    def search(self, request: SearchRequest) -> dict[str, Any]:
+        started = time.perf_counter()
+        indexing = self.state != "ready"
+        with self._folders_lock:
+            folders = list(self._folders.values())
+        matcher = None if request.filters.empty else request.filters.matcher()
+        depth = request.depth
+        channels: dict[str, list[list[tuple[Key, float]]]] = {"dense": [], "lexical": [], "symbol": []}
+        use_dense = request.mode in ("hybrid", "semantic")
+        use_lexical = request.mode in ("hybrid", "lexical")
+        query_vector = self._query_vector(request.query) if use_dense and folders else None
+        for folder in folders:
+            allowed = self._allowed_ids(folder, matcher)
+            if query_vector is not None:
+                hits = folder.vectors.search(query_vector, depth, allowed)
+                channels["dense"].append([((folder.number, i), s) for i, s in hits])
+            if use_lexical:
+                lexical = folder.catalog.lexical(request.query, depth * (5 if allowed else 1))
+                if allowed is not None:
+                    allowed_set = set(allowed)
+                    lexical = [(i, s) for i, s in lexical if i in allowed_set]
+                channels["lexical"].append([((folder.number, i), s) for i, s in lexical[:depth]])
+            if request.mode == "hybrid":
+                channels["symbol"].append(self._symbol_hits(folder, request.query, matcher))
+        ranked = {name: merge_ranked(lists) for name, lists in channels.items() if lists}
+        if request.mode == "semantic":
+            scores = dict(item for lists in channels["dense"] for item in lists)
+        elif request.mode == "lexical":
+            scores = dict(item for lists in channels["lexical"] for item in lists)
+        else:
+            scores = reciprocal_rank_fusion(ranked)
+        order = sorted(scores, key=lambda k: scores[k], reverse=True)
+        rows = self._rows(folders, order)
+        candidates = [(k, rows[k], scores[k]) for k in order if k in rows]
+        if matcher is not None:
+            candidates = [c for c in candidates if matcher.accepts_row(c[1])]
+        if request.min_score is not None:
+            candidates = [c for c in candidates if c[2] >= request.min_score]
+        candidates = fold_overlaps(candidates)
+        page = candidates[request.offset : request.offset + request.limit]
+        by_number = {f.number: f for f in folders}
+        results = [result_dict(by_number[k[0]].root, row, score) for k, row, score in page]
+        self._record(folders, request)
+        return {
+            "results": results,
+            "total": len(candidates),
+            "tookMs": round((time.perf_counter() - started) * 1000, 2),
+            "indexing": indexing,
+            "cached": False,
+        }
+
+    def _allowed_ids(self, folder: FolderIndex, matcher: FilterMatcher | None) -> list[int] | None:
+        if matcher is None:
+            return None
+        return folder.catalog.filtered_chunk_ids(matcher.accepts)
+
+    def _symbol_hits(
+        self, folder: FolderIndex, query: str, matcher: FilterMatcher | None
+    ) -> list[tuple[Key, float]]:
+        """Definitions whose name is spelled in the query, as a word or as joined parts."""
+        terms = query_terms(query)
+        names = {w for w in query.split() if w.isidentifier()}
+        rows = folder.catalog.symbols_named(names) if names else []
+        rows += folder.catalog.symbols_matching_terms(terms)
+        hits: dict[int, float] = {}
+        for row in rows:
+            if matcher is not None and not matcher.accepts_row(row):
+                continue
+            score = 2.0 if row.symbol in names else 1.0
+            hits[row.id] = max(hits.get(row.id, 0.0), score)
+        ordered = sorted(hits.items(), key=lambda item: item[1], reverse=True)
+        return [((folder.number, i), s) for i, s in ordered[:100]]
+
+    @staticmethod
+    def _rows(folders: Sequence[FolderIndex], keys: Sequence[Key]) -> dict[Key, ChunkRow]:
+        by_folder: dict[int, list[int]] = {}
+        for number, chunk_id in keys:
+            by_folder.setdefault(number, []).append(chunk_id)
+        rows: dict[Key, ChunkRow] = {}
+        for folder in folders:
+            ids = by_folder.get(folder.number)
+            if ids:
+                for chunk_id, row in folder.catalog.chunks_by_id(ids).items():
+                    rows[(folder.number, chunk_id)] = row
+        return rows
+
+    def _record(self, folders: Sequence[FolderIndex], request: SearchRequest) -> None:
+        if folders:
+            try:
+                folders[0].catalog.record_search(request.query.strip(), request.mode)
+            except Exception:
+                log.exception("could not record search history")
+
+    def status(self) -> dict[str, Any]:
+        with self._folders_lock:
+            folders = list(self._folders.values())
+        files = chunks = 0
+        skipped: Counter[str] = Counter()
+        recovered: list[str] = []
+        for folder in folders:
+            f, c = folder.catalog.counts()
+            files += f
+            chunks += c
+            skipped.update(folder.skipped)
+            recovered.extend(f"{folder.root}: {note}" for note in folder.recovered)
+        pending = self.pending_chunks()
+        return {
+            "state": self.state,
+            "files": files,
+            "chunks": chunks,
+            "pendingFiles": sum(len(j.paths) for j in self._jobs_snapshot()),
+            "pendingChunks": pending,
+            "embeddedChunks": chunks - pending,
+            "model": self.embedder.model_id,
+            "cache": {
+                "path": str(self.cache.directory),
+                "entries": self.cache.entries(),
+                "hits": self.cache.hits,
+                "misses": self.cache.misses,
+            },
+            "workspaceFolders": [str(f.root) for f in folders],
+            "skippedFiles": dict(skipped),
+            "recovered": recovered,
+        }
+
+    def _jobs_snapshot(self) -> list[_Job]:
+        with self._cv:
+            return list(self._jobs)
+
+
+def _slug(model_id: str) -> str:
+    return text_hash(model_id)[:12]
+
+
+def _lower_thread_priority() -> None:
+    """Indexing yields the CPU to the editor: raise this thread's nice value (Linux: per thread)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass

@@ -1,0 +1,3 @@
+"""The LSP layer: protocol translation only, no search logic."""
+
+from __future__ import annotations

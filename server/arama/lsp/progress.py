@@ -1,0 +1,115 @@
+"""Indexing progress as LSP work-done progress (`$/progress` begin/report/end).
+
+The engine reports from its indexer thread; everything here runs on the event loop, reached with
+`call_soon_threadsafe`. Reports are throttled so a fast scan does not flood the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from arama.engine.engine import Progress
+from arama.messages import text
+
+if TYPE_CHECKING:
+    from arama.lsp.server import AramaServer
+
+log = logging.getLogger(__name__)
+
+MIN_REPORT_INTERVAL_S = 0.2
+
+
+class IndexingProgress:
+    def __init__(self, server: AramaServer) -> None:
+        self.server = server
+        self._token: str | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._last_report = 0.0
+        self._latest: Progress | None = None
+
+    def from_thread(self, progress: Progress) -> None:
+        """Engine callback (indexer thread)."""
+        loop = self.server.loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._on_progress, progress)
+        except RuntimeError:  # loop closed during shutdown
+            pass
+
+    def _supported(self) -> bool:
+        caps = self.server.client_capabilities
+        window = caps.window if caps is not None else None
+        return bool(window and window.work_done_progress)
+
+    def _on_progress(self, progress: Progress) -> None:
+        self._latest = progress
+        if not self._supported():
+            return
+        if progress.phase == "idle":
+            self._finish()
+            return
+        if self._token is None and self._starting is None:
+            self._starting = asyncio.ensure_future(self._begin())
+            return
+        if self._token is not None:
+            now = time.monotonic()
+            if now - self._last_report >= MIN_REPORT_INTERVAL_S or progress.done >= progress.total:
+                self._last_report = now
+                self._report(progress)
+
+    async def _begin(self) -> None:
+        token = f"arama-index-{uuid.uuid4().hex[:8]}"
+        try:
+            await self.server.work_done_progress.create_async(token)
+        except Exception:
+            log.exception("client refused a progress token")
+            self._starting = None
+            return
+        self.server.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title=text("progress.title", self.server.locale), cancellable=False, percentage=0
+            ),
+        )
+        self._token = token
+        self._starting = None
+        latest = self._latest
+        if latest is not None:
+            if latest.phase == "idle":
+                self._finish()
+            else:
+                self._report(latest)
+
+    def _report(self, progress: Progress) -> None:
+        if self._token is None:
+            return
+        total = max(progress.total, 1)
+        percentage = min(100, int(100 * progress.done / total))
+        key = "progress.scanning" if progress.phase == "scanning" else "progress.embedding"
+        message = text(key, self.server.locale, done=progress.done, total=progress.total)
+        self.server.work_done_progress.report(
+            self._token, types.WorkDoneProgressReport(message=message, percentage=percentage)
+        )
+
+    def _finish(self) -> None:
+        if self._token is None:
+            return
+        token, self._token = self._token, None
+        engine = self.server.engine
+        files = chunks = 0
+        if engine is not None:
+            status = engine.status()
+            files, chunks = status["files"], status["chunks"]
+        self.server.work_done_progress.end(
+            token,
+            types.WorkDoneProgressEnd(
+                message=text("progress.done", self.server.locale, files=files, chunks=chunks)
+            ),
+        )

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from arama.engine.catalog import Catalog, CatalogCorrupt, NewChunk
+from arama.engine.embedder import text_hash
+from arama.engine.records import Chunk, SymbolKind
+
+
+def _chunks(*texts: str) -> list[NewChunk]:
+    return [
+        NewChunk(Chunk(i * 5, i * 5 + 3, t, f"sym{i}", SymbolKind.FUNCTION), text_hash(t))
+        for i, t in enumerate(texts)
+    ]
+
+
+def test_replace_file_is_atomic_and_returns_id_changes(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    removed, added = catalog.replace_file(
+        "a.py", sha256="h1", size=10, mtime_ns=1, language="python", chunks=_chunks("x", "y")
+    )
+    assert removed == [] and len(added) == 2
+    removed2, added2 = catalog.replace_file(
+        "a.py", sha256="h2", size=11, mtime_ns=2, language="python", chunks=_chunks("z")
+    )
+    assert sorted(removed2) == sorted(added) and len(added2) == 1
+    assert catalog.counts() == (1, 1)
+    assert set(catalog.chunk_hashes()) == set(added2)
+
+
+def test_soft_delete_keeps_tombstone_and_purge_removes_it(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    _, added = catalog.replace_file(
+        "a.py", sha256="h", size=1, mtime_ns=1, language="python", chunks=_chunks("x")
+    )
+    assert catalog.mark_deleted(["a.py"]) == added
+    row = catalog.file("a.py")
+    assert row is not None and row.deleted_at is not None
+    assert catalog.counts() == (0, 0)
+    assert catalog.live_files() == {}
+    assert catalog.purge_tombstones(older_than=row.deleted_at + 1) == 1
+    assert catalog.file("a.py") is None
+
+
+def test_lexical_search_matches_split_identifiers(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    catalog.replace_file(
+        "net/http.go",
+        sha256="h",
+        size=1,
+        mtime_ns=1,
+        language="go",
+        chunks=[
+            NewChunk(Chunk(0, 2, "func parseHttpHeader(line string) {}", "parseHttpHeader",
+                           SymbolKind.FUNCTION), "a"),
+            NewChunk(Chunk(3, 5, "func unrelated() {}", "unrelated", SymbolKind.FUNCTION), "b"),
+        ],
+    )
+    hits = catalog.lexical("parse http header", 10)
+    assert len(hits) == 2  # the path "net/http.go" matches "http" for both chunks
+    assert hits[0][1] > hits[1][1]
+    rows = catalog.chunks_by_id([hits[0][0]])
+    assert rows[hits[0][0]].symbol == "parseHttpHeader"
+    assert catalog.symbols_matching_terms(["parse", "http", "header"])[0].symbol == (
+        "parseHttpHeader"
+    )
+
+
+def test_turkish_text_is_searchable(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    catalog.replace_file(
+        "çalışma.py",
+        sha256="h",
+        size=1,
+        mtime_ns=1,
+        language="python",
+        chunks=_chunks("def dosyayı_oku(yol):\n    # kelimeleri sayar"),
+    )
+    assert len(catalog.lexical("kelimeleri sayar", 10)) == 1
+    assert len(catalog.lexical("dosyayı", 10)) == 1
+
+
+def test_search_history_and_stats(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "c.sqlite")
+    catalog.replace_file("a.py", sha256="h", size=100, mtime_ns=5, language="python", chunks=[])
+    catalog.replace_file("b.ts", sha256="h", size=50, mtime_ns=1, language="typescript", chunks=[])
+    for q in ("retry", "retry", "cart"):
+        catalog.record_search(q, "hybrid")
+    assert catalog.popular_queries(10) == [("retry", 2), ("cart", 1)]
+    files, total, recent, languages = catalog.file_stats(since_mtime_ns=3)
+    assert (files, total, recent) == (2, 150, 1)
+    assert languages == [("python", 1), ("typescript", 1)]
+
+
+def test_corrupt_database_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    try:
+        Catalog(path)
+    except CatalogCorrupt:
+        pass
+    else:
+        raise AssertionError("a corrupt catalog must raise CatalogCorrupt")
