@@ -25,7 +25,7 @@ FIXTURE_WORKSPACE = Path(__file__).parent / "fixtures" / "workspace"
 class BagOfWordsEmbedder:
     """Deterministic test embedder; counts what it embeds so tests can assert cache behaviour."""
 
-    def __init__(self, dim: int = 64, model_id: str = "test/bag-of-words") -> None:
+    def __init__(self, dim: int = 256, model_id: str = "test/bag-of-words") -> None:
         self._dim = dim
         self._model_id = model_id
         self.embedded_texts: list[str] = []

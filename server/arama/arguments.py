@@ -40,7 +40,9 @@ class _Reader:
     def _type_name(self, key: str) -> str:
         return text(key, self.locale)
 
-    def string(self, field: str, *, required: bool = False, low: int = 0, high: int = 10_000) -> str | None:
+    def string(
+        self, field: str, *, required: bool = False, low: int = 0, high: int = 10_000
+    ) -> str | None:
         value = self.obj.get(field)
         if value is None:
             if required:
@@ -52,7 +54,9 @@ class _Reader:
             raise self.fail("error.length", field, low=low, high=high)
         return value
 
-    def integer(self, field: str, default: int | None, low: int, high: int | None = None) -> int | None:
+    def integer(
+        self, field: str, default: int | None, low: int, high: int | None = None
+    ) -> int | None:
         value = self.obj.get(field)
         if value is None:
             return default
@@ -112,7 +116,9 @@ class _Reader:
         return int(moment.timestamp() * 1e9)
 
 
-def single_object(args: Sequence[Any], locale: str | None, *, allow_empty: bool = False) -> Mapping[str, Any]:
+def single_object(
+    args: Sequence[Any], locale: str | None, *, allow_empty: bool = False
+) -> Mapping[str, Any]:
     """Commands take `[{...}]`; status-like commands also accept `[]`."""
     if not args and allow_empty:
         return {}
@@ -144,7 +150,13 @@ def parse_search(obj: Mapping[str, Any], locale: str | None = None) -> SearchReq
         min_size=r.integer("minSize", None, 0),
         max_size=r.integer("maxSize", None, 0),
     )
-    _check_window(filters.modified_after_ns, filters.modified_before_ns, "modifiedAfter", "modifiedBefore", locale)
+    _check_window(
+        filters.modified_after_ns,
+        filters.modified_before_ns,
+        "modifiedAfter",
+        "modifiedBefore",
+        locale,
+    )
     _check_window(filters.min_size, filters.max_size, "minSize", "maxSize", locale)
     limit = r.integer("limit", 20, 1, MAX_LIMIT)
     offset = r.integer("offset", 0, 0)
@@ -159,6 +171,8 @@ def parse_search(obj: Mapping[str, Any], locale: str | None = None) -> SearchReq
     )
 
 
-def _check_window(low: float | None, high: float | None, low_name: str, high_name: str, locale: str | None) -> None:
+def _check_window(
+    low: float | None, high: float | None, low_name: str, high_name: str, locale: str | None
+) -> None:
     if low is not None and high is not None and low > high:
         raise ArgumentError(text("error.window", locale, low=low_name, high=high_name), low_name)

@@ -51,8 +51,16 @@ def test_lexical_search_matches_split_identifiers(tmp_path: Path) -> None:
         mtime_ns=1,
         language="go",
         chunks=[
-            NewChunk(Chunk(0, 2, "func parseHttpHeader(line string) {}", "parseHttpHeader",
-                           SymbolKind.FUNCTION), "a"),
+            NewChunk(
+                Chunk(
+                    0,
+                    2,
+                    "func parseHttpHeader(line string) {}",
+                    "parseHttpHeader",
+                    SymbolKind.FUNCTION,
+                ),
+                "a",
+            ),
             NewChunk(Chunk(3, 5, "func unrelated() {}", "unrelated", SymbolKind.FUNCTION), "b"),
         ],
     )

@@ -175,11 +175,15 @@ class Catalog:
     # -- files --------------------------------------------------------------------------------
 
     def file(self, path: str) -> FileRow | None:
-        row = self._db().execute(
-            "SELECT id, path, sha256, size, mtime_ns, language, deleted_at FROM files "
-            "WHERE path = ?",
-            (path,),
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "SELECT id, path, sha256, size, mtime_ns, language, deleted_at FROM files "
+                "WHERE path = ?",
+                (path,),
+            )
+            .fetchone()
+        )
         return None if row is None else FileRow(*row)
 
     def live_files(self) -> dict[str, FileRow]:

@@ -91,9 +91,7 @@ class SentenceTransformerEmbedder:
 
                 if self._threads:
                     torch.set_num_threads(self._threads)
-                source = (
-                    str(default_model_path()) if self._model_arg is None else self._model_arg
-                )
+                source = str(default_model_path()) if self._model_arg is None else self._model_arg
                 log.info("loading embedding model %s", source)
                 self._model = SentenceTransformer(source, device="cpu")
             return self._model
@@ -134,7 +132,9 @@ class EmbeddingCache:
     def key(model_id: str, text_digest: str) -> str:
         return hashlib.sha256(f"{model_id}\0{text_digest}".encode()).hexdigest()
 
-    def get_many(self, model_id: str, digests: Sequence[str], dim: int | None) -> list[Vectors | None]:
+    def get_many(
+        self, model_id: str, digests: Sequence[str], dim: int | None
+    ) -> list[Vectors | None]:
         """Vectors for each digest, None where missing or unusable (wrong size, corrupt)."""
         found: list[Vectors | None] = []
         hits = 0
@@ -165,7 +165,9 @@ class EmbeddingCache:
     def put_many(self, model_id: str, digests: Sequence[str], vectors: Vectors) -> None:
         with self._cache.transact():
             for digest, vector in zip(digests, vectors, strict=True):
-                self._cache.set(self.key(model_id, digest), np.asarray(vector, np.float32).tobytes())
+                self._cache.set(
+                    self.key(model_id, digest), np.asarray(vector, np.float32).tobytes()
+                )
 
     def entries(self) -> int:
         return len(self._cache)

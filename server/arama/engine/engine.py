@@ -33,9 +33,9 @@ from arama.engine.ranking import (
     merge_ranked,
     reciprocal_rank_fusion,
 )
-from arama.engine.records import Chunk, ScannedFile, SkipFile
+from arama.engine.records import Chunk, ScannedFile, SkipFile, SkipReason
 from arama.engine.results import result_dict
-from arama.engine.scanner import Scanner, read_source
+from arama.engine.scanner import IGNORED, Scanner, read_source
 from arama.engine.vectors import VectorStore
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,9 @@ class Engine:
     def _enqueue(self, job: _Job) -> None:
         with self._cv:
             # Coalesce: a full sync of a folder makes queued path updates of it redundant.
-            if job.kind == "sync" and any(j.kind == "sync" and j.root == job.root for j in self._jobs):
+            if job.kind == "sync" and any(
+                j.kind == "sync" and j.root == job.root for j in self._jobs
+            ):
                 return
             if job.kind == "paths":
                 for i, queued in enumerate(self._jobs):
@@ -327,7 +329,7 @@ class Engine:
         if known is not None and known.size == scanned.size and known.mtime_ns == scanned.mtime_ns:
             return
         try:
-            text, raw = read_source(scanned, max_file_size=self.config.max_file_size)
+            text, _raw = read_source(scanned, max_file_size=self.config.max_file_size)
         except SkipFile as skip:
             folder.skipped[skip.reason] += 1
             if known is not None:
@@ -337,7 +339,9 @@ class Engine:
         if known is not None and known.sha256 == digest:
             folder.catalog.touch_file(known.id, scanned.size, scanned.mtime_ns)
             return
-        self._store_chunks(folder, scanned.rel, digest, scanned, chunk_source(text, scanned.language))
+        self._store_chunks(
+            folder, scanned.rel, digest, scanned, chunk_source(text, scanned.language)
+        )
 
     def _store_chunks(
         self, folder: FolderIndex, rel: str, digest: str, scanned: ScannedFile, chunks: list[Chunk]
@@ -371,12 +375,13 @@ class Engine:
             try:
                 scanned = folder.scanner.check(path)
             except SkipFile as skip:
-                if skip.reason not in ("ignored", "vanished"):
+                if path.is_dir():
+                    # A new or changed directory: its files arrive as events of their own.
+                    continue
+                if skip.reason not in (IGNORED, SkipReason.VANISHED):
                     folder.skipped[skip.reason] += 1
-                if rel in known:
-                    gone.append(rel)
-                elif path.is_dir():
-                    gone.extend(p for p in known if p.startswith(rel + "/"))
+                # A vanished path may have been a file or a whole directory.
+                gone.extend(p for p in known if p == rel or p.startswith(rel + "/"))
                 continue
             self._index_file(folder, scanned, known.get(rel))
         if gone:
@@ -459,7 +464,7 @@ class Engine:
 
     @property
     def state(self) -> State:
-        """"starting" until the first folder is open, "indexing" while anything is queued or
+        """ "starting" until the first folder is open, "indexing" while anything is queued or
         lacks a vector, then "ready"."""
         with self._folders_lock:
             no_folders = not self._folders
@@ -485,7 +490,11 @@ class Engine:
             folders = list(self._folders.values())
         matcher = None if request.filters.empty else request.filters.matcher()
         depth = request.depth
-        channels: dict[str, list[list[tuple[Key, float]]]] = {"dense": [], "lexical": [], "symbol": []}
+        channels: dict[str, list[list[tuple[Key, float]]]] = {
+            "dense": [],
+            "lexical": [],
+            "symbol": [],
+        }
         use_dense = request.mode in ("hybrid", "semantic")
         use_lexical = request.mode in ("hybrid", "lexical")
         query_vector = self._query_vector(request.query) if use_dense and folders else None

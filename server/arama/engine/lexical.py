@@ -14,11 +14,16 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 # Words that carry no meaning in a search box, in English and Turkish.
 STOPWORDS = frozenset(
-    """
-    a an and are as at be by code does do for from how i in is it its of on or that the this to
-    what when where which who why with find show me my get we you your
-    bir bu şu ve ile için ne nasıl nerede hangi da de mi mı mu mü olan gibi kod
-    """.split()
+    {
+        # English
+        *("a", "an", "and", "are", "as", "at", "be", "by", "code", "does", "do", "for", "from"),
+        *("how", "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to"),
+        *("what", "when", "where", "which", "who", "why", "with", "find", "show", "me", "my"),
+        *("get", "we", "you", "your"),
+        # Turkish
+        *("bir", "bu", "şu", "ve", "ile", "için", "ne", "nasıl", "nerede", "hangi", "da", "de"),
+        *("mi", "mı", "mu", "mü", "olan", "gibi", "kod"),
+    }
 )
 
 

@@ -6,7 +6,7 @@ to calibrate bm25 against cosine. Overlapping chunks of one region are folded in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -44,9 +44,7 @@ class FilterMatcher:
 
     def __init__(self, filters: SearchFilters) -> None:
         self.filters = filters
-        self._include = (
-            pathspec.GitIgnoreSpec.from_lines(filters.paths) if filters.paths else None
-        )
+        self._include = pathspec.GitIgnoreSpec.from_lines(filters.paths) if filters.paths else None
         self._exclude = (
             pathspec.GitIgnoreSpec.from_lines(filters.exclude) if filters.exclude else None
         )
@@ -92,7 +90,7 @@ Key = tuple[int, int]
 
 
 def reciprocal_rank_fusion(
-    channels: dict[str, Sequence[Key]], weights: dict[str, float] | None = None
+    channels: Mapping[str, Sequence[Key]], weights: Mapping[str, float] | None = None
 ) -> dict[Key, float]:
     weights = weights or CHANNEL_WEIGHTS
     scores: dict[Key, float] = {}
@@ -110,7 +108,9 @@ def merge_ranked(lists: Iterable[Sequence[tuple[Key, float]]]) -> list[Key]:
     return [key for key, _ in merged]
 
 
-def fold_overlaps(ranked: Sequence[tuple[Key, ChunkRow, float]]) -> list[tuple[Key, ChunkRow, float]]:
+def fold_overlaps(
+    ranked: Sequence[tuple[Key, ChunkRow, float]],
+) -> list[tuple[Key, ChunkRow, float]]:
     """Drop a result whose lines overlap a better result of the same file (window overlap,
     a method inside its class header piece)."""
     kept: list[tuple[Key, ChunkRow, float]] = []

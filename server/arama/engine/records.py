@@ -74,7 +74,7 @@ class SkipReason:
     PATH_TOO_LONG = "pathTooLong"
 
 
-class SkipFile(Exception):  # noqa: N818 - it is a control-flow signal, not an error
+class SkipFile(Exception):
     """Raised while reading a file that must be skipped; `reason` is a `SkipReason` value."""
 
     def __init__(self, reason: str, detail: str = "") -> None:

@@ -105,7 +105,7 @@ class VectorStore:
         with self._lock:
             if self._index is None:
                 return
-            self._index.remove_ids(id_array)
+            self._index.remove_ids(id_array)  # type: ignore[arg-type]
             self._dirty = True
 
     def search(
@@ -124,7 +124,7 @@ class VectorStore:
                 if not len(allowed):
                     return []
                 selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-                params = faiss.SearchParameters(sel=selector)
+                params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
                 scores, ids = self._index.search(q, min(k, len(allowed)), params=params)
             else:
                 scores, ids = self._index.search(q, k)

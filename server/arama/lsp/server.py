@@ -39,7 +39,7 @@ class AramaServer(LanguageServer):
         self.locale: str | None = None
         self.options = InitializationOptions()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.progress = IndexingProgress(self)
+        self.indexing_progress = IndexingProgress(self)
 
     def require_engine(self) -> Engine:
         if self.engine is None:
@@ -85,7 +85,7 @@ async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> No
     ls.loop = asyncio.get_running_loop()
     # Creating the engine touches the cache dir and diskcache; keep it off the event loop.
     engine = await ls.in_thread(
-        lambda: Engine(ls.options.engine_config(), on_progress=ls.progress.from_thread)
+        lambda: Engine(ls.options.engine_config(), on_progress=ls.indexing_progress.from_thread)
     )
     ls.engine = engine
     for root in _initial_roots:
@@ -122,8 +122,16 @@ async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
         raise _invalid(exc) from None
     engine = ls.engine
     if engine is None:
-        return {"state": "starting", "files": 0, "chunks": 0, "pendingFiles": 0,
-                "embeddedChunks": 0, "model": "", "cache": {}, "workspaceFolders": []}
+        return {
+            "state": "starting",
+            "files": 0,
+            "chunks": 0,
+            "pendingFiles": 0,
+            "embeddedChunks": 0,
+            "model": "",
+            "cache": {},
+            "workspaceFolders": [],
+        }
     return await ls.in_thread(engine.status)
 
 

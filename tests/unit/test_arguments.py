@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from arama.arguments import ArgumentError, parse_search, single_object
+
+
+def test_defaults_and_full_request() -> None:
+    request = parse_search({"query": "retry"})
+    assert (request.limit, request.offset, request.mode) == (20, 0, "hybrid")
+    full = parse_search(
+        {
+            "query": "cart total",
+            "limit": 5,
+            "offset": 10,
+            "mode": "lexical",
+            "paths": ["src/**"],
+            "exclude": ["*.md"],
+            "languages": ["typescript"],
+            "modifiedAfter": "2026-01-01",
+            "modifiedBefore": "2026-12-31T23:59:59Z",
+            "minSize": 1,
+            "maxSize": 1000,
+            "minScore": 0.1,
+            "unknownKey": "ignored",
+        }
+    )
+    assert full.filters.paths == ("src/**",)
+    assert full.filters.languages == ("typescript",)
+    assert full.filters.modified_after_ns is not None
+    assert full.min_score == 0.1
+
+
+@pytest.mark.parametrize(
+    ("obj", "field"),
+    [
+        ({}, "query"),
+        ({"query": ""}, "query"),
+        ({"query": "   "}, "query"),
+        ({"query": 42}, "query"),
+        ({"query": "x" * 1001}, "query"),
+        ({"query": "q", "limit": 0}, "limit"),
+        ({"query": "q", "limit": 201}, "limit"),
+        ({"query": "q", "limit": "10"}, "limit"),
+        ({"query": "q", "limit": True}, "limit"),
+        ({"query": "q", "offset": -1}, "offset"),
+        ({"query": "q", "mode": "fuzzy"}, "mode"),
+        ({"query": "q", "languages": ["klingon"]}, "languages"),
+        ({"query": "q", "paths": [1]}, "paths"),
+        ({"query": "q", "modifiedAfter": "yesterday"}, "modifiedAfter"),
+        ({"query": "q", "minSize": 10, "maxSize": 5}, "minSize"),
+        ({"query": "q", "minScore": "high"}, "minScore"),
+    ],
+)
+def test_bad_values_name_the_field(obj: dict[str, object], field: str) -> None:
+    with pytest.raises(ArgumentError) as info:
+        parse_search(obj)
+    assert field in str(info.value)
+
+
+def test_messages_follow_the_locale() -> None:
+    with pytest.raises(ArgumentError) as info:
+        parse_search({"query": "q", "limit": 500}, "tr-TR")
+    assert "arasında olmalı" in str(info.value)
+
+
+def test_arguments_must_be_one_object() -> None:
+    with pytest.raises(ArgumentError):
+        single_object([], None)
+    with pytest.raises(ArgumentError):
+        single_object(["query"], None)
+    with pytest.raises(ArgumentError):
+        single_object([{"a": 1}, {"b": 2}], None)
+    assert single_object([], None, allow_empty=True) == {}

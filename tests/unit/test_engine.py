@@ -1,0 +1,192 @@
+"""The engine end to end in-process, with the deterministic test embedder (see conftest)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from arama.engine.config import EngineConfig
+from arama.engine.engine import Engine
+from arama.engine.ranking import SearchFilters, SearchRequest
+from conftest import BagOfWordsEmbedder
+
+
+def _engine(tmp_path: Path, embedder: BagOfWordsEmbedder, *roots: Path) -> Engine:
+    engine = Engine(EngineConfig(cache_dir=tmp_path / "cache"), embedder=embedder)
+    for root in roots:
+        engine.add_folder(root)
+    engine.start()
+    assert engine.wait_idle(60)
+    return engine
+
+
+def _paths(answer: dict[str, object]) -> list[str]:
+    return [r["path"] for r in answer["results"]]  # type: ignore[attr-defined, index]
+
+
+def test_index_and_search_every_mode(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        status = engine.status()
+        assert status["state"] == "ready"
+        assert status["files"] >= 8 and status["chunks"] >= status["files"]
+        assert status["embeddedChunks"] == status["chunks"]
+        for mode in ("hybrid", "semantic", "lexical"):
+            answer = engine.search(SearchRequest("transpose matrix rows columns", mode=mode))
+            assert _paths(answer)[0] == "src/matrix.rs", mode
+            assert answer["indexing"] is False
+        hit = engine.search(SearchRequest("retry_request"))["results"][0]
+        assert hit["symbol"] == "retry_request" and hit["path"] == "retry.py"
+        assert hit["uri"] == (workspace / "retry.py").as_uri()
+        assert hit["range"]["start"]["line"] >= 0
+    finally:
+        engine.close()
+
+
+def test_filters_paging_and_total(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        only_ts = engine.search(
+            SearchRequest("price item", filters=SearchFilters(languages=("typescript",)))
+        )
+        assert only_ts["results"] and {r["language"] for r in only_ts["results"]} == {"typescript"}
+        in_src = engine.search(SearchRequest("matrix", filters=SearchFilters(paths=("src/**",))))
+        assert all(p.startswith("src/") for p in _paths(in_src))
+        no_md = engine.search(
+            SearchRequest("fixture workspace", filters=SearchFilters(exclude=("*.md",)))
+        )
+        assert all(not p.endswith(".md") for p in _paths(no_md))
+        tiny = engine.search(SearchRequest("def", filters=SearchFilters(max_size=1)))
+        assert tiny["results"] == [] and tiny["total"] == 0
+        full = engine.search(SearchRequest("function", limit=200))
+        page = engine.search(SearchRequest("function", limit=2, offset=1))
+        assert page["total"] == full["total"]
+        assert _paths(page) == _paths(full)[1:3]
+    finally:
+        engine.close()
+
+
+def test_restart_embeds_nothing_and_changes_embed_only_new_text(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    engine = _engine(tmp_path, embedder, workspace)
+    first_count = len(embedder.embedded_texts)
+    chunks = engine.status()["chunks"]
+    engine.close()
+    assert first_count == chunks
+
+    embedder.embedded_texts.clear()
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        status = engine.status()
+        assert status["cache"]["misses"] == 0
+        assert embedder.embedded_texts == []
+        assert status["chunks"] == chunks
+
+        # One new function appended: only it is embedded.
+        retry = workspace / "retry.py"
+        retry.write_text(retry.read_text() + "\n\ndef brand_new_helper():\n    return 42\n")
+        engine.notify_changed([retry])
+        assert engine.wait_idle(30)
+        assert engine.status()["cache"]["misses"] == 1
+        assert embedder.embedded_texts == ["def brand_new_helper():\n    return 42"]
+
+        # Delete and restore: the chunks leave results, then come back with no embedding.
+        saved = retry.read_text()
+        retry.unlink()
+        engine.notify_changed([retry])
+        assert engine.wait_idle(30)
+        assert "retry.py" not in _paths(
+            engine.search(SearchRequest("retry_request", mode="lexical"))
+        )
+        retry.write_text(saved)
+        engine.notify_changed([retry])
+        assert engine.wait_idle(30)
+        assert _paths(engine.search(SearchRequest("retry_request")))[0] == "retry.py"
+        assert engine.status()["cache"]["misses"] == 1
+
+        # A rename is a delete plus an add that costs nothing.
+        shutil.move(workspace / "src" / "matrix.rs", workspace / "src" / "grid.rs")
+        engine.notify_changed([workspace / "src" / "matrix.rs", workspace / "src" / "grid.rs"])
+        assert engine.wait_idle(30)
+        assert _paths(engine.search(SearchRequest("transpose")))[0] == "src/grid.rs"
+        assert engine.status()["cache"]["misses"] == 1
+    finally:
+        engine.close()
+
+
+def test_corrupt_vector_file_is_rebuilt_from_cache(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    engine = _engine(tmp_path, embedder, workspace)
+    engine.close()
+    embedded = len(embedder.embedded_texts)
+    (faiss_file,) = (tmp_path / "cache" / "workspaces").glob("*/vectors-*.faiss")
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        status = engine.status()
+        assert status["state"] == "ready"
+        assert any("vector index rebuilt" in note for note in status["recovered"])
+        assert len(embedder.embedded_texts) == embedded  # rebuilt from the cache alone
+        assert (
+            _paths(engine.search(SearchRequest("transpose matrix rows", mode="semantic")))[0]
+            == "src/matrix.rs"
+        )
+    finally:
+        engine.close()
+
+
+def test_corrupt_catalog_is_moved_aside_and_rebuilt(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    engine = _engine(tmp_path, embedder, workspace)
+    engine.close()
+    embedded = len(embedder.embedded_texts)
+    (catalog,) = (tmp_path / "cache" / "workspaces").glob("*/catalog.sqlite")
+    for extra in catalog.parent.glob("catalog.sqlite-*"):
+        extra.unlink()
+    catalog.write_bytes(b"SQLite format 3\x00" + b"\xee" * 8192)
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        status = engine.status()
+        assert status["state"] == "ready" and status["files"] >= 8
+        assert any("catalog rebuilt" in note for note in status["recovered"])
+        assert len(embedder.embedded_texts) == embedded
+    finally:
+        engine.close()
+
+
+def test_multi_root_results_are_relative_to_their_own_folder(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "billing.py").write_text("def compute_invoice_total(lines):\n    return sum(lines)\n")
+    engine = _engine(tmp_path, embedder, workspace, other)
+    try:
+        assert set(engine.status()["workspaceFolders"]) == {str(workspace), str(other)}
+        hit = engine.search(SearchRequest("compute_invoice_total"))["results"][0]
+        assert hit["path"] == "billing.py"
+        assert hit["uri"] == (other / "billing.py").as_uri()
+    finally:
+        engine.close()
+
+
+def test_gitignored_files_are_not_indexed(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    (workspace / "ignored_output").mkdir()
+    (workspace / "ignored_output" / "generated.py").write_text(
+        "def should_never_be_indexed(): pass\n"
+    )
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        answer = engine.search(SearchRequest("should_never_be_indexed", mode="lexical"))
+        assert all(not p.startswith("ignored_output") for p in _paths(answer))
+    finally:
+        engine.close()
