@@ -8,7 +8,8 @@ For languages with a tree-sitter grammar the cuts follow definitions: a definiti
 one chunk, except that a class-like definition with methods, and a large one with nested
 definitions, are cut into their own "header" lines plus their nested definitions, and a large
 leaf definition is cut into overlapping line windows that all keep its name. Everything else
-(and any file the parser cannot handle in time) gets plain line windows; markdown windows restart at headings. `chunk_source` never raises.
+(and any file the parser cannot handle in time) gets plain line windows; markdown windows
+restart at headings. `chunk_source` never raises.
 """
 
 from __future__ import annotations
