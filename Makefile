@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/arama search --no-update "$(DEMO_QUERY)" --limit 5
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests benchmarks
-	$(BIN)/ruff format --check server tests benchmarks
+	$(BIN)/ruff check server tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check server tests $(wildcard benchmarks)
 	$(BIN)/mypy
 
 test: $(STAMP) lint

@@ -176,3 +176,25 @@ def _check_window(
 ) -> None:
     if low is not None and high is not None and low > high:
         raise ArgumentError(text("error.window", locale, low=low_name, high=high_name), low_name)
+
+
+def parse_context(obj: Mapping[str, Any], locale: str | None = None) -> tuple[str, int, int, int]:
+    """`arama.context` arguments: (uri, line, character, limit)."""
+    r = _Reader(obj, locale)
+    uri = r.string("uri", required=True, low=1, high=8192)
+    assert uri is not None
+    if not uri.startswith("file:"):
+        raise r.fail("error.uri", "uri")
+    position = obj.get("position")
+    if not isinstance(position, Mapping):
+        if position is None:
+            raise r.fail("error.required", "position")
+        raise r.fail("error.type", "position", expected=r._type_name("type.object"))
+    p = _Reader(position, locale)
+    line = p.integer("line", None, 0, 10_000_000)
+    character = p.integer("character", 0, 0, 10_000_000)
+    if line is None:
+        raise r.fail("error.required", "position.line")
+    limit = r.integer("limit", 10, 1, MAX_LIMIT)
+    assert character is not None and limit is not None
+    return uri, line, character, limit

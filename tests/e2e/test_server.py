@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
@@ -145,3 +146,82 @@ async def test_reindex_is_cheap(client: LanguageClient) -> None:
     assert queued["queued"] == 9
     after = await wait_ready(client)
     assert after["cache"]["misses"] == before["cache"]["misses"]
+
+
+async def test_same_search_twice_is_served_from_the_result_cache(client: LanguageClient) -> None:
+    first = await search(client, query="Matrix   transpose", limit=5)
+    second = await search(client, query="matrix transpose", limit=5)
+    assert second["cached"] is True
+    assert second["results"] == first["results"]
+
+
+async def test_workspace_symbol_by_name_and_by_meaning(client: LanguageClient) -> None:
+    exact = await client.workspace_symbol_async(
+        types.WorkspaceSymbolParams(query="findUserByEmail")
+    )
+    assert exact, "no symbols"
+    top = exact[0]
+    # On the wire a WorkspaceSymbol with a full location; the client library may decode it as
+    # the equivalent SymbolInformation.
+    assert isinstance(top, types.WorkspaceSymbol | types.SymbolInformation)
+    assert (top.name, top.container_name) == ("findUserByEmail", "UserRepository")
+    assert top.kind == types.SymbolKind.Method
+    assert isinstance(top.location, types.Location)
+    assert top.location.uri.endswith("lib/UserRepository.java")
+
+    fuzzy = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="retReq"))
+    assert fuzzy and fuzzy[0].name == "retry_request"
+
+    meaning = await client.workspace_symbol_async(
+        types.WorkspaceSymbolParams(query="retry with backoff")
+    )
+    assert "retry_request" in [s.name for s in meaning[:3]]
+
+    everything = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
+    assert 0 < len(everything) <= 100
+
+
+async def test_context_at_the_cursor(client: LanguageClient, dirs: dict[str, Path]) -> None:
+    uri = (dirs["workspace"] / "retry.py").as_uri()
+    lines = (dirs["workspace"] / "retry.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines) if "except TransientError" in text)
+    answer = await command(
+        client, "arama.context", {"uri": uri, "position": {"line": line, "character": 8}}
+    )
+    assert answer["focus"]["symbol"] == "retry_request"
+    related = [(r["path"], r["symbol"]) for r in answer["related"]]
+    assert ("retry.py", "retry_request") not in related
+    assert ("retry.py", "TransientError") in related  # a definition the focus uses
+    assert len(related) <= 10
+
+
+@pytest.mark.parametrize(
+    ("argument", "needle"),
+    [
+        ({"position": {"line": 0, "character": 0}}, "uri"),
+        ({"uri": "https://example.com/x.py", "position": {"line": 0}}, "uri"),
+        ({"uri": "file:///etc/passwd", "position": {"line": 0, "character": 0}}, "uri"),
+        ({"uri": "file:///tmp/x.py"}, "position"),
+        ({"uri": "file:///tmp/x.py", "position": {"line": -1}}, "line"),
+    ],
+)
+async def test_context_rejects_bad_arguments(
+    client: LanguageClient, argument: dict[str, Any], needle: str
+) -> None:
+    with pytest.raises(JsonRpcInvalidParams) as info:
+        await command(client, "arama.context", argument)
+    assert needle in info.value.message
+
+
+async def test_stats(client: LanguageClient) -> None:
+    await search(client, query="transpose a matrix")
+    await search(client, query="transpose a matrix")
+    stats = await command(client, "arama.stats")
+    assert stats["files"] == 9
+    assert stats["totalBytes"] > 1000
+    assert stats["avgBytes"] == pytest.approx(stats["totalBytes"] / 9, rel=0.01)
+    assert stats["recentFiles7d"] == 9
+    languages = {item["language"]: item["files"] for item in stats["languages"]}
+    assert languages["python"] == 2 and languages["typescript"] == 1
+    queries = {item["query"]: item["count"] for item in stats["popularQueries"]}
+    assert queries["transpose a matrix"] >= 2

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from arama.engine.lexical import fts_document, fts_query, normalized_symbol
 from arama.engine.records import Chunk, SymbolKind
+from arama.engine.symbols import SymbolRow
 
 SCHEMA_VERSION = 1
 
@@ -403,6 +404,36 @@ class Catalog:
                 for r in db.execute(f"SELECT id FROM chunks WHERE file_id IN ({marks})", part)
             )
         return ids
+
+    def symbol_rows(self) -> list[SymbolRow]:
+        """Every definition once: the pieces of a split function fold into one row."""
+        rows = self._db().execute(
+            "SELECT min(c.id), f.path, c.symbol, coalesce(c.symbol_norm, ''), c.kind, c.container, "
+            "min(c.start_line), max(c.end_line) FROM chunks c JOIN files f ON f.id = c.file_id "
+            "WHERE c.symbol IS NOT NULL AND c.kind IS NOT NULL "
+            "GROUP BY f.path, c.symbol, c.kind, c.container ORDER BY f.path, min(c.start_line)"
+        )
+        return [
+            SymbolRow(
+                int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), r[5], int(r[6]), int(r[7])
+            )
+            for r in rows
+        ]
+
+    def chunk_at(self, path: str, line: int) -> ChunkRow | None:
+        """The narrowest chunk of `path` covering `line` (a method rather than its class)."""
+        row = (
+            self._db()
+            .execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
+                "WHERE f.path = ? AND f.deleted_at IS NULL "
+                "AND c.start_line <= ? AND c.end_line >= ? "
+                "ORDER BY (c.end_line - c.start_line), c.start_line LIMIT 1",
+                (path, line, line),
+            )
+            .fetchone()
+        )
+        return None if row is None else ChunkRow(*row)
 
     def counts(self) -> tuple[int, int]:
         db = self._db()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from arama.engine.catalog import Catalog, CatalogCorrupt, ChunkRow, NewChunk
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import Embedder, EmbeddingCache, SentenceTransformerEmbedder, text_hash
+from arama.engine.languages import PLAINTEXT, language_for_path
 from arama.engine.lexical import query_terms
 from arama.engine.ranking import (
     FilterMatcher,
@@ -36,7 +38,9 @@ from arama.engine.ranking import (
 from arama.engine.records import Chunk, ScannedFile, SkipFile, SkipReason
 from arama.engine.results import result_dict
 from arama.engine.scanner import IGNORED, Scanner, read_source
+from arama.engine.symbols import SymbolRow, fold_query, name_score
 from arama.engine.vectors import VectorStore
+from arama.engine.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +74,18 @@ class FolderIndex:
     pending: set[int] = field(default_factory=set)
     skipped: Counter[str] = field(default_factory=Counter)
     recovered: list[str] = field(default_factory=list)
+    # Unsaved editor buffers (relative path -> text): while open, they are what gets indexed.
+    overlays: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Job:
-    kind: Literal["open", "sync", "paths", "close"]
+    kind: Literal["open", "sync", "paths", "overlay", "close"]
     root: Path
     paths: frozenset[Path] = frozenset()
     sync: bool = True  # "open" only: also scan the folder (the CLI's status does not)
+    # "overlay" only: buffer text per file, None when the buffer closed (disk rules again).
+    buffers: dict[Path, str | None] = field(default_factory=dict)
 
 
 class Engine:
@@ -108,6 +116,13 @@ class Engine:
         self._query_vectors: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
         self._last_save = time.monotonic()
         self._dim: int | None = None
+        # Bumped by every change to what a search can see; keys the result and symbol caches.
+        self.generation = 0
+        self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._results_generation = -1
+        self._results_lock = threading.Lock()
+        self._symbols: tuple[int, list[tuple[FolderIndex, SymbolRow]]] | None = None
+        self._watcher: FolderWatcher | None = None
         self.embedded_chunks = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -119,7 +134,28 @@ class Engine:
             self._thread = threading.Thread(target=self._run, name="arama-indexer", daemon=True)
             self._thread.start()
 
+    def watch(self) -> None:
+        """Follow disk changes in every folder (the server does; one-shot CLI runs do not)."""
+        if self._watcher is None:
+            self._watcher = FolderWatcher(self.notify_changed, self._is_ignored)
+            self._watcher.set_roots(self.folder_roots())
+
+    def _is_ignored(self, path: Path) -> bool:
+        try:
+            folder, _rel = self._locate(path)
+        except (LookupError, SkipFile):
+            return True
+        return folder.scanner.is_ignored(path)
+
+    def _folders_changed(self) -> None:
+        if self._watcher is not None:
+            with self._folders_lock:
+                roots = list(self._folders)
+            self._watcher.set_roots(roots)
+
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         with self._cv:
             self._stopping = True
             self._cv.notify_all()
@@ -159,6 +195,14 @@ class Engine:
         for root, changed in by_root.items():
             self._enqueue(_Job("paths", root, frozenset(changed)))
 
+    def set_buffer(self, path: Path, text: str | None) -> None:
+        """An editor buffer's unsaved text (None when closed: the disk content rules again)."""
+        absolute = Path(os.path.abspath(path))
+        for root in self.folder_roots():
+            if absolute == root or root in absolute.parents:
+                self._enqueue(_Job("overlay", root, buffers={absolute: text}))
+                return
+
     def folder_roots(self) -> list[Path]:
         with self._folders_lock:
             opened = list(self._folders)
@@ -186,10 +230,11 @@ class Engine:
                 j.kind == "sync" and j.root == job.root for j in self._jobs
             ):
                 return
-            if job.kind == "paths":
-                for i, queued in enumerate(self._jobs):
-                    if queued.kind == "paths" and queued.root == job.root:
-                        self._jobs[i] = _Job("paths", job.root, queued.paths | job.paths)
+            if job.kind in ("paths", "overlay"):
+                for queued in self._jobs:
+                    if queued.kind == job.kind and queued.root == job.root:
+                        queued.paths = queued.paths | job.paths
+                        queued.buffers.update(job.buffers)  # the latest text of a buffer wins
                         self._cv.notify_all()
                         return
             self._jobs.append(job)
@@ -240,10 +285,14 @@ class Engine:
                 del self._folders[job.root]
             self._save(folder, force=True)
             folder.catalog.close()
+            self._folders_changed()
         elif job.kind == "sync":
             self._sync(folder)
+        elif job.kind == "overlay":
+            self._apply_buffers(folder, job.buffers)
         else:
             self._update_paths(folder, job.paths)
+        self._changed()
 
     def _open_folder(self, root: Path) -> FolderIndex | None:
         with self._folders_lock:
@@ -284,6 +333,8 @@ class Engine:
         self._reconcile_vectors(folder)
         with self._folders_lock:
             self._folders[root] = folder
+        self._changed()
+        self._folders_changed()
         return folder
 
     def _reconcile_vectors(self, folder: FolderIndex) -> None:
@@ -325,8 +376,17 @@ class Engine:
             self._forget(folder, vanished)
         folder.catalog.purge_tombstones(time.time() - self.config.tombstone_retention_s)
 
-    def _index_file(self, folder: FolderIndex, scanned: ScannedFile, known: Any) -> None:
-        if known is not None and known.size == scanned.size and known.mtime_ns == scanned.mtime_ns:
+    def _index_file(
+        self, folder: FolderIndex, scanned: ScannedFile, known: Any, *, force: bool = False
+    ) -> None:
+        if scanned.rel in folder.overlays:
+            return  # an open editor buffer rules over the disk until it closes
+        if (
+            not force
+            and known is not None
+            and known.size == scanned.size
+            and known.mtime_ns == scanned.mtime_ns
+        ):
             return
         try:
             text, _raw = read_source(scanned, max_file_size=self.config.max_file_size)
@@ -342,6 +402,43 @@ class Engine:
         self._store_chunks(
             folder, scanned.rel, digest, scanned, chunk_source(text, scanned.language)
         )
+
+    def _apply_buffers(self, folder: FolderIndex, buffers: dict[Path, str | None]) -> None:
+        for path, text in buffers.items():
+            try:
+                rel = folder.scanner.rel(path)
+            except SkipFile:
+                continue
+            if folder.scanner.is_ignored(path):
+                continue
+            if text is None:
+                if folder.overlays.pop(rel, None) is not None:
+                    self._reload_from_disk(folder, path, rel)
+                continue
+            if len(text.encode("utf-8", "surrogatepass")) > self.config.max_file_size:
+                continue
+            folder.overlays[rel] = text
+            digest = text_hash(text)
+            known = folder.catalog.file(rel)
+            if known is not None and known.deleted_at is None and known.sha256 == digest:
+                continue
+            try:
+                on_disk = folder.scanner.check(path)
+                language, mtime_ns = on_disk.language, on_disk.mtime_ns + 1
+            except SkipFile:  # a new file not saved yet
+                language, mtime_ns = language_for_path(path) or PLAINTEXT, 0
+            # mtime differs from the disk's by design: after a crash, the next scan re-reads
+            # the file instead of trusting buffer text that was never saved.
+            scanned = ScannedFile(path, rel, len(text.encode("utf-8")), mtime_ns, language)
+            self._store_chunks(folder, rel, digest, scanned, chunk_source(text, language))
+
+    def _reload_from_disk(self, folder: FolderIndex, path: Path, rel: str) -> None:
+        try:
+            scanned = folder.scanner.check(path)
+        except SkipFile:
+            self._forget(folder, [rel])
+            return
+        self._index_file(folder, scanned, folder.catalog.file(rel), force=True)
 
     def _store_chunks(
         self, folder: FolderIndex, rel: str, digest: str, scanned: ScannedFile, chunks: list[Chunk]
@@ -404,6 +501,7 @@ class Engine:
         if hit_ids:
             folder.vectors.add(hit_ids, np.vstack([v for v in cached if v is not None]))
             folder.pending.difference_update(hit_ids)
+            self._changed()
         misses = [i for i, v in zip(ids, cached, strict=True) if v is None]
         # Similar lengths in one batch waste little on padding.
         misses.sort(key=lambda i: len(texts[i][0]))
@@ -417,9 +515,13 @@ class Engine:
             folder.vectors.add(part, vectors)
             folder.pending.difference_update(part)
             self.embedded_chunks += len(part)
+            self._changed()
             self._report_embedding()
         self._report_embedding()
         self._save(folder, force=not folder.pending)
+
+    def _changed(self) -> None:
+        self.generation += 1
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
         with self._embed_lock:
@@ -484,10 +586,35 @@ class Engine:
         return vector
 
     def search(self, request: SearchRequest) -> dict[str, Any]:
+        """The `arama.search` answer. Identical requests between two index changes are served
+        from memory (`cached: true`)."""
         started = time.perf_counter()
         indexing = self.state != "ready"
         with self._folders_lock:
             folders = list(self._folders.values())
+        self._record(folders, request)
+        generation = self.generation
+        key = _request_key(request)
+        with self._results_lock:
+            if self._results_generation != generation:
+                self._results.clear()
+                self._results_generation = generation
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+        if cached is not None:
+            took = round((time.perf_counter() - started) * 1000, 2)
+            return {**cached, "tookMs": took, "indexing": indexing, "cached": True}
+        answer = self._search(request, folders)
+        answer["indexing"] = indexing
+        with self._results_lock:
+            if self._results_generation == generation:
+                self._results[key] = answer
+                while len(self._results) > RESULT_CACHE_SIZE:
+                    self._results.popitem(last=False)
+        return {**answer, "tookMs": round((time.perf_counter() - started) * 1000, 2)}
+
+    def _search(self, request: SearchRequest, folders: Sequence[FolderIndex]) -> dict[str, Any]:
         matcher = None if request.filters.empty else request.filters.matcher()
         depth = request.depth
         channels: dict[str, list[list[tuple[Key, float]]]] = {
@@ -529,13 +656,154 @@ class Engine:
         page = candidates[request.offset : request.offset + request.limit]
         by_number = {f.number: f for f in folders}
         results = [result_dict(by_number[k[0]].root, row, score) for k, row, score in page]
-        self._record(folders, request)
+        return {"results": results, "total": len(candidates), "cached": False}
+
+    def context(self, path: Path, line: int, limit: int = 10) -> dict[str, Any]:
+        """The chunk at a position (`focus`) and the code most related to it: definitions of the
+        names it uses, and its nearest neighbours by meaning. Never the focus itself."""
+        started = time.perf_counter()
+        folder, rel = self._locate(path)
+        focus = folder.catalog.chunk_at(rel, line)
+        if focus is None:
+            raise LookupError(f"{rel}:{line + 1} is not indexed")
+        with self._folders_lock:
+            folders = list(self._folders.values())
+        focus_key = (folder.number, focus.id)
+
+        def elsewhere(key: Key, row: ChunkRow) -> bool:
+            same_file = key[0] == folder.number and row.path == focus.path
+            overlaps = row.start_line <= focus.end_line and focus.start_line <= row.end_line
+            return key != focus_key and not (same_file and overlaps)
+
+        used = [n for n in dict.fromkeys(_IDENTIFIER.findall(focus.text)) if n != focus.symbol]
+        definitions: list[Key] = []
+        for other in folders:
+            by_name = {r.symbol: r for r in other.catalog.symbols_named(used)}
+            definitions += [(other.number, by_name[n].id) for n in used if n in by_name]
+        vector = folder.vectors.vector(focus.id)
+        if vector is None and self._dim is not None:
+            vector = self._query_vector(focus.text)
+        neighbours: list[tuple[Key, float]] = []
+        if vector is not None:
+            for other in folders:
+                hits = other.vectors.search(vector, 3 * limit + 10)
+                neighbours += [((other.number, i), score) for i, score in hits]
+        fused = reciprocal_rank_fusion(
+            {"symbol": definitions, "dense": merge_ranked([neighbours])},
+            {"symbol": 1.0, "dense": 1.0},
+        )
+        order = sorted(fused, key=lambda k: fused[k], reverse=True)
+        rows = self._rows(folders, order)
+        ranked = [(k, rows[k], fused[k]) for k in order if k in rows and elsewhere(k, rows[k])]
+        by_number = {f.number: f for f in folders}
+        related = [
+            result_dict(by_number[k[0]].root, row, score)
+            for k, row, score in fold_overlaps(ranked)[:limit]
+        ]
+        focus_dict = result_dict(folder.root, focus, 1.0)
         return {
-            "results": results,
-            "total": len(candidates),
+            "focus": {k: focus_dict[k] for k in ("uri", "path", "range", "symbol", "snippet")},
+            "related": related,
             "tookMs": round((time.perf_counter() - started) * 1000, 2),
-            "indexing": indexing,
-            "cached": False,
+        }
+
+    def _locate(self, path: Path) -> tuple[FolderIndex, str]:
+        absolute = Path(os.path.abspath(path))
+        with self._folders_lock:
+            folders = sorted(self._folders.values(), key=lambda f: len(str(f.root)), reverse=True)
+        for folder in folders:
+            if absolute == folder.root or folder.root in absolute.parents:
+                return folder, folder.scanner.rel(absolute)
+        raise LookupError(f"{path} is not inside a workspace folder")
+
+    def contains(self, path: Path) -> bool:
+        try:
+            self._locate(path)
+        except (LookupError, SkipFile):
+            return False
+        return True
+
+    def symbols(self, query: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Definitions ranked by how well the name matches and by what the code means, so
+        "retry with backoff" finds `retry_request`; an empty query gives a bounded list."""
+        rows = self._symbol_table()
+        if not query.strip():
+            return [_symbol_dict(f, r) for f, r in rows[:limit]]
+        query_norm = fold_query(query)
+        by_name = [
+            (score, folder, row)
+            for folder, row in rows
+            if (score := name_score(query_norm, row.symbol, row.symbol_norm)) > 0
+        ]
+        by_name.sort(key=lambda item: item[0], reverse=True)
+        name_keys: list[Key] = [(f.number, r.chunk_id) for _, f, r in by_name[:200]]
+        dense_keys: list[Key] = []
+        words = query_terms(query)
+        if len(words) > 1 or not by_name:
+            dense_keys = self._dense_symbol_keys(query, rows)
+        fused = reciprocal_rank_fusion(
+            {"name": name_keys, "dense": dense_keys}, {"name": 1.5, "dense": 1.0}
+        )
+        lookup = {(f.number, r.chunk_id): (f, r) for f, r in rows}
+        order = sorted(fused, key=lambda k: fused[k], reverse=True)
+        return [_symbol_dict(*lookup[k]) for k in order[:limit] if k in lookup]
+
+    def _dense_symbol_keys(
+        self, query: str, rows: Sequence[tuple[FolderIndex, SymbolRow]]
+    ) -> list[Key]:
+        """Symbols whose code is nearest the query in meaning (any piece of a split symbol)."""
+        if not self._embed_lock.acquire(timeout=0.2):
+            return []  # the model is busy embedding; names alone answer this keystroke
+        self._embed_lock.release()
+        vector = self._query_vector(query)
+        first_piece = {(f.number, r.path, r.symbol, r.kind, r.container): r for f, r in rows}
+        keys: list[Key] = []
+        with self._folders_lock:
+            folders = list(self._folders.values())
+        for folder in folders:
+            hits = folder.vectors.search(vector, 50)
+            found = folder.catalog.chunks_by_id([i for i, _ in hits])
+            for chunk_id, _score in hits:
+                row = found.get(chunk_id)
+                if row is None or row.symbol is None or row.kind is None:
+                    continue
+                symbol = first_piece.get(
+                    (folder.number, row.path, row.symbol, row.kind, row.container)
+                )
+                if symbol is not None:
+                    keys.append((folder.number, symbol.chunk_id))
+        return list(dict.fromkeys(keys))
+
+    def _symbol_table(self) -> list[tuple[FolderIndex, SymbolRow]]:
+        cached = self._symbols
+        generation = self.generation
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        with self._folders_lock:
+            folders = list(self._folders.values())
+        table = [(folder, row) for folder in folders for row in folder.catalog.symbol_rows()]
+        self._symbols = (generation, table)
+        return table
+
+    def stats(self) -> dict[str, Any]:
+        with self._folders_lock:
+            folders = list(self._folders.values())
+        since = time.time_ns() - 7 * 24 * 3600 * 10**9
+        files = total = recent = 0
+        languages: Counter[str] = Counter()
+        queries: Counter[str] = Counter()
+        for folder in folders:
+            f, t, r, langs = folder.catalog.file_stats(since)
+            files, total, recent = files + f, total + t, recent + r
+            languages.update(dict(langs))
+            queries.update(dict(folder.catalog.popular_queries(50)))
+        return {
+            "files": files,
+            "totalBytes": total,
+            "avgBytes": round(total / files, 1) if files else 0,
+            "recentFiles7d": recent,
+            "languages": [{"language": k, "files": v} for k, v in _top(languages, 10)],
+            "popularQueries": [{"query": k, "count": v} for k, v in _top(queries, 10)],
         }
 
     def _allowed_ids(self, folder: FolderIndex, matcher: FilterMatcher | None) -> list[int] | None:
@@ -615,6 +883,33 @@ class Engine:
     def _jobs_snapshot(self) -> list[_Job]:
         with self._cv:
             return list(self._jobs)
+
+
+_IDENTIFIER = re.compile(r"\b[^\W\d]\w{2,}\b")
+RESULT_CACHE_SIZE = 128
+
+
+def _request_key(request: SearchRequest) -> tuple[Any, ...]:
+    """Requests that differ only in case or spacing of the query share an answer."""
+    return (" ".join(request.query.split()).casefold(), *astuple(request)[1:])
+
+
+def _top(counts: Counter[str], n: int) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+
+def _symbol_dict(folder: FolderIndex, row: SymbolRow) -> dict[str, Any]:
+    return {
+        "name": row.symbol,
+        "kind": row.kind,
+        "containerName": row.container,
+        "uri": (folder.root / row.path).as_uri(),
+        "path": row.path,
+        "range": {
+            "start": {"line": row.start_line, "character": 0},
+            "end": {"line": row.end_line + 1, "character": 0},
+        },
+    }
 
 
 def _slug(model_id: str) -> str:

@@ -82,6 +82,16 @@ class VectorStore:
                 return set()
             return {int(i) for i in faiss.vector_to_array(self._index.id_map)}
 
+    def vector(self, chunk_id: int) -> npt.NDArray[np.float32] | None:
+        """The stored vector of one chunk (for "more like this"), None if it has none yet."""
+        with self._lock:
+            if self._index is None:
+                return None
+            try:
+                return np.asarray(self._index.reconstruct(int(chunk_id)), dtype=np.float32)
+            except RuntimeError:
+                return None
+
     def reset(self, dim: int) -> None:
         with self._lock:
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))

@@ -18,7 +18,7 @@ from arama.engine.engine import Progress
 from arama.messages import text
 
 if TYPE_CHECKING:
-    from arama.lsp.server import AramaServer
+    from arama.lsp.app import AramaServer
 
 log = logging.getLogger(__name__)
 

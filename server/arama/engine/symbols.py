@@ -1,0 +1,55 @@
+"""Fuzzy matching of symbol names, for `workspace/symbol`.
+
+Editors send what the user typed so far (`retReq`, `retry_req`, `RetryRequest`); we compare it
+with the name folded the same way (lower case, no separators) and prefer exact, then prefix, then
+word-start, then substring, then subsequence matches. Meaning comes from the dense channel and is
+fused by the engine; this module knows only names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from arama.engine.lexical import identifier_parts
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolRow:
+    """One definition: the first chunk of a (possibly split) symbol, spanning all its pieces."""
+
+    chunk_id: int
+    path: str
+    symbol: str
+    symbol_norm: str
+    kind: int
+    container: str | None
+    start_line: int
+    end_line: int
+
+
+def fold_query(query: str) -> str:
+    return "".join(identifier_parts(query.strip()))
+
+
+def name_score(query_norm: str, symbol: str, symbol_norm: str) -> float:
+    """0 when the name does not match at all; up to 1 for an exact match."""
+    if not query_norm:
+        return 0.0
+    if symbol_norm == query_norm:
+        return 1.0
+    if symbol_norm.startswith(query_norm):
+        return 0.9 - 0.1 * (1 - len(query_norm) / len(symbol_norm))
+    parts = identifier_parts(symbol)
+    initials = "".join(p[0] for p in parts if p)
+    if len(query_norm) > 1 and initials.startswith(query_norm):
+        return 0.75
+    if query_norm in symbol_norm:
+        return 0.7 - 0.1 * (1 - len(query_norm) / len(symbol_norm))
+    if _is_subsequence(query_norm, symbol_norm):
+        return 0.4 * len(query_norm) / len(symbol_norm)
+    return 0.0
+
+
+def _is_subsequence(needle: str, haystack: str) -> bool:
+    it = iter(haystack)
+    return all(ch in it for ch in needle)

@@ -1,0 +1,86 @@
+"""The `arama.*` workspace commands of the command contract (DESIGN.md)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+
+from arama.arguments import ArgumentError, parse_context, parse_search, single_object
+from arama.lsp.app import AramaServer, server
+from arama.messages import text
+
+log = logging.getLogger(__name__)
+
+
+def _invalid(exc: ArgumentError) -> JsonRpcInvalidParams:
+    return JsonRpcInvalidParams(str(exc))
+
+
+@server.command("arama.search")
+async def search(ls: AramaServer, *args: Any) -> dict[str, Any]:
+    try:
+        request = parse_search(single_object(args, ls.locale), ls.locale)
+    except ArgumentError as exc:
+        raise _invalid(exc) from None
+    engine = ls.require_engine()
+    return await ls.in_thread(engine.search, request)
+
+
+@server.command("arama.status")
+async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
+    try:
+        single_object(args, ls.locale, allow_empty=True)
+    except ArgumentError as exc:
+        raise _invalid(exc) from None
+    engine = ls.engine
+    if engine is None:
+        return {
+            "state": "starting",
+            "files": 0,
+            "chunks": 0,
+            "pendingFiles": 0,
+            "embeddedChunks": 0,
+            "model": "",
+            "cache": {},
+            "workspaceFolders": [],
+        }
+    return await ls.in_thread(engine.status)
+
+
+@server.command("arama.context")
+async def context(ls: AramaServer, *args: Any) -> dict[str, Any]:
+    try:
+        uri, line, _character, limit = parse_context(single_object(args, ls.locale), ls.locale)
+    except ArgumentError as exc:
+        raise _invalid(exc) from None
+    engine = ls.require_engine()
+    path = to_fs_path(uri)
+    if not path or not engine.contains(Path(path)):
+        raise JsonRpcInvalidParams(text("error.uri", ls.locale, field="uri"))
+    try:
+        return await ls.in_thread(engine.context, Path(path), line, limit)
+    except LookupError:
+        raise JsonRpcInvalidParams(text("error.not_indexed", ls.locale)) from None
+
+
+@server.command("arama.stats")
+async def stats(ls: AramaServer, *args: Any) -> dict[str, Any]:
+    try:
+        single_object(args, ls.locale, allow_empty=True)
+    except ArgumentError as exc:
+        raise _invalid(exc) from None
+    return await ls.in_thread(ls.require_engine().stats)
+
+
+@server.command("arama.reindex")
+async def reindex(ls: AramaServer, *args: Any) -> dict[str, Any]:
+    try:
+        single_object(args, ls.locale, allow_empty=True)
+    except ArgumentError as exc:
+        raise _invalid(exc) from None
+    engine = ls.require_engine()
+    return {"queued": await ls.in_thread(engine.reindex)}

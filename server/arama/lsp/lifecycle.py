@@ -1,0 +1,63 @@
+"""initialize / initialized / shutdown: options in, the engine started and stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from arama.engine.engine import Engine
+from arama.lsp.app import AramaServer, server
+from arama.lsp.documents import register_file_watcher
+from arama.lsp.options import InitializationOptions
+
+log = logging.getLogger(__name__)
+
+
+def _workspace_roots(params: types.InitializeParams) -> list[Path]:
+    roots: list[Path] = []
+    for folder in params.workspace_folders or []:
+        path = to_fs_path(folder.uri)
+        if path:
+            roots.append(Path(path))
+    if not roots and params.root_uri:
+        path = to_fs_path(params.root_uri)
+        if path:
+            roots.append(Path(path))
+    if not roots and params.root_path:
+        roots.append(Path(params.root_path))
+    return roots
+
+
+@server.feature(types.INITIALIZE)
+def on_initialize(ls: AramaServer, params: types.InitializeParams) -> None:
+    ls.locale = params.locale
+    ls.options, problems = InitializationOptions.parse(params.initialization_options)
+    for problem in problems:
+        log.warning("ignored initialization option: %s", problem)
+    ls.initial_roots = _workspace_roots(params)
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> None:
+    ls.loop = asyncio.get_running_loop()
+    # Creating the engine touches the cache dir and diskcache; keep it off the event loop.
+    engine = await ls.in_thread(
+        lambda: Engine(ls.options.engine_config(), on_progress=ls.indexing_progress.from_thread)
+    )
+    ls.engine = engine
+    for root in ls.initial_roots:
+        engine.add_folder(root)
+    engine.start()
+    engine.watch()
+    await register_file_watcher(ls)
+
+
+@server.feature(types.SHUTDOWN)
+async def on_shutdown(ls: AramaServer, params: None) -> None:
+    if ls.engine is not None:
+        engine, ls.engine = ls.engine, None
+        await ls.in_thread(engine.close)
