@@ -37,6 +37,9 @@ class BagOfWordsEmbedder:
     def dimension(self) -> int:
         return self._dim
 
+    def warm_up(self) -> None:
+        pass
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.embedded_texts.extend(texts)
         out = np.zeros((len(texts), self._dim), dtype=np.float32)

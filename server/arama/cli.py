@@ -51,8 +51,9 @@ class _ProgressBar:
             self._bar = None
 
 
-def _config(ns: argparse.Namespace) -> EngineConfig:
+def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
     return EngineConfig(
+        preload_model=preload_model,
         cache_dir=Path(ns.cache_dir).expanduser() if ns.cache_dir else default_cache_dir(),
         model=ns.model,
         exclude=tuple(ns.exclude or ()),
@@ -61,9 +62,11 @@ def _config(ns: argparse.Namespace) -> EngineConfig:
     )
 
 
-def _open(ns: argparse.Namespace, *, index: bool, quiet: bool = False) -> Engine:
+def _open(
+    ns: argparse.Namespace, *, index: bool, quiet: bool = False, for_search: bool = False
+) -> Engine:
     bar = _ProgressBar(enabled=not quiet and sys.stderr.isatty())
-    engine = Engine(_config(ns), on_progress=bar)
+    engine = Engine(_config(ns, preload_model=for_search), on_progress=bar)
     root = Path(ns.path).expanduser().resolve()
     if not root.is_dir():
         raise SystemExit(f"arama: {root} is not a directory")
@@ -103,7 +106,7 @@ def cmd_search(ns: argparse.Namespace) -> int:
     except ArgumentError as exc:
         print(f"arama: {exc}", file=sys.stderr)
         return 2
-    engine = _open(ns, index=not ns.no_update, quiet=ns.json)
+    engine = _open(ns, index=not ns.no_update, quiet=ns.json, for_search=True)
     try:
         answer = engine.search(request)
     finally:

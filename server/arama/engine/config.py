@@ -32,6 +32,9 @@ class EngineConfig:
     threads: int | None = None
     embed_batch_size: int = 16
     tombstone_retention_s: float = TOMBSTONE_RETENTION_S
+    # Load the model as soon as indexing is idle, so the first query is fast (the server wants
+    # it; a one-shot `arama status` does not).
+    preload_model: bool = True
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""

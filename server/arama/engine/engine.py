@@ -251,6 +251,8 @@ class Engine:
                 idle = not self._stopping and not self._jobs and not self._has_pending()
             if idle and self._busy:
                 self._report(Progress("idle", 0, 0))
+                if self.config.preload_model:
+                    self._warm_up()
             with self._cv:
                 while not self._stopping and not self._jobs and not self._has_pending():
                     self._busy = False
@@ -519,6 +521,15 @@ class Engine:
             self._report_embedding()
         self._report_embedding()
         self._save(folder, force=not folder.pending)
+
+    def _warm_up(self) -> None:
+        """With nothing to index (a warm start), load the model now rather than on the first
+        query."""
+        try:
+            with self._embed_lock:
+                self.embedder.warm_up()
+        except Exception:
+            log.exception("could not load the embedding model")
 
     def _changed(self) -> None:
         self.generation += 1
