@@ -1,0 +1,159 @@
+"""Indexing and query speed, measured as ratios and medians in one run (these machines are noisy).
+
+    .venv/bin/python benchmarks/speed.py [--path FOLDER] [--json out.json] [--queries N]
+
+1. raw model throughput: the backend's own `encode` over exactly the chunk texts arama indexes;
+2. arama's cold index of the same folder (fresh cache dir, model already loaded): chunks/s, and
+   the ratio to (1) — how much the scanner, chunker, catalog, cache and faiss cost on top;
+3. a warm restart on the same cache: seconds to ready and cache misses (must be 0);
+4. in-process query latency (hybrid, semantic, lexical): p50 / p95 over repeated queries, with
+   the result cache bypassed so every query does the full work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from arama.engine.chunker import chunk_source
+from arama.engine.config import EngineConfig
+from arama.engine.embedder import SentenceTransformerEmbedder
+from arama.engine.engine import Engine
+from arama.engine.ranking import SearchRequest
+from arama.engine.records import SkipFile
+from arama.engine.scanner import Scanner, read_source
+
+REPO = Path(__file__).resolve().parents[1]
+QUERIES = [
+    "where are embeddings cached on disk",
+    "split an identifier written in camel case into words",
+    "parse command line arguments",
+    "rebuild the vector index when the file is corrupt",
+    "which files are ignored by gitignore rules",
+    "report indexing progress to the editor",
+    "validate the arguments of the search command",
+    "fuse lexical and dense rankings",
+]
+
+
+def chunk_texts(root: Path) -> list[str]:
+    texts: list[str] = []
+    for scanned in Scanner(root).scan().files:
+        try:
+            text, _raw = read_source(scanned)
+        except SkipFile:
+            continue
+        texts.extend(c.text for c in chunk_source(text, scanned.language))
+    return texts
+
+
+def raw_throughput(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
+    model = embedder.load()
+    ordered = sorted(texts, key=len)
+    started = time.perf_counter()
+    model.encode(ordered, batch_size=16, normalize_embeddings=True, show_progress_bar=False)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def query_latency(engine: Engine, mode: str, rounds: int) -> dict[str, float]:
+    timings: list[float] = []
+    for _ in range(rounds):
+        for query in QUERIES:
+            engine.generation += 1  # bypass the result cache: measure the real work
+            started = time.perf_counter()
+            engine.search(SearchRequest(query, limit=20, mode=mode))  # type: ignore[arg-type]
+            timings.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": statistics.median(timings), "p95_ms": percentile(timings, 0.95)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", type=Path, default=REPO)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--rounds", type=int, default=5)
+    ns = parser.parse_args(argv)
+    root = ns.path.resolve()
+
+    texts = chunk_texts(root)
+    load_started = time.perf_counter()
+    embedder = SentenceTransformerEmbedder()
+    embedder.warm_up()
+    model_load_s = time.perf_counter() - load_started
+    raw = raw_throughput(embedder, texts)
+
+    with tempfile.TemporaryDirectory(prefix="arama-speed-") as tmp:
+        cache = Path(tmp) / "cache"
+        config = EngineConfig(cache_dir=cache, preload_model=False)
+        engine = Engine(config, embedder=embedder)
+        started = time.perf_counter()
+        engine.add_folder(root)
+        engine.start()
+        engine.wait_idle()
+        cold_s = time.perf_counter() - started
+        status = engine.status()
+        engine.close()
+
+        restart_started = time.perf_counter()
+        warm = Engine(config, embedder=SentenceTransformerEmbedder())
+        warm.add_folder(root)
+        warm.start()
+        warm.wait_idle()
+        warm_s = time.perf_counter() - restart_started
+        warm_status = warm.status()
+        warm.embedder = embedder  # reuse the loaded model for the query timings
+        latency = {
+            mode: query_latency(warm, mode, ns.rounds) for mode in ("hybrid", "semantic", "lexical")
+        }
+        warm.close()
+
+    cold_rate = status["chunks"] / cold_s
+    result: dict[str, Any] = {
+        "folder": str(root),
+        "files": status["files"],
+        "chunks": status["chunks"],
+        "model_load_s": round(model_load_s, 2),
+        "raw_model_chunks_per_s": round(raw, 1),
+        "cold_index_s": round(cold_s, 2),
+        "cold_index_chunks_per_s": round(cold_rate, 1),
+        "cold_to_raw_ratio": round(cold_rate / raw, 3),
+        "warm_restart_s": round(warm_s, 3),
+        "warm_restart_cache_misses": warm_status["cache"]["misses"],
+        "query_latency_ms": {m: {k: round(v, 2) for k, v in d.items()} for m, d in latency.items()},
+    }
+    rows = [
+        ("files / chunks", f"{result['files']} / {result['chunks']}"),
+        ("model load", f"{result['model_load_s']} s"),
+        ("raw model encode", f"{result['raw_model_chunks_per_s']} chunks/s"),
+        (
+            "cold index (model loaded)",
+            f"{result['cold_index_s']} s = {result['cold_index_chunks_per_s']} chunks/s",
+        ),
+        ("cold / raw ratio", f"{result['cold_to_raw_ratio']}"),
+        (
+            "warm restart to ready",
+            f"{result['warm_restart_s']} s, {result['warm_restart_cache_misses']} misses",
+        ),
+    ]
+    for mode, values in result["query_latency_ms"].items():
+        rows.append((f"query {mode} p50 / p95", f"{values['p50_ms']} / {values['p95_ms']} ms"))
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    if ns.json:
+        ns.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
