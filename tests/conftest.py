@@ -40,6 +40,9 @@ class BagOfWordsEmbedder:
     def warm_up(self) -> None:
         pass
 
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        return self.embed([text])[0]
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.embedded_texts.extend(texts)
         out = np.zeros((len(texts), self._dim), dtype=np.float32)

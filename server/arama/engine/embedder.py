@@ -42,6 +42,10 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> Vectors: ...
 
+    def embed_query(self, text: str) -> Vectors:
+        """One query's vector; may run while `embed` runs on another thread."""
+        ...
+
     def dimension(self) -> int: ...
 
     def warm_up(self) -> None:
@@ -72,6 +76,10 @@ class SentenceTransformerEmbedder:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        # Queries get their own model instance: the indexer's batches hold the first one for up
+        # to a second, and a fast tokenizer must not be used from two threads at once.
+        self._query_model: Any = None
+        self._query_lock = threading.Lock()
         if model is None:
             self._model_id = DEFAULT_MODEL_ID
         elif Path(model).expanduser().exists():
@@ -89,21 +97,36 @@ class SentenceTransformerEmbedder:
     def loaded(self) -> bool:
         return self._model is not None
 
+    def _new_model(self) -> Any:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self._threads:
+            torch.set_num_threads(self._threads)
+        source = str(default_model_path()) if self._model_arg is None else self._model_arg
+        log.info("loading embedding model %s", source)
+        return SentenceTransformer(source, device="cpu")
+
     def load(self) -> Any:
         with self._lock:
             if self._model is None:
-                import torch
-                from sentence_transformers import SentenceTransformer
-
-                if self._threads:
-                    torch.set_num_threads(self._threads)
-                source = str(default_model_path()) if self._model_arg is None else self._model_arg
-                log.info("loading embedding model %s", source)
-                self._model = SentenceTransformer(source, device="cpu")
+                self._model = self._new_model()
             return self._model
 
     def warm_up(self) -> None:
         self.load()
+        with self._query_lock:
+            if self._query_model is None:
+                self._query_model = self._new_model()
+
+    def embed_query(self, text: str) -> Vectors:
+        with self._query_lock:
+            if self._query_model is None:
+                self._query_model = self._new_model()
+            vector = self._query_model.encode(
+                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        return np.ascontiguousarray(np.asarray(vector)[0], dtype=np.float32)
 
     def dimension(self) -> int:
         model = self.load()

@@ -590,7 +590,7 @@ class Engine:
     def _query_vector(self, query: str) -> np.ndarray[Any, np.dtype[np.float32]]:
         vector = self._query_vectors.get(query)
         if vector is None:
-            vector = self._embed([query])[0]
+            vector = self.embedder.embed_query(query)
             if len(self._query_vectors) > 256:
                 self._query_vectors.clear()
             self._query_vectors[query] = vector
@@ -763,9 +763,6 @@ class Engine:
         self, query: str, rows: Sequence[tuple[FolderIndex, SymbolRow]]
     ) -> list[Key]:
         """Symbols whose code is nearest the query in meaning (any piece of a split symbol)."""
-        if not self._embed_lock.acquire(timeout=0.2):
-            return []  # the model is busy embedding; names alone answer this keystroke
-        self._embed_lock.release()
         vector = self._query_vector(query)
         first_piece = {(f.number, r.path, r.symbol, r.kind, r.container): r for f, r in rows}
         keys: list[Key] = []
