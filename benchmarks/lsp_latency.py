@@ -1,0 +1,172 @@
+"""Latency as the editor sees it: the real `arama-ls` over stdio, timed client-side.
+
+    .venv/bin/python benchmarks/lsp_latency.py [--corpus FOLDER] [--replicate N] [--json out.json]
+
+The corpus (default: this repository's server/ and tests/) is copied N times into a temporary
+workspace ("synthetic, by replicating a real corpus": identical text is embedded once, thanks to
+the content-hash cache, so a 20,000-chunk workspace is quick to build). Measured in one run:
+- `arama.status` latency while the cold index runs (p50/p95/max): does indexing block the editor?
+- `arama.search` latency while indexing and once ready, per mode (p50/p95);
+- `workspace/symbol` latency once ready;
+- the server's peak resident memory (VmHWM from /proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+REPO = Path(__file__).resolve().parents[1]
+QUERIES = [
+    "where are embeddings cached on disk",
+    "split an identifier written in camel case into words",
+    "rebuild the vector index when the file is corrupt",
+    "which files are ignored by gitignore rules",
+    "report indexing progress to the editor",
+    "validate the arguments of the search command",
+    "fuse lexical and dense rankings",
+    "wait until the server is ready",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
+    return {
+        "n": len(values),
+        "p50_ms": round(statistics.median(values), 2),
+        "p95_ms": round(percentile(values, 0.95), 2),
+        "max_ms": round(max(values), 2),
+    }
+
+
+def build_workspace(corpus: list[Path], copies: int, target: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", ".venv", "node_modules", "*.pyc")
+    for n in range(copies):
+        for source in corpus:
+            shutil.copytree(source, target / f"copy{n:03d}" / source.name, ignore=ignore)
+
+
+async def timed(call: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await call
+    return (time.perf_counter() - started) * 1000, result
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+async def run(workspace: Path, cache: Path, rounds: int) -> dict[str, Any]:
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "arama.lsp.server", "--log-level", "WARNING"]
+    )
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                window=types.WindowClientCapabilities(work_done_progress=True)
+            ),
+            workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), workspace.name)],
+            initialization_options={"cacheDir": str(cache)},
+        )
+    )
+
+    async def command(name: str, *args: Any) -> Any:
+        return await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=name, arguments=list(args))
+        )
+
+    status_during: list[float] = []
+    search_during: list[float] = []
+    started = time.perf_counter()
+    status: dict[str, Any] = {}
+    n = 0
+    while True:
+        took, status = await timed(command("arama.status"))
+        status_during.append(took)
+        if status["state"] == "ready" and status["files"]:
+            break
+        if n % 10 == 0 and status["chunks"]:
+            took, _ = await timed(command("arama.search", {"query": QUERIES[n % len(QUERIES)]}))
+            search_during.append(took)
+        n += 1
+        await asyncio.sleep(0.05)
+    index_s = time.perf_counter() - started
+
+    after: dict[str, list[float]] = {"hybrid": [], "semantic": [], "lexical": []}
+    for round_number in range(rounds):
+        for query in QUERIES:
+            for mode in after:
+                # A distinct limit per round keeps the server's result cache out of the timing.
+                args = {"query": query, "mode": mode, "limit": 10 + round_number}
+                took, _ = await timed(command("arama.search", args))
+                after[mode].append(took)
+    symbols: list[float] = []
+    for query in ("retry", "cache", "parse http header", "Engine", "wait ready"):
+        took, _ = await timed(
+            client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
+        )
+        symbols.append(took)
+    server_pid = client._server.pid if client._server else 0  # type: ignore[attr-defined]
+    rss = peak_rss_mb(server_pid) if server_pid else 0.0
+    await client.shutdown_session()
+    await client.stop()
+    return {
+        "files": status["files"],
+        "chunks": status["chunks"],
+        "cold_index_s": round(index_s, 1),
+        "status_while_indexing": summary(status_during),
+        "search_while_indexing": summary(search_during),
+        "search_ready": {mode: summary(values) for mode, values in after.items()},
+        "workspace_symbol_ready": summary(symbols),
+        "server_peak_rss_mb": rss,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, action="append")
+    parser.add_argument("--replicate", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    ns = parser.parse_args(argv)
+    corpus = ns.corpus or [REPO / "server", REPO / "tests"]
+    with tempfile.TemporaryDirectory(prefix="arama-latency-") as tmp:
+        workspace = Path(tmp) / "workspace"
+        build_workspace(corpus, ns.replicate, workspace)
+        result = asyncio.run(run(workspace, Path(tmp) / "cache", ns.rounds))
+    result["replicate"] = ns.replicate
+    for key, value in result.items():
+        if isinstance(value, dict) and "n" not in value:
+            for mode, stats in value.items():
+                print(f"{key + ' ' + mode:<32} {stats}")
+        else:
+            print(f"{key:<32} {value}")
+    if ns.json:
+        ns.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
