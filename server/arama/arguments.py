@@ -9,16 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import pathspec
 
 from arama.engine.languages import all_language_ids
 from arama.engine.ranking import MODES, Mode, SearchFilters, SearchRequest
+from arama.engine.scanner import glob_too_complex
 from arama.messages import text
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 200
 MAX_GLOBS = 100
+MAX_OFFSET = 1_000_000_000
+"""A larger offset pages past any index, so it is clamped to this: the engine asks each channel
+for a multiple of offset + limit candidates, and SQLite's LIMIT must fit in 64 bits."""
 
 
 class ArgumentError(ValueError):
@@ -97,6 +102,8 @@ class _Reader:
     def globs(self, field: str) -> tuple[str, ...]:
         patterns = self.strings(field)
         for pattern in patterns:
+            if glob_too_complex(pattern):  # would take minutes to match (ReDoS)
+                raise self.fail("error.glob", field, pattern=pattern)
             try:
                 pathspec.GitIgnoreSpec.from_lines([pattern])
             except Exception as exc:
@@ -164,7 +171,7 @@ def parse_search(obj: Mapping[str, Any], locale: str | None = None) -> SearchReq
     return SearchRequest(
         query=query,
         limit=limit,
-        offset=offset,
+        offset=min(offset, MAX_OFFSET),
         mode=cast(Mode, mode),
         filters=filters,
         min_score=r.number("minScore"),
@@ -185,6 +192,10 @@ def parse_context(obj: Mapping[str, Any], locale: str | None = None) -> tuple[st
     assert uri is not None
     if not uri.startswith("file:"):
         raise r.fail("error.uri", "uri")
+    try:
+        urlsplit(uri)  # what the server's URI -> path conversion does first
+    except ValueError as exc:  # e.g. "file://[" (an unclosed IPv6 host)
+        raise r.fail("error.uri", "uri") from exc
     position = obj.get("position")
     if not isinstance(position, Mapping):
         if position is None:

@@ -153,3 +153,40 @@ async def test_workspace_folders_can_be_added_and_removed(
         return str(second) not in status["workspaceFolders"]
 
     await eventually(removed, timeout=10.0)
+
+
+async def test_a_storm_of_file_events_is_coalesced_into_few_batches(
+    client: LanguageClient, dirs: dict[str, Path]
+) -> None:
+    """A branch switch writes a thousand files at once: a handful of batches, not 1,000 jobs."""
+    before = (await command(client, "arama.status"))["updates"]
+    storm = dirs["workspace"] / "storm"
+    storm.mkdir()
+    for n in range(1000):
+        (storm / f"module_{n:04d}.py").write_text(
+            f"def handler_{n:04d}(event):\n    return event\n"
+        )
+
+    last: dict[str, Any] = {}
+
+    async def all_indexed() -> bool:  # cataloged; their embedding goes on in the background
+        last.update(await command(client, "arama.status"))
+        return last["files"] == 9 + 1000 and last["pendingFiles"] == 0
+
+    try:
+        await eventually(all_indexed, timeout=120.0)
+    except AssertionError:
+        raise AssertionError(f"storm not indexed: {last}") from None
+    after = (await command(client, "arama.status"))["updates"]
+    batches = after["batches"] - before["batches"]
+    assert after["paths"] > before["paths"]  # the watcher saw the storm (it may drop some
+    # events under load; the rescan after a storm makes up for them)
+    assert batches <= 20, f"{batches} batches for 1,000 files"
+    answer = await command(client, "arama.search", {"query": "handler_0777", "mode": "lexical"})
+    assert answer["results"][0]["path"] == "storm/module_0777.py"
+    shutil.rmtree(storm)
+
+    async def all_gone() -> bool:
+        return (await command(client, "arama.status"))["files"] == 9
+
+    await eventually(all_gone, timeout=60.0)

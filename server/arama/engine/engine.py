@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 State = Literal["starting", "indexing", "ready"]
 SAVE_INTERVAL_S = 20.0
+REWALK_AFTER_S = (1.0, 5.0)
+STORM_PATHS = 200  # a batch this large is a storm: rescan once it is over
+STORM_QUIET_S = 2.0
 CACHE_LOOKUP_BATCH = 512
 
 
@@ -123,6 +126,11 @@ class Engine:
         self._results_lock = threading.Lock()
         self._symbols: tuple[int, list[tuple[FolderIndex, SymbolRow]]] | None = None
         self._watcher: FolderWatcher | None = None
+        # How file events were coalesced: batches processed, and paths they held.
+        self.update_batches = 0
+        self.updated_paths = 0
+        self._walked: dict[Path, float] = {}  # new directories walked, and when
+        self._storm_timers: dict[Path, threading.Timer] = {}
         self.embedded_chunks = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -250,9 +258,12 @@ class Engine:
             with self._cv:
                 idle = not self._stopping and not self._jobs and not self._has_pending()
             if idle and self._busy:
+                with self._cv:
+                    self._busy = False
+                    self._cv.notify_all()
                 self._report(Progress("idle", 0, 0))
                 if self.config.preload_model:
-                    self._warm_up()
+                    self._warm_up()  # "ready" already: lexical and cached answers need no model
             with self._cv:
                 while not self._stopping and not self._jobs and not self._has_pending():
                     self._busy = False
@@ -464,6 +475,10 @@ class Engine:
         folder.pending -= set(removed)
 
     def _update_paths(self, folder: FolderIndex, paths: frozenset[Path]) -> None:
+        self.update_batches += 1
+        self.updated_paths += len(paths)
+        if len(paths) >= STORM_PATHS:
+            self._rescan_after_storm(folder.root)
         known = folder.catalog.live_files()
         gone: list[str] = []
         for path in sorted(paths):
@@ -475,7 +490,9 @@ class Engine:
                 scanned = folder.scanner.check(path)
             except SkipFile as skip:
                 if path.is_dir():
-                    # A new or changed directory: its files arrive as events of their own.
+                    # Files written into a new directory before the watcher covered it send no
+                    # events of their own: walk it.
+                    self._index_directory(folder, path, known)
                     continue
                 if skip.reason not in (IGNORED, SkipReason.VANISHED):
                     folder.skipped[skip.reason] += 1
@@ -485,6 +502,43 @@ class Engine:
             self._index_file(folder, scanned, known.get(rel))
         if gone:
             self._forget(folder, gone)
+
+    def _rescan_after_storm(self, root: Path) -> None:
+        """A burst of events (branch switch, `npm install`, a generator) can outrun the OS
+        watcher, which then drops events. Once the burst has been quiet for a moment, a sync
+        (stat-only for unchanged files) makes the index match the disk whatever was dropped."""
+        with self._cv:
+            pending = self._storm_timers.pop(root, None)
+            if pending is not None:
+                pending.cancel()
+            timer = threading.Timer(STORM_QUIET_S, lambda: self._enqueue(_Job("sync", root)))
+            timer.daemon = True
+            self._storm_timers[root] = timer
+            timer.start()
+
+    def _index_directory(self, folder: FolderIndex, directory: Path, known: dict[str, Any]) -> None:
+        scanner = folder.scanner
+        if scanner.is_ignored(directory):
+            return
+        # The OS watch on a new directory starts only after it exists: files written in between
+        # send no events. Walk it now, and again a little later for the ones still being written.
+        now = time.monotonic()
+        last = self._walked.get(directory)
+        if last is None or now - last > REWALK_AFTER_S[-1] + 1:
+            self._walked[directory] = now
+            for delay in REWALK_AFTER_S:
+                timer = threading.Timer(delay, self.notify_changed, args=([directory],))
+                timer.daemon = True
+                timer.start()
+        for current, dirnames, filenames in os.walk(directory):
+            base = Path(current)
+            dirnames[:] = [d for d in dirnames if not scanner.is_ignored(base / d)]
+            for name in filenames:
+                try:
+                    scanned = scanner.check(base / name)
+                except SkipFile:
+                    continue
+                self._index_file(folder, scanned, known.get(scanned.rel))
 
     def _embed_step(self) -> None:
         """Give vectors to one batch of pending chunks: cache first, then the model."""
@@ -886,6 +940,7 @@ class Engine:
             "workspaceFolders": [str(f.root) for f in folders],
             "skippedFiles": dict(skipped),
             "recovered": recovered,
+            "updates": {"batches": self.update_batches, "paths": self.updated_paths},
         }
 
     def _jobs_snapshot(self) -> list[_Job]:

@@ -17,8 +17,8 @@ from arama.engine.catalog import ChunkRow
 Mode = Literal["hybrid", "semantic", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "semantic", "lexical")
 
-RRF_K = 60.0
-CHANNEL_WEIGHTS: dict[str, float] = {"dense": 1.0, "lexical": 1.0, "symbol": 0.5}
+RRF_K = 10.0
+CHANNEL_WEIGHTS: dict[str, float] = {"dense": 1.0, "lexical": 0.75, "symbol": 0.25}
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,17 @@ PROSE_LANGUAGES = frozenset({"markdown", "plaintext", "restructuredtext", "latex
 """Prose is often soft-wrapped (one paragraph a line), so only the longest-line rule applies."""
 SHEBANG_PEEK_BYTES = 256
 IGNORE_FILE_MAX_BYTES = 1_048_576
+MAX_PATTERN_WILDCARDS = 3
+"""pathspec compiles each `*` run to `[^/]*` and each `**` to `.*`-like groups, which Python's
+regex engine backtracks through: a pattern with k of them costs up to O(len(path)**k) per path.
+`*a*a*a*a*b` against a 60-character file name of `a`s takes half a minute, one more run hours,
+so a rule file in a cloned repository could stall the scan forever. Patterns with more wildcard
+runs than this are dropped (and logged) like invalid ones; git's own matcher has no such limit,
+but real rule files almost never need more than `**/dir/**/*.ext`."""
 
 _Spec = pathspec.GitIgnoreSpec  # compiled gitignore rules; the alias keeps signatures short
+
+_WILDCARD_RUN = re.compile(r"(?<!\\)\*+")
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF8_REPLACEMENT = b"\xef\xbf\xbd"
@@ -618,9 +627,17 @@ def _first_line(path: str) -> str:
     return line.decode("utf-8", errors="replace").rstrip("\r")
 
 
+def glob_too_complex(pattern: str) -> bool:
+    """Whether matching `pattern` could backtrack for minutes (see MAX_PATTERN_WILDCARDS)."""
+    return len(_WILDCARD_RUN.findall(pattern)) > MAX_PATTERN_WILDCARDS
+
+
 def _compile(lines: Iterable[str], origin: str) -> _Spec | None:
     """Compile gitignore lines, dropping (and logging) invalid ones instead of failing."""
     lines = list(lines)
+    for line in [line for line in lines if not line.startswith("#") and glob_too_complex(line)]:
+        log.warning("%s: ignoring pattern %r: too many wildcards to match safely", origin, line)
+        lines.remove(line)
     try:
         spec = pathspec.GitIgnoreSpec.from_lines(lines)
     except (ValueError, re.error):

@@ -10,15 +10,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from arama import __version__
-from arama.engine.engine import Engine
 from arama.lsp.options import InitializationOptions
 from arama.lsp.progress import IndexingProgress
+
+if TYPE_CHECKING:  # the engine (numpy, faiss, torch later) loads after `initialize` answered
+    from arama.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 

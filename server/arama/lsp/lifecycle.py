@@ -9,7 +9,6 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from arama.engine.engine import Engine
 from arama.lsp.app import AramaServer, server
 from arama.lsp.documents import register_file_watcher
 from arama.lsp.options import InitializationOptions
@@ -44,6 +43,8 @@ def on_initialize(ls: AramaServer, params: types.InitializeParams) -> None:
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> None:
     ls.loop = asyncio.get_running_loop()
+    from arama.engine.engine import Engine  # heavy imports, after `initialize` has answered
+
     # Creating the engine touches the cache dir and diskcache; keep it off the event loop.
     engine = await ls.in_thread(
         lambda: Engine(ls.options.engine_config(), on_progress=ls.indexing_progress.from_thread)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from arama.engine.engine import Progress
 from arama.messages import text
 
 if TYPE_CHECKING:
+    from arama.engine.engine import Progress
     from arama.lsp.app import AramaServer
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,9 @@ class IndexingProgress:
                 self._report(latest)
 
     def _report(self, progress: Progress) -> None:
-        if self._token is None:
+        if self._token is None or progress.total <= 0:
             return
-        total = max(progress.total, 1)
+        total = progress.total
         percentage = min(100, int(100 * progress.done / total))
         key = "progress.scanning" if progress.phase == "scanning" else "progress.embedding"
         message = text(key, self.server.locale, done=progress.done, total=progress.total)

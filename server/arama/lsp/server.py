@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from pygls.exceptions import JsonRpcInvalidParams
+
 from arama import __version__
 from arama.lsp import commands, documents, lifecycle, symbols  # noqa: F401 - registers features
 from arama.lsp.app import server
@@ -27,7 +29,23 @@ def main(argv: list[str] | None = None) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_quiet_invalid_params)
     server.start_io()
+
+
+def _quiet_invalid_params(record: logging.LogRecord) -> bool:
+    """A client's bad arguments are answered with -32602; they are not server errors, so they
+    do not belong in the log as tracebacks."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, JsonRpcInvalidParams):
+        record.msg, record.args, record.exc_info, record.levelno = (
+            f"invalid params: {exc.message}",
+            (),
+            None,
+            logging.INFO,
+        )
+        record.levelname = "INFO"
+    return True
 
 
 if __name__ == "__main__":

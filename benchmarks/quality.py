@@ -1,0 +1,799 @@
+"""Search quality benchmark: hand-written queries against a fixed, offline corpus.
+
+The corpus is built at run time from the sources of pinned packages installed in the venv
+(diskcache, pygls, watchfiles) plus the project's fixture workspace, copied into a temporary
+workspace root. Every query names its target definitions (path + symbol); for each search mode
+we report MRR@10, Recall@1/3/10, NDCG@10 and search latency, overall and per query kind.
+
+    .venv/bin/python benchmarks/quality.py                    # all three modes, real model
+    .venv/bin/python benchmarks/quality.py --json out.json    # also write every number
+    .venv/bin/python benchmarks/quality.py --sweep            # + a grid of fusion settings
+    .venv/bin/python benchmarks/quality.py --weights dense=1,lexical=0.5 --rrf-k 30
+
+Embeddings are cached on disk by content hash (default `benchmarks/.cache/`), so only the first
+run pays for the model. See benchmarks/README.md for what is measured and the latest numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import importlib.util
+import itertools
+import json
+import logging
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from arama.engine import ranking
+from arama.engine.config import EngineConfig
+from arama.engine.engine import Engine
+from arama.engine.lexical import identifier_parts
+from arama.engine.ranking import MODES, Mode, SearchRequest
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+FIXTURE_DIR = REPO_DIR / "tests" / "fixtures" / "workspace"
+QUERIES_FILE = BENCH_DIR / "quality_queries.json"
+DEFAULT_CACHE_DIR = BENCH_DIR / ".cache"
+
+# The corpus: (import name, distribution name, the version pinned in pyproject.toml). A different
+# installed version is a different corpus, so the run stops instead of reporting incomparable
+# numbers. pathspec and tqdm are not pinned by the project, so they are not used.
+PACKAGES: tuple[tuple[str, str, str], ...] = (
+    ("diskcache", "diskcache", "5.6.3"),
+    ("pygls", "pygls", "2.1.1"),
+    ("watchfiles", "watchfiles", "1.3.0"),
+)
+# Generated code left out to keep the corpus near 1,000 chunks: 600 near-identical chunks of
+# "does the client support X" checks would dominate it without testing anything new.
+EXCLUDED_FILES: dict[str, str] = {
+    "pygls/lsp/_capabilities.py": "generated capability table (600+ chunks)",
+}
+COMPILED_SUFFIXES = (".so", ".pyd", ".pyc", ".pyo", ".dll", ".dylib")
+FIXTURE_PREFIX = "fixture"
+
+KINDS = ("nl", "mixed", "identifier")
+TOP_K = 10
+RECALL_AT = (1, 3, 10)
+
+DEFAULT_SWEEP_LEXICAL = (0.25, 0.5, 0.75, 1.0)
+DEFAULT_SWEEP_SYMBOL = (0.0, 0.25, 0.5, 1.0)
+DEFAULT_SWEEP_RRF_K = (10.0, 30.0, 60.0)
+
+log = logging.getLogger("quality")
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    path: str
+    symbol: str
+    container: str | None = None
+
+    def label(self) -> str:
+        name = f"{self.container}.{self.symbol}" if self.container else self.symbol
+        return f"{self.path}:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    id: str
+    query: str
+    kind: str
+    targets: tuple[Target, ...]
+
+    @property
+    def source(self) -> str:
+        """Which part of the corpus the query is about (first path segment of its target)."""
+        return self.targets[0].path.split("/", 1)[0]
+
+
+def load_queries(path: Path) -> list[Query]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    queries: list[Query] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(data["queries"]):
+        qid = str(raw.get("id") or f"q{number}")
+        if qid in seen:
+            raise SystemExit(f"{path}: duplicate query id {qid!r}")
+        seen.add(qid)
+        kind = str(raw["kind"])
+        if kind not in KINDS:
+            raise SystemExit(f"{path}: query {qid!r} has kind {kind!r}, expected one of {KINDS}")
+        targets = tuple(
+            Target(str(t["path"]), str(t["symbol"]), t.get("container")) for t in raw["targets"]
+        )
+        if not targets:
+            raise SystemExit(f"{path}: query {qid!r} has no targets")
+        queries.append(Query(qid, str(raw["query"]), kind, targets))
+    return queries
+
+
+# -- corpus -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Corpus:
+    root: Path
+    versions: dict[str, str]
+    files: int
+    fingerprint: str
+
+
+def _package_dir(module: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if len(locations) != 1:
+        raise SystemExit(f"cannot locate the package directory of {module!r}: {locations}")
+    return Path(locations[0])
+
+
+def _wanted(rel: str) -> bool:
+    parts = rel.split("/")
+    return (
+        "__pycache__" not in parts
+        and not rel.endswith(COMPILED_SUFFIXES)
+        and rel not in EXCLUDED_FILES
+    )
+
+
+def build_corpus(root: Path, *, allow_other_versions: bool) -> Corpus:
+    """Copy the pinned packages' sources and the fixture workspace under `root`."""
+    versions: dict[str, str] = {}
+    for module, dist, pinned in PACKAGES:
+        installed = importlib.metadata.version(dist)
+        versions[dist] = installed
+        if installed != pinned and not allow_other_versions:
+            raise SystemExit(
+                f"{dist} {installed} is installed but the corpus is defined on {pinned}; "
+                "results would not be comparable (pass --allow-other-versions to run anyway)"
+            )
+        source = _package_dir(module)
+        for path in sorted(source.rglob("*")):
+            rel = f"{module}/{path.relative_to(source).as_posix()}"
+            if path.is_file() and _wanted(rel):
+                target = root / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+    shutil.copytree(FIXTURE_DIR, root / FIXTURE_PREFIX)
+    digest = hashlib.sha256()
+    files = 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        files += 1
+        digest.update(path.relative_to(root).as_posix().encode("utf-8"))
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return Corpus(root, versions, files, digest.hexdigest())
+
+
+# -- embedders --------------------------------------------------------------------------------
+
+
+class BagOfWordsEmbedder:
+    """A deterministic stand-in for the model (hashed identifier-part counts): for checking the
+    benchmark's plumbing in seconds. Its numbers say nothing about the real model."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self._dim = dim
+
+    @property
+    def model_id(self) -> str:
+        return f"benchmark/bag-of-words-{self._dim}"
+
+    def dimension(self) -> int:
+        return self._dim
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        vectors: npt.NDArray[np.float32] = self.embed([text])[0]
+        return vectors
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text):
+                for part in identifier_parts(word) or [word.lower()]:
+                    bucket = int(hashlib.md5(part.encode()).hexdigest(), 16) % self._dim
+                    out[row, bucket] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0
+        return out
+
+
+# -- the index --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkInfo:
+    path: str
+    start_line: int
+    end_line: int
+    symbol: str | None
+    container: str | None
+
+
+def chunk_table(engine: Engine) -> list[ChunkInfo]:
+    """Every chunk in the index, read back from the catalog (what search can return)."""
+    chunks: list[ChunkInfo] = []
+    for folder in list(engine._folders.values()):
+        for path in sorted(folder.catalog.live_files()):
+            for row in folder.catalog.chunks_of_file(path):
+                chunks.append(
+                    ChunkInfo(row.path, row.start_line, row.end_line, row.symbol, row.container)
+                )
+    return chunks
+
+
+def _matches(target: Target, path: str, symbol: str | None, container: str | None) -> bool:
+    return (
+        path == target.path
+        and symbol == target.symbol
+        and (target.container is None or container == target.container)
+    )
+
+
+def check_targets(queries: Sequence[Query], chunks: Sequence[ChunkInfo]) -> None:
+    """Stop loudly unless every target is a chunk with that symbol in that file."""
+    missing: list[str] = []
+    for query in queries:
+        for target in query.targets:
+            if not any(_matches(target, c.path, c.symbol, c.container) for c in chunks):
+                near = sorted(
+                    {f"{c.container}.{c.symbol}" for c in chunks if c.path == target.path}
+                )
+                hint = f" (symbols in that file: {', '.join(near[:40])})" if near else ""
+                missing.append(f"  {query.id}: no chunk {target.label()}{hint}")
+    if missing:
+        raise SystemExit("targets missing from the index:\n" + "\n".join(missing))
+
+
+# -- ranking knobs ----------------------------------------------------------------------------
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected channel=weight, got {item!r}")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    return weights
+
+
+def _knob_modules(name: str, current: object) -> list[Any]:
+    """arama modules holding the knob by name (ranking, and any module that imported it)."""
+    return [
+        module
+        for key, module in list(sys.modules.items())
+        if (key == "arama" or key.startswith("arama.")) and getattr(module, name, None) is current
+    ]
+
+
+def current_knobs() -> dict[str, Any]:
+    return {"channel_weights": dict(ranking.CHANNEL_WEIGHTS), "rrf_k": float(ranking.RRF_K)}
+
+
+@contextmanager
+def ranking_knobs(weights: Mapping[str, float] | None, rrf_k: float | None) -> Iterator[None]:
+    """Monkeypatch `ranking.CHANNEL_WEIGHTS` (in place, so aliases see it) and `ranking.RRF_K`
+    (in every arama module that holds it); restored on exit."""
+    if not hasattr(ranking, "CHANNEL_WEIGHTS") or not hasattr(ranking, "RRF_K"):
+        raise SystemExit("arama.engine.ranking no longer has CHANNEL_WEIGHTS / RRF_K to tune")
+    saved_weights = dict(ranking.CHANNEL_WEIGHTS)
+    saved_k = ranking.RRF_K
+    holders = _knob_modules("RRF_K", saved_k)
+    if weights:
+        unknown = set(weights) - set(saved_weights)
+        if unknown:
+            log.warning("channels not in ranking.CHANNEL_WEIGHTS: %s", ", ".join(sorted(unknown)))
+        ranking.CHANNEL_WEIGHTS.update(weights)
+    if rrf_k is not None:
+        for module in holders:
+            module.RRF_K = float(rrf_k)
+    try:
+        yield
+    finally:
+        ranking.CHANNEL_WEIGHTS.clear()
+        ranking.CHANNEL_WEIGHTS.update(saved_weights)
+        for module in holders:
+            module.RRF_K = saved_k
+
+
+# -- searching and scoring --------------------------------------------------------------------
+
+SearchFn = Callable[[SearchRequest], dict[str, Any]]
+
+
+def uncached_search(engine: Engine) -> tuple[SearchFn, str]:
+    """A search that never answers from the engine's result cache (for sweeps, where the same
+    request is asked under different knobs): `Engine._search` when it exists, else a bump of
+    `engine.generation` before every search (which drops the result cache)."""
+    inner = getattr(engine, "_search", None)
+    if callable(inner):
+
+        def direct(request: SearchRequest) -> dict[str, Any]:
+            with engine._folders_lock:
+                folders = list(engine._folders.values())
+            answer: dict[str, Any] = inner(request, folders)
+            return answer
+
+        return direct, "Engine._search (result cache not consulted)"
+
+    def bumped(request: SearchRequest) -> dict[str, Any]:
+        engine.generation += 1
+        return engine.search(request)
+
+    return bumped, "engine.generation += 1 before each search (result cache dropped)"
+
+
+def forget_query_vectors(engine: Engine) -> None:
+    """Make the next search embed its query again, so latency includes the query embedding."""
+    vectors = getattr(engine, "_query_vectors", None)
+    if isinstance(vectors, dict):
+        vectors.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    path: str
+    symbol: str | None
+    container: str | None
+    line: int
+
+    def label(self) -> str:
+        name = f"{self.container}.{self.symbol}" if self.container else (self.symbol or "-")
+        return f"{self.path}:{self.line + 1}:{name}"
+
+
+def resolve_hits(
+    answer: Mapping[str, Any], by_start: Mapping[tuple[str, int], list[ChunkInfo]]
+) -> list[Hit]:
+    """Results as (path, symbol, container); the container comes from the chunk table because
+    the result shape does not carry it."""
+    hits: list[Hit] = []
+    for result in answer["results"]:
+        path = str(result["path"])
+        symbol = result.get("symbol")
+        line = int(result["range"]["start"]["line"])
+        candidates = [c for c in by_start.get((path, line), []) if c.symbol == symbol]
+        container = candidates[0].container if candidates else None
+        hits.append(Hit(path, symbol, container, line))
+    return hits
+
+
+def first_rank(query: Query, hits: Sequence[Hit]) -> int | None:
+    for rank, hit in enumerate(hits, 1):
+        if any(_matches(t, hit.path, hit.symbol, hit.container) for t in query.targets):
+            return rank
+    return None
+
+
+def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
+    """Binary relevance, first matching result (targets of a query are alternatives): with one
+    relevant answer, NDCG@10 = 1/log2(1 + rank)."""
+    n = len(ranks)
+    if not n:
+        return {}
+    found = [r for r in ranks if r is not None and r <= TOP_K]
+    out = {"queries": float(n), f"mrr@{TOP_K}": sum(1.0 / r for r in found) / n}
+    for k in RECALL_AT:
+        out[f"recall@{k}"] = sum(1 for r in found if r <= k) / n
+    out[f"ndcg@{TOP_K}"] = sum(1.0 / math.log2(1 + r) for r in found) / n
+    return out
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+@dataclass
+class ModeRun:
+    ranks: dict[str, int | None]
+    top: dict[str, list[str]]
+    latency_ms: list[float]
+    cached: int
+
+
+def run_mode(
+    engine: Engine,
+    mode: Mode,
+    queries: Sequence[Query],
+    by_start: Mapping[tuple[str, int], list[ChunkInfo]],
+) -> ModeRun:
+    run = ModeRun({}, {}, [], 0)
+    for query in queries:
+        forget_query_vectors(engine)
+        started = time.perf_counter()
+        answer = engine.search(SearchRequest(query.query, limit=TOP_K, mode=mode))
+        run.latency_ms.append((time.perf_counter() - started) * 1000)
+        run.cached += bool(answer.get("cached"))
+        if answer.get("indexing"):
+            log.warning("%s answered while indexing", query.id)
+        hits = resolve_hits(answer, by_start)
+        run.ranks[query.id] = first_rank(query, hits)
+        run.top[query.id] = [h.label() for h in hits[:5]]
+    return run
+
+
+def _kind_order(query: Query) -> int:
+    return KINDS.index(query.kind)
+
+
+def summarize(queries: Sequence[Query], run: ModeRun) -> dict[str, Any]:
+    def group(key: Callable[[Query], str]) -> dict[str, dict[str, float]]:
+        names = list(dict.fromkeys(key(q) for q in sorted(queries, key=_kind_order)))
+        return {n: metrics([run.ranks[q.id] for q in queries if key(q) == n]) for n in names}
+
+    return {
+        "overall": metrics([run.ranks[q.id] for q in queries]),
+        "by_kind": group(lambda q: q.kind),
+        "by_source": group(lambda q: q.source),
+        "latency_ms": {
+            "median": round(statistics.median(run.latency_ms), 2),
+            "p95": round(percentile(run.latency_ms, 95), 2),
+            "max": round(max(run.latency_ms), 2),
+        },
+        "cached_answers": run.cached,
+    }
+
+
+def sweep(
+    engine: Engine,
+    queries: Sequence[Query],
+    by_start: Mapping[tuple[str, int], list[ChunkInfo]],
+    *,
+    dense: float,
+    lexical: Sequence[float],
+    symbol: Sequence[float],
+    rrf_k: Sequence[float],
+) -> dict[str, Any]:
+    """Hybrid MRR@10 over a grid of fusion knobs, on the one index already built."""
+    search, bypass = uncached_search(engine)
+    grid: list[dict[str, float]] = []
+    per_query: dict[str, dict[str, int | None]] = {}
+    for k, lex, sym in itertools.product(rrf_k, lexical, symbol):
+        weights = {"dense": dense, "lexical": lex, "symbol": sym}
+        with ranking_knobs(weights, k):
+            ranks: dict[str, int | None] = {}
+            for query in queries:
+                answer = search(SearchRequest(query.query, limit=TOP_K, mode="hybrid"))
+                ranks[query.id] = first_rank(query, resolve_hits(answer, by_start))
+        m = metrics(list(ranks.values()))
+        row = {
+            **weights,
+            "rrf_k": k,
+            "mrr@10": m["mrr@10"],
+            "recall@1": m["recall@1"],
+            "recall@10": m["recall@10"],
+        }
+        for kind in KINDS:
+            of_kind = [ranks[q.id] for q in queries if q.kind == kind]
+            if of_kind:
+                row[f"mrr@10 {kind}"] = metrics(of_kind)["mrr@10"]
+        grid.append(row)
+        per_query[f"dense={dense:g},lexical={lex:g},symbol={sym:g},rrf_k={k:g}"] = ranks
+    best = max(grid, key=lambda row: (row["mrr@10"], row["recall@10"]))
+    best_by_kind: dict[str, dict[str, float]] = {}
+    for kind in KINDS:
+        column = f"mrr@10 {kind}"
+        if column in grid[0]:
+            best_by_kind[kind] = max(grid, key=lambda row: row[column])
+    return {
+        "cache_bypass": bypass,
+        "grid": grid,
+        "best": best,
+        "best_by_kind": best_by_kind,
+        "ranks": per_query,
+    }
+
+
+# -- printing ---------------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    lines = [
+        "  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def print_report(report: Mapping[str, Any], queries: Sequence[Query]) -> None:
+    corpus = report["corpus"]
+    print(
+        f"\ncorpus: {corpus['files']} files, {corpus['chunks']} chunks "
+        f"({', '.join(f'{k} {v}' for k, v in corpus['packages'].items())} + fixture workspace); "
+        f"fingerprint {corpus['fingerprint'][:16]}"
+    )
+    idx = report["indexing"]
+    print(
+        f"indexing: {idx['seconds']:.1f} s ({idx['embedded']} chunks embedded by the model, "
+        f"{idx['cache_hits']} from the embedding cache); embedder {report['embedder']}"
+    )
+    print(f"ranking: {report['ranking']}")
+    print(
+        f"machine: {report['cpus']} CPUs, load average {report['load_average_at_start']} "
+        "at start (latency depends on it)"
+    )
+    modes: dict[str, Any] = report["modes"]
+    cols = [f"mrr@{TOP_K}", *(f"recall@{k}" for k in RECALL_AT), f"ndcg@{TOP_K}"]
+    print(f"\n{len(queries)} queries, top {TOP_K}\n")
+    rows = []
+    for mode, result in modes.items():
+        o = result["overall"]
+        lat = result["latency_ms"]
+        rows.append(
+            [mode, *(f"{o[c]:.3f}" for c in cols), f"{lat['median']:.1f}", f"{lat['p95']:.1f}"]
+        )
+    print(_table(["mode", *cols, "p50 ms", "p95 ms"], rows))
+
+    for title, key in (("by query kind", "by_kind"), ("by corpus part", "by_source")):
+        groups = list(next(iter(modes.values()))[key])
+        header = [title.split()[-1], "n"] + [f"{m} mrr/R@10" for m in modes]
+        rows = []
+        for name in groups:
+            first = next(iter(modes.values()))[key][name]
+            cells = [
+                f"{modes[m][key][name]['mrr@10']:.3f} / {modes[m][key][name]['recall@10']:.2f}"
+                for m in modes
+            ]
+            rows.append([name, str(int(first["queries"])), *cells])
+        print(f"\n{title}\n")
+        print(_table(header, rows))
+
+    per_query: list[dict[str, Any]] = report["queries"]
+    mode_names = list(modes)
+    rows = []
+    for q in per_query:
+        ranks = q["ranks"]
+        hybrid, semantic = ranks.get("hybrid"), ranks.get("semantic")
+        worse = (
+            "hybrid" in ranks
+            and "semantic" in ranks
+            and semantic is not None
+            and (hybrid is None or hybrid > semantic)
+        )
+        missed = all(r is None for r in ranks.values())
+        if worse or missed:
+            note = "hybrid < semantic" if worse else "missed by all"
+            rows.append([q["id"], q["kind"], *(str(ranks[m] or "-") for m in mode_names), note])
+    if rows:
+        print("\nqueries where hybrid ranks below semantic, or no mode finds the target\n")
+        print(_table(["query", "kind", *mode_names, ""], rows))
+
+    if "sweep" in report:
+        sw = report["sweep"]
+        grid = sw["grid"]
+        print(f"\nsweep: hybrid MRR@10, dense weight 1.0 ({sw['cache_bypass']})")
+        symbols = sorted({row["symbol"] for row in grid})
+        for k in sorted({row["rrf_k"] for row in grid}):
+            rows = []
+            for lex in sorted({row["lexical"] for row in grid}):
+                cells = [
+                    f"{row['mrr@10']:.3f}"
+                    for sym in symbols
+                    for row in grid
+                    if row["rrf_k"] == k and row["lexical"] == lex and row["symbol"] == sym
+                ]
+                rows.append([f"lexical {lex:g}", *cells])
+            print(f"\nrrf_k = {k:g}\n")
+            print(_table(["", *(f"symbol {s:g}" for s in symbols)], rows))
+        best = sw["best"]
+        per_kind = ", ".join(
+            f"{k} {best[f'mrr@10 {k}']:.3f}" for k in KINDS if f"mrr@10 {k}" in best
+        )
+        print(
+            f"\nbest: lexical {best['lexical']:g}, symbol {best['symbol']:g}, "
+            f"rrf_k {best['rrf_k']:g} -> MRR@10 {best['mrr@10']:.3f}, "
+            f"R@1 {best['recall@1']:.3f}, R@10 {best['recall@10']:.3f} "
+            f"({per_kind})"
+        )
+        for kind, row in sw["best_by_kind"].items():
+            print(
+                f"best for {kind}: lexical {row['lexical']:g}, symbol {row['symbol']:g}, "
+                f"rrf_k {row['rrf_k']:g} -> {kind} MRR@10 {row[f'mrr@10 {kind}']:.3f} "
+                f"(overall {row['mrr@10']:.3f})"
+            )
+
+
+def source_state() -> dict[str, Any]:
+    """The commit the engine code comes from and whether server/ differs from it (read-only git
+    queries; numbers from a dirty tree are a snapshot of work in progress)."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(REPO_DIR), *args],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "server")
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "server_changes": changed.splitlines() if changed else [],
+    }
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(x) for x in text.split(",") if x.strip())
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated search modes")
+    parser.add_argument("--json", type=Path, help="write the full report (per query too) here")
+    parser.add_argument(
+        "--embedder",
+        choices=("real", "bow"),
+        default="real",
+        help="real: the bundled model (default); bow: a fast bag-of-words stand-in for testing",
+    )
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--queries", type=Path, default=QUERIES_FILE)
+    parser.add_argument(
+        "--weights", type=parse_weights, help="fusion weights, e.g. dense=1,lexical=0.5,symbol=0.5"
+    )
+    parser.add_argument("--rrf-k", type=float, help="reciprocal-rank-fusion constant")
+    parser.add_argument("--sweep", action="store_true", help="grid of hybrid fusion settings")
+    parser.add_argument("--sweep-lexical", type=_floats, default=DEFAULT_SWEEP_LEXICAL)
+    parser.add_argument("--sweep-symbol", type=_floats, default=DEFAULT_SWEEP_SYMBOL)
+    parser.add_argument("--sweep-rrf-k", type=_floats, default=DEFAULT_SWEEP_RRF_K)
+    parser.add_argument("--sweep-dense", type=float, default=1.0)
+    parser.add_argument("--threads", type=int, help="torch threads (default: all CPUs)")
+    parser.add_argument("--keep-workspace", action="store_true", help="leave the corpus copy")
+    parser.add_argument(
+        "--allow-other-versions",
+        action="store_true",
+        help="run even when installed package versions differ from the corpus definition",
+    )
+    args = parser.parse_args(argv)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    bad = [m for m in modes if m not in MODES]
+    if bad or not modes:
+        parser.error(f"--modes must be a subset of {','.join(MODES)}")
+    args.modes = modes
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    queries = load_queries(args.queries)
+    cache_dir: Path = args.cache_dir.resolve()
+    scratch = Path(tempfile.mkdtemp(prefix="arama-quality-"))
+    root = (scratch / "workspace").resolve()
+    root.mkdir()
+    config = EngineConfig(cache_dir=cache_dir, threads=args.threads)
+    engine: Engine | None = None
+    try:
+        corpus = build_corpus(root, allow_other_versions=args.allow_other_versions)
+        embedder = BagOfWordsEmbedder() if args.embedder == "bow" else None
+        engine = Engine(config, embedder=embedder)
+        print(f"indexing {corpus.files} files under {root} ...", file=sys.stderr)
+        started = time.perf_counter()
+        engine.add_folder(root)
+        engine.start()
+        engine.wait_idle()
+        index_seconds = time.perf_counter() - started
+        status = engine.status()
+
+        chunks = chunk_table(engine)
+        check_targets(queries, chunks)
+        by_start: dict[tuple[str, int], list[ChunkInfo]] = {}
+        for chunk in chunks:
+            by_start.setdefault((chunk.path, chunk.start_line), []).append(chunk)
+
+        # Load the model before timing anything (a warm cache leaves it unloaded).
+        engine.search(SearchRequest("warm up the model", limit=1, mode="semantic"))
+
+        report: dict[str, Any] = {
+            "benchmark": "arama search quality",
+            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "arama": importlib.metadata.version("arama"),
+            "source": source_state(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "embedder": engine.embedder.model_id,
+            "corpus": {
+                "packages": corpus.versions,
+                "excluded": EXCLUDED_FILES,
+                "files": status["files"],
+                "chunks": status["chunks"],
+                "fingerprint": corpus.fingerprint,
+            },
+            "indexing": {
+                "seconds": round(index_seconds, 2),
+                "embedded": int(getattr(engine, "embedded_chunks", status["cache"]["misses"])),
+                "cache_hits": status["cache"]["hits"],
+            },
+        }
+        with ranking_knobs(args.weights, args.rrf_k):
+            report["ranking"] = current_knobs()
+            runs = {mode: run_mode(engine, mode, queries, by_start) for mode in args.modes}
+        report["modes"] = {mode: summarize(queries, run) for mode, run in runs.items()}
+        report["queries"] = [
+            {
+                "id": q.id,
+                "query": q.query,
+                "kind": q.kind,
+                "targets": [t.label() for t in q.targets],
+                "ranks": {mode: run.ranks[q.id] for mode, run in runs.items()},
+                "top": {mode: run.top[q.id] for mode, run in runs.items()},
+                "latency_ms": {mode: round(run.latency_ms[i], 2) for mode, run in runs.items()},
+            }
+            for i, q in enumerate(queries)
+        ]
+        if args.sweep:
+            print("sweeping fusion settings ...", file=sys.stderr)
+            report["sweep"] = sweep(
+                engine,
+                queries,
+                by_start,
+                dense=args.sweep_dense,
+                lexical=args.sweep_lexical,
+                symbol=args.sweep_symbol,
+                rrf_k=args.sweep_rrf_k,
+            )
+        print_report(report, queries)
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+            print(f"\nwrote {args.json}")
+    finally:
+        if engine is not None:
+            engine.close()
+        if args.keep_workspace:
+            print(f"workspace kept at {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+            # The per-folder index of a temporary root is never reused; the embeddings stay.
+            shutil.rmtree(config.workspace_dir(root), ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,813 @@
+#!/usr/bin/env node
+// End-to-end test of the packaged extension in the real VS Code workbench: code-server (VS Code in
+// the browser) with dist/arama.vsix installed and the real arama-ls, driven by playwright-core in
+// headless Chromium. Run scripts/setup-e2e.sh first (it installs the tools and builds the .vsix).
+//
+// Environment:
+//   ARAMA_LS             the arama-ls executable (required)
+//   ARAMA_E2E_TOOLS      the tool directory of setup-e2e.sh (default ~/.cache/arama-e2e)
+//   ARAMA_E2E_ARTIFACTS  where screenshots and logs go (default: a new temporary directory)
+//   ARAMA_E2E_FIXTURE    the workspace to copy and open (default tests/fixtures/workspace)
+//   ARAMA_E2E_ONLY       comma-separated step names to run (default: all)
+//   ARAMA_E2E_SKIP_EN, ARAMA_E2E_SKIP_TR   skip the English or the Turkish session
+//   ARAMA_E2E_KEEP       keep the temporary directory (user data, workspace copy) after success
+//   CHROMIUM             the browser (default /usr/bin/chromium)
+//
+// Two sessions, each its own code-server: English (status bar ready; Search Workspace with a
+// natural-language query, Enter opens retry.py at retry_request with the chunk selected; Find
+// Related Code; `#findUserByEmail` in quick open = workspace/symbol; Search Selection and the mode
+// button; Reindex; Show Statistics = a webview with an SVG bar chart; the status dialog from the
+// status bar; a wrong arama.server.path gives a message whose button opens the setting) and
+// Turkish (display language tr: Turkish status bar, command title, picker, server error message
+// through the LSP locale, a Turkish query finding a function in çalışma_dosyası.py, status dialog).
+//
+// Every step leaves a screenshot NN-step.png in the artifacts directory; a failure leaves
+// failure.png and the quick input's text; each session leaves code-server's output, the extension
+// host log and the Arama log (client log plus the server's stderr). The last line of stdout is a
+// JSON summary.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir, homedir, arch } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const EXT_ROOT = resolve(HERE, '..', '..');
+const REPO_ROOT = resolve(EXT_ROOT, '..', '..');
+const require = createRequire(join(EXT_ROOT, 'package.json'));
+const { chromium } = require('playwright-core');
+
+const NODE_VERSION = '24.21.0';
+const CODE_SERVER_VERSION = '4.139.1';
+const TOOLS = process.env.ARAMA_E2E_TOOLS || join(homedir(), '.cache', 'arama-e2e');
+const NODE_ARCH = arch() === 'arm64' ? 'arm64' : 'x64';
+const NODE24 = join(TOOLS, `node-${NODE_VERSION}`, 'node_modules', 'node', 'node_modules', `node-linux-${NODE_ARCH}`, 'bin', 'node');
+const CODE_SERVER = join(TOOLS, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const VSIX = process.env.ARAMA_E2E_VSIX || join(EXT_ROOT, 'dist', 'arama.vsix');
+// A display-language stub for Turkish (test/e2e/language-pack-tr): VS Code only switches its
+// display language, and so vscode.env.language, to one that an installed language pack declares.
+const LANGUAGE_PACK_TR = join(EXT_ROOT, 'dist', 'language-pack-tr.vsix');
+const FIXTURE = process.env.ARAMA_E2E_FIXTURE || join(REPO_ROOT, 'tests', 'fixtures', 'workspace');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARAMA_LS = process.env.ARAMA_LS;
+const ONLY = new Set((process.env.ARAMA_E2E_ONLY || '').split(',').filter(Boolean));
+
+const started = Date.now();
+const log = (...args) => console.log(`[e2e +${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
+
+function fail(message) {
+  throw new Error(message);
+}
+
+for (const [what, file] of [['Node 24', NODE24], ['code-server', CODE_SERVER], ['the .vsix', VSIX], ['the Turkish language pack stub', LANGUAGE_PACK_TR], ['Chromium', CHROMIUM], ['the fixture', FIXTURE]]) {
+  if (!existsSync(file)) fail(`${what} not found at ${file}: run scripts/setup-e2e.sh first`);
+}
+if (!ARAMA_LS || !existsSync(ARAMA_LS)) fail(`ARAMA_LS must name the arama-ls executable (got ${ARAMA_LS})`);
+
+const ROOT = mkdtempSync(join(tmpdir(), 'arama-vscode-e2e-'));
+const ARTIFACTS = process.env.ARAMA_E2E_ARTIFACTS || join(ROOT, 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A private code-server: its own HOME, XDG dirs, user data, extensions and arama cache. */
+class CodeServer {
+  constructor(name, { locale } = {}) {
+    this.name = name;
+    this.locale = locale;
+    this.dir = join(ROOT, name);
+    this.home = join(this.dir, 'home');
+    this.userData = join(this.dir, 'user-data');
+    this.extensions = join(this.dir, 'extensions');
+    // One arama cache for all sessions: the second session finds the index and the embeddings.
+    this.cacheDir = join(ROOT, 'arama-cache');
+    this.output = [];
+    for (const d of [this.home, this.userData, this.extensions, this.cacheDir]) mkdirSync(d, { recursive: true });
+    for (const x of ['config', 'data', 'cache', 'state']) mkdirSync(join(this.home, `xdg-${x}`), { recursive: true });
+  }
+
+  env() {
+    return {
+      PATH: `${dirname(NODE24)}:${process.env.PATH}`,
+      HOME: this.home,
+      XDG_CONFIG_HOME: join(this.home, 'xdg-config'),
+      XDG_DATA_HOME: join(this.home, 'xdg-data'),
+      XDG_CACHE_HOME: join(this.home, 'xdg-cache'),
+      XDG_STATE_HOME: join(this.home, 'xdg-state'),
+      LANG: 'C.UTF-8',
+      // The model ships inside a Python package: never look for it online.
+      HF_HUB_OFFLINE: '1',
+      TRANSFORMERS_OFFLINE: '1',
+      TMPDIR: process.env.TMPDIR || '/tmp',
+    };
+  }
+
+  baseArgs() {
+    return ['--user-data-dir', this.userData, '--extensions-dir', this.extensions, '--config', join(this.dir, 'config.yaml')];
+  }
+
+  installExtension(vsix) {
+    const result = spawnSync(NODE24, [CODE_SERVER, ...this.baseArgs(), '--install-extension', vsix, '--force'], {
+      env: this.env(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (result.status !== 0 || !/successfully installed/i.test(result.stdout)) {
+      fail(`installing ${vsix} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    }
+  }
+
+  /**
+   * VS Code writes user-data/languagepacks.json when a language pack is installed from its UI,
+   * but not from `--install-extension`; it decides the display language from that file at page
+   * load. Write it the way VS Code does (LanguagePacksCache) for the installed packs.
+   */
+  registerLanguagePacks() {
+    const packs = {};
+    for (const entry of readdirSync(this.extensions)) {
+      const manifestFile = join(this.extensions, entry, 'package.json');
+      if (!existsSync(manifestFile)) continue;
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+      const id = `${manifest.publisher}.${manifest.name}`;
+      for (const localization of manifest.contributes?.localizations ?? []) {
+        const pack = (packs[localization.languageId] ??= {
+          hash: '',
+          extensions: [],
+          translations: {},
+          label: localization.localizedLanguageName ?? localization.languageName,
+        });
+        pack.extensions.push({ extensionIdentifier: { id }, version: manifest.version });
+        for (const t of localization.translations) pack.translations[t.id] = join(this.extensions, entry, t.path);
+      }
+    }
+    for (const pack of Object.values(packs)) {
+      const md5 = createHash('md5');
+      for (const e of pack.extensions) md5.update(e.extensionIdentifier.id).update(e.version);
+      pack.hash = md5.digest('hex');
+    }
+    writeFileSync(join(this.userData, 'languagepacks.json'), JSON.stringify(packs));
+  }
+
+  writeSettings(settings) {
+    // code-server is a remote window: machine-scoped settings (arama.server.path, arama.cacheDir)
+    // are read from the Machine settings, the rest from the User settings.
+    for (const scope of ['User', 'Machine']) {
+      const dir = join(this.userData, scope);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+    }
+  }
+
+  async start(folder) {
+    this.port = await freePort();
+    writeFileSync(join(this.dir, 'config.yaml'), 'auth: none\ncert: false\n');
+    const args = [
+      CODE_SERVER,
+      ...this.baseArgs(),
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${this.port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+    ];
+    if (this.locale) args.push('--locale', this.locale);
+    args.push(folder);
+    this.process = spawn(NODE24, args, { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const keep = (chunk) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 2000) this.output.splice(0, 1000);
+    };
+    this.process.stdout.on('data', keep);
+    this.process.stderr.on('data', keep);
+    this.url = `http://127.0.0.1:${this.port}`;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.process.exitCode !== null) fail(`code-server exited (${this.process.exitCode}):\n${this.output.join('')}`);
+      try {
+        const response = await fetch(`${this.url}/healthz`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(250);
+    }
+    fail(`code-server did not answer on ${this.url}/healthz within 60 s:\n${this.output.join('')}`);
+  }
+
+  async stop() {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    // code-server, its extension host and arama-ls share the process group started above.
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    for (let i = 0; i < 50 && child.exitCode === null; i++) await sleep(100);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Log files under user-data/logs whose name matches `pattern`. */
+  logFiles(pattern) {
+    const found = [];
+    const walk = (dir) => {
+      let entries = [];
+      try {
+        entries = readdirSync(dir);
+      } catch {
+        return;
+      }
+      for (const entry of entries.sort()) {
+        const full = join(dir, entry);
+        if (statSync(full).isDirectory()) walk(full);
+        else if (pattern.test(full.slice(this.userData.length))) found.push(full);
+      }
+    };
+    walk(join(this.userData, 'logs'));
+    return found;
+  }
+
+  /**
+   * Keeps code-server's output, the Arama output channel (client log and the server's stderr)
+   * and the extension host log as artifacts.
+   */
+  saveLogs(prefix) {
+    writeFileSync(join(ARTIFACTS, `${prefix}code-server.log`), this.output.join(''));
+    const keep = [
+      [/\/arama\.arama\/[^/]*\.log$/, 'Arama'],
+      [/\/remoteexthost\.log$/, 'exthost'],
+    ];
+    for (const [pattern, name] of keep) {
+      this.logFiles(pattern).forEach((file, i) => cpSync(file, join(ARTIFACTS, `${prefix}${name}${i ? `-${i}` : ''}.log`)));
+    }
+  }
+}
+
+let screenshots = 0;
+
+/** The workbench in the browser, with the few gestures the steps need. */
+class Workbench {
+  constructor(page) {
+    this.page = page;
+  }
+
+  quickInput() {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  rows() {
+    return this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  }
+
+  async screenshot(name) {
+    screenshots += 1;
+    const file = join(ARTIFACTS, `${String(screenshots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file }).catch(() => undefined);
+    return file;
+  }
+
+  async waitForWorkbench() {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('.statusbar').waitFor({ timeout: 60_000 });
+  }
+
+  async statusItem(pattern, timeout) {
+    const item = this.page.locator('.statusbar-item', { hasText: pattern }).first();
+    await item.waitFor({ timeout });
+    return item;
+  }
+
+  /** Waits for the status bar item to say ready; fails early on an Arama error notification. */
+  async waitForReady(pattern, timeout) {
+    const deadline = Date.now() + timeout;
+    const ready = this.page.locator('.statusbar-item', { hasText: pattern }).first();
+    const error = this.page.locator('.notification-toast', { hasText: /Arama/ }).filter({ has: this.page.locator('.codicon-error') });
+    let lastText = '';
+    this.seenStatus = [];
+    while (Date.now() < deadline) {
+      if (await ready.isVisible().catch(() => false)) return (await ready.innerText()).trim();
+      if (await error.count().catch(() => 0)) fail(`Arama reported an error: ${await error.first().innerText()}`);
+      lastText = (await this.page.locator('.statusbar-item', { hasText: /Arama/ }).first().innerText().catch(() => lastText)).trim();
+      if (lastText && this.seenStatus.at(-1) !== lastText) this.seenStatus.push(lastText);
+      await sleep(250);
+    }
+    fail(`the status bar did not show ready within ${timeout} ms; it says "${lastText}"`);
+  }
+
+  async closeQuickInput() {
+    if (await this.quickInput().isVisible()) {
+      await this.page.keyboard.press('Escape');
+      await this.quickInput().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+    }
+  }
+
+  /** Runs a palette command by its exact title, retrying while the extension host registers it. */
+  async runCommand(title, { timeout = 30_000 } = {}) {
+    const deadline = Date.now() + timeout;
+    let lastText = '';
+    while (Date.now() < deadline) {
+      await this.closeQuickInput();
+      await this.page.keyboard.press('F1');
+      const input = this.quickInput().locator('input');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`);
+      const row = this.rows().filter({ has: this.page.locator('.label-name', { hasText: exactText(title) }) }).first();
+      try {
+        await row.waitFor({ timeout: 3000 });
+        await row.click();
+        return;
+      } catch {
+        lastText = await this.quickInput().innerText().catch(() => '');
+      }
+      await sleep(1000);
+    }
+    fail(`palette command "${title}" not found within ${timeout} ms; palette said: ${lastText}`);
+  }
+
+  /** Waits until the quick input shows a title matching `pattern` (the extension's picker is up). */
+  async waitForTitle(pattern, timeout = 10_000) {
+    const title = this.quickInput().locator('.quick-input-title', { hasText: pattern });
+    await title.waitFor({ timeout }).catch(async () =>
+      fail(`no quick input titled ${pattern}; it shows: ${await this.quickInputText()}`),
+    );
+  }
+
+  async quickInputText() {
+    return this.quickInput().innerText().catch(() => '');
+  }
+
+  async rowTexts() {
+    return this.rows().evaluateAll((rows) =>
+      rows
+        .map((r) => ({ index: Number(r.getAttribute('data-index')), text: r.innerText.replace(/\s+/g, ' ').trim(), aria: r.getAttribute('aria-label') || '' }))
+        .sort((a, b) => a.index - b.index),
+    );
+  }
+
+  async activeTabTitle() {
+    return this.page.locator('.tabs-container .tab.active').first().innerText().catch(() => '');
+  }
+
+  async waitForActiveTab(pattern, timeout = 15_000) {
+    const tab = this.page.locator('.tabs-container .tab.active', { hasText: pattern }).first();
+    await tab.waitFor({ timeout });
+    return (await tab.innerText()).trim();
+  }
+
+  /** "Ln 12, Col 1 (230 selected)" from the status bar. */
+  async cursorStatus(timeout = 10_000) {
+    const item = this.page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+|Sat \d+, Süt \d+/ }).first();
+    await item.waitFor({ timeout });
+    return (await item.innerText()).trim();
+  }
+}
+
+function exactText(text) {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+function lineOf(file, pattern) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const index = lines.findIndex((l) => pattern.test(l));
+  return index === -1 ? undefined : index + 1;
+}
+
+const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+async function openWorkbench(server, folder, { locale = 'en-US' } = {}) {
+  const profile = join(server.dir, 'browser');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BROWSER_ARGS, `--lang=${locale}`],
+    locale,
+    viewport: { width: 1400, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+  const bench = new Workbench(page);
+  await bench.waitForWorkbench();
+  return { context, page, bench };
+}
+
+function settingsFor(server) {
+  return {
+    'arama.server.path': ARAMA_LS,
+    'arama.cacheDir': server.cacheDir,
+    'arama.threads': 2,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.ignoreRecommendations': true,
+    'chat.disableAIFeatures': true,
+    'chat.commandCenter.enabled': false,
+    'git.enabled': false,
+    'editor.minimap.enabled': false,
+    'workbench.editor.enablePreview': false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The steps. Each gets the workbench; a thrown error fails the run.
+
+const results = [];
+
+async function step(bench, name, body) {
+  if (ONLY.size && !ONLY.has(name)) {
+    results.push({ name, status: 'skipped' });
+    return;
+  }
+  const t0 = Date.now();
+  log(`step ${name}`);
+  try {
+    const detail = await body();
+    await sleep(500); // let the quick input fade out before the picture
+    const shot = await bench.screenshot(name);
+    results.push({ name, status: 'passed', seconds: (Date.now() - t0) / 1000, detail, screenshot: shot });
+    log(`  ok (${((Date.now() - t0) / 1000).toFixed(1)} s)${detail ? `: ${JSON.stringify(detail)}` : ''}`);
+  } catch (err) {
+    results.push({ name, status: 'failed', seconds: (Date.now() - t0) / 1000, error: String(err?.stack || err) });
+    throw err;
+  }
+}
+
+async function englishSession(workspace) {
+  const server = new CodeServer('en');
+  server.installExtension(VSIX);
+  server.writeSettings(settingsFor(server));
+  await server.start(workspace);
+  log(`code-server (en) on ${server.url}`);
+  let browser;
+  try {
+    browser = await openWorkbench(server, workspace);
+    const { bench, page } = browser;
+
+    await step(bench, 'indexing-hint', async () => {
+      // Search while the server is still indexing (this session starts with an empty cache, so
+      // loading the model and embedding take seconds): the answer says `indexing: true`, and the
+      // picker's title warns that results may be incomplete.
+      await bench.runCommand('Arama: Search Workspace', { timeout: 60_000 });
+      await bench.waitForTitle(/Arama: Search Workspace/);
+      await bench.quickInput().locator('input').fill('retry');
+      const hint = bench.quickInput().locator('.quick-input-title', { hasText: /Indexing — results may be incomplete/ });
+      const rows = bench.rows().first();
+      await Promise.race([hint.waitFor({ timeout: 60_000 }), rows.waitFor({ timeout: 60_000 })]);
+      await sleep(300);
+      const title = await bench.quickInput().locator('.quick-input-title').innerText();
+      const first = (await bench.rowTexts())[0]?.text ?? '';
+      if (!/retry/i.test(first)) fail(`a search at start-up got no results: ${first}`);
+      const statusBar = (await bench.page.locator('.statusbar-item', { hasText: /Arama/ }).first().innerText()).trim();
+      const observed = /Indexing — results may be incomplete/.test(title);
+      if (!observed) fail(`no indexing hint in the title "${title}" (status bar: ${statusBar})`);
+      await bench.screenshot('indexing-hint-title');
+      const rowTexts = (await bench.rowTexts()).slice(0, 2);
+      await page.keyboard.press('Escape');
+      return { title, statusBar, first: rowTexts[0]?.text };
+    });
+
+    await step(bench, 'ready', async () => {
+      const text = await bench.waitForReady(/Arama: [\d.,]+ chunks/, 90_000);
+      const chunks = Number(text.replace(/\D/g, ''));
+      if (!(chunks > 0)) fail(`status bar says ${text}`);
+      // What the item said on the way (e.g. "Arama 45%"); timing-dependent, so only reported.
+      return { statusBar: text, before: bench.seenStatus };
+    });
+
+    await step(bench, 'search', async () => {
+      await bench.runCommand('Arama: Search Workspace');
+      await bench.waitForTitle(/Arama: Search Workspace/);
+      const input = bench.quickInput().locator('input');
+      const placeholder = await input.getAttribute('placeholder');
+      if (!/Describe the code you are looking for/.test(placeholder ?? '')) fail(`placeholder: ${placeholder}`);
+      // Two bursts: the first one's search is answered or cancelled while the rest is typed.
+      await input.pressSequentially('retry a failed', { delay: 15 });
+      await sleep(250);
+      await input.pressSequentially(' request with exponential backoff', { delay: 15 });
+      await page.waitForFunction(
+        () => {
+          const row = document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row[data-index="0"]');
+          return row && /retry_request/.test(row.textContent || '');
+        },
+        undefined,
+        { timeout: 20_000 },
+      ).catch(async () => fail(`first result is not retry_request: ${JSON.stringify(await bench.rowTexts())}`));
+      const rows = await bench.rowTexts();
+      const top = rows[0].text;
+      const where = /retry\.py:(\d+)/.exec(top);
+      if (!where) fail(`first result does not point into retry.py: ${top}`);
+      const title = await bench.quickInput().locator('.quick-input-title').innerText();
+      await bench.screenshot('search-results');
+      await page.keyboard.press('Enter');
+      const tab = await bench.waitForActiveTab(/retry\.py/);
+      const line = Number(where[1]);
+      let cursor = await bench.cursorStatus();
+      for (let i = 0; i < 25 && Number(/(?:Ln|Sat) (\d+)/.exec(cursor)?.[1]) !== line; i++) {
+        await sleep(200);
+        cursor = await bench.cursorStatus();
+      }
+      const ln = Number(/(?:Ln|Sat) (\d+)/.exec(cursor)?.[1]);
+      if (ln !== line) fail(`editor cursor at "${cursor}", expected line ${line}`);
+      if (!/selected|seçili/.test(cursor)) fail(`no selection after opening the result: "${cursor}"`);
+      const defLine = lineOf(join(workspace, 'retry.py'), /def retry_request/);
+      if (!(defLine >= line && defLine <= line + 3)) fail(`result line ${line} is not at def retry_request (line ${defLine})`);
+      return { first: top, title, tab, cursor, results: rows.length };
+    });
+
+    await step(bench, 'related', async () => {
+      // The cursor sits in retry_request since the search step (or open retry.py here).
+      if (!/retry\.py/.test(await bench.activeTabTitle())) {
+        await page.keyboard.press('Control+P');
+        await bench.quickInput().locator('input').fill('retry.py');
+        await bench.rows().filter({ hasText: 'retry.py' }).first().click();
+        await bench.waitForActiveTab(/retry\.py/);
+      }
+      await bench.runCommand('Arama: Find Related Code');
+      const title = bench.quickInput().locator('.quick-input-title');
+      await page.waitForFunction(
+        () => {
+          const t = document.querySelector('.quick-input-widget .quick-input-title')?.textContent || '';
+          const rows = document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row');
+          return /Related to|ile İlgili/.test(t) || (rows.length > 0 && /error|does not support/i.test(rows[0].textContent || ''));
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
+      const titleText = await title.innerText();
+      const rows = await bench.rowTexts();
+      if (!/Related to retry_request/.test(titleText)) fail(`related picker title is "${titleText}"; rows ${JSON.stringify(rows)}`);
+      if (!rows.length || !/\.(py|ts|go|rs|java|js|md):\d+/.test(rows[0].text)) fail(`no related code listed: ${JSON.stringify(rows)}`);
+      await bench.screenshot('related-results');
+      await page.keyboard.press('Escape');
+      return { title: titleText, related: rows.slice(0, 5).map((r) => r.text) };
+    });
+
+    await step(bench, 'workspace-symbol', async () => {
+      await bench.closeQuickInput();
+      await page.keyboard.press('Control+P');
+      const input = bench.quickInput().locator('input');
+      await input.waitFor();
+      await input.fill('#findUserByEmail');
+      const row = bench.rows().filter({ hasText: 'findUserByEmail' }).first();
+      await row.waitFor({ timeout: 20_000 }).catch(async () => fail(`no workspace symbol row: ${await bench.quickInputText()}`));
+      const rows = await bench.rowTexts();
+      await bench.screenshot('workspace-symbol-results');
+      await row.click();
+      const tab = await bench.waitForActiveTab(/UserRepository\.java/);
+      return { first: rows[0]?.text, tab };
+    });
+
+    await step(bench, 'search-selection', async () => {
+      // UserRepository.java is open since the previous step: select a word with the find widget.
+      await bench.waitForActiveTab(/UserRepository\.java/);
+      await page.keyboard.press('Control+F');
+      const find = page.locator('.find-widget textarea, .find-widget input').first();
+      await find.waitFor();
+      await find.fill('findUserByEmail');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Escape');
+      await bench.runCommand('Arama: Search Selection');
+      await bench.waitForTitle(/Arama: Search Workspace/);
+      const value = await bench.quickInput().locator('input').inputValue();
+      if (value !== 'findUserByEmail') fail(`the picker was opened with "${value}"`);
+      await page.waitForFunction(
+        () => {
+          const row = document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row[data-index="0"]');
+          return row && /findUserByEmail/.test(row.textContent || '') && /UserRepository\.java:\d+/.test(row.textContent || '');
+        },
+        undefined,
+        { timeout: 20_000 },
+      ).catch(async () => fail(`first result is not findUserByEmail: ${JSON.stringify(await bench.rowTexts())}`));
+      const first = (await bench.rowTexts())[0].text;
+      await bench.screenshot('search-selection-results');
+      // The title button switches the mode: the query gets the /l prefix and the title says so.
+      await bench.quickInput().locator('[aria-label="Switch to Lexical search"]').first().click();
+      await bench.waitForTitle(/· Lexical/);
+      const lexicalValue = await bench.quickInput().locator('input').inputValue();
+      if (lexicalValue !== '/l findUserByEmail') fail(`after the mode button the query is "${lexicalValue}"`);
+      await page.waitForFunction(
+        () => {
+          const row = document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row[data-index="0"]');
+          return row && /findUserByEmail/.test(row.textContent || '');
+        },
+        undefined,
+        { timeout: 20_000 },
+      ).catch(async () => fail(`lexical search lost findUserByEmail: ${JSON.stringify(await bench.rowTexts())}`));
+      await page.keyboard.press('Escape');
+      return { value, first, lexicalValue };
+    });
+
+    await step(bench, 'reindex', async () => {
+      await bench.runCommand('Arama: Reindex Workspace');
+      const toast = page.locator('.notification-toast', { hasText: /Arama is reindexing the workspace \(\d+ files queued\)/ }).first();
+      await toast.waitFor({ timeout: 15_000 }).catch(async () => fail(`no reindex notification: ${await page.locator('.notifications-toasts').innerText().catch(() => '')}`));
+      const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      const text = await bench.waitForReady(/Arama: [\d.,]+ chunks/, 60_000);
+      return { message, statusBar: text };
+    });
+
+    await step(bench, 'statistics', async () => {
+      await bench.runCommand('Arama: Show Statistics');
+      await bench.waitForActiveTab(/Arama Statistics/, 20_000);
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        for (const frame of page.frames()) {
+          const bars = await frame.locator('svg.chart rect.bar').count().catch(() => 0);
+          if (bars > 0) {
+            const labels = await frame.locator('svg.chart text.label').allTextContents();
+            const heading = await frame.locator('h1').textContent();
+            const fillColor = await frame.locator('svg.chart rect.bar').first().evaluate((el) => getComputedStyle(el).fill);
+            if (!labels.includes('python')) fail(`language chart lacks python: ${labels}`);
+            return { heading, bars, labels, fill: fillColor };
+          }
+        }
+        await sleep(500);
+      }
+      fail('no SVG bar chart in any webview frame');
+    });
+
+    await step(bench, 'status', async () => {
+      const item = await bench.statusItem(/Arama: [\d.,]+ chunks/, 10_000);
+      await item.click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+      if (!/Arama index: ready/.test(text) || !/Chunks: /.test(text) || !/Model: /.test(text)) fail(`status dialog says: ${text}`);
+      await bench.screenshot('status-dialog');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+      return { dialog: text.slice(0, 200) };
+    });
+
+    await step(bench, 'missing-server', async () => {
+      // Point arama.server.path at nothing: the extension restarts the client, says what is
+      // wrong, and its button opens the setting.
+      server.writeSettings({ ...settingsFor(server), 'arama.server.path': join(ROOT, 'no-such-arama-ls') });
+      const toast = page.locator('.notification-toast', { hasText: /was not found/ }).first();
+      await toast.waitFor({ timeout: 20_000 });
+      const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      if (!message.includes('arama.server.path') || !message.includes('no-such-arama-ls')) fail(`message: ${message}`);
+      await bench.statusItem(/Arama/, 5000);
+      await bench.screenshot('missing-server-message');
+      await toast.getByRole('button', { name: 'Open Settings' }).click();
+      // The Settings editor (a modal in recent VS Code), on the Remote tab: code-server is a
+      // remote window, where machine-scoped settings live.
+      const editor = page.locator('.settings-editor').first();
+      await editor.waitFor({ timeout: 10_000 });
+      const item = editor.locator('.setting-item-contents', { hasText: /Server: Path/ }).first();
+      await item.waitFor({ timeout: 10_000 }).catch(async () => fail(`the settings editor does not show arama.server.path: ${(await editor.innerText()).slice(0, 300)}`));
+      const value = await item.locator('input').first().inputValue().catch(() => '');
+      if (!value.endsWith('no-such-arama-ls')) fail(`the setting shown holds "${value}"`);
+      await bench.screenshot('missing-server-settings');
+      await page.keyboard.press('Escape');
+      return { message, settingShown: value };
+    });
+  } catch (err) {
+    if (browser) {
+      await browser.page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
+      writeFileSync(join(ARTIFACTS, 'failure-quick-input.txt'), await browser.bench.quickInputText());
+    }
+    throw err;
+  } finally {
+    await browser?.context.close().catch(() => undefined);
+    await server.stop();
+    server.saveLogs('en-');
+  }
+}
+
+async function turkishSession(workspace) {
+  const server = new CodeServer('tr', { locale: 'tr' });
+  server.installExtension(LANGUAGE_PACK_TR);
+  server.installExtension(VSIX);
+  server.registerLanguagePacks();
+  server.writeSettings(settingsFor(server));
+  await server.start(workspace);
+  log(`code-server (tr) on ${server.url}`);
+  let browser;
+  try {
+    browser = await openWorkbench(server, workspace, { locale: 'tr-TR' });
+    const { bench, page } = browser;
+
+    await step(bench, 'tr-ready', async () => {
+      const text = await bench.waitForReady(/Arama: [\d.,]+ parça/, 90_000);
+      return { statusBar: text };
+    });
+
+    await step(bench, 'tr-search', async () => {
+      await bench.runCommand('Arama: Çalışma Alanında Ara');
+      await bench.waitForTitle(/Arama: Çalışma Alanında Ara/);
+      const input = bench.quickInput().locator('input');
+      const placeholder = (await input.getAttribute('placeholder')) || (await bench.quickInputText());
+      if (!/Aradığınız kodu tarif edin/.test(placeholder)) fail(`placeholder is not Turkish: ${placeholder}`);
+      // A wrong filter: the server's own error message comes back in Turkish (LSP locale).
+      await input.fill('sıcaklık lang:klingon');
+      const error = bench.rows().filter({ hasText: /bilinmeyen bir dil kimliği/ }).first();
+      await error.waitFor({ timeout: 15_000 }).catch(async () => fail(`no Turkish server error: ${JSON.stringify(await bench.rowTexts())}`));
+      const serverError = (await error.innerText()).trim();
+      await bench.screenshot('tr-server-error');
+      await input.fill('santigrat dereceyi fahrenhayta çevir');
+      await page.waitForFunction(
+        () => {
+          const row = document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row[data-index="0"]');
+          return row && /sıcaklığı_dönüştür/.test(row.textContent || '');
+        },
+        undefined,
+        { timeout: 20_000 },
+      ).catch(async () => fail(`first result is not sıcaklığı_dönüştür: ${JSON.stringify(await bench.rowTexts())}`));
+      const top = (await bench.rowTexts())[0].text;
+      const title = await bench.quickInput().locator('.quick-input-title').innerText();
+      if (!/Çalışma Alanında Ara · Karma/.test(title)) fail(`title is not Turkish: ${title}`);
+      await bench.screenshot('tr-search-results');
+      await page.keyboard.press('Enter');
+      const tab = await bench.waitForActiveTab(/çalışma_dosyası\.py/);
+      return { placeholder, serverError, first: top, title, tab };
+    });
+
+    await step(bench, 'tr-status', async () => {
+      const item = await bench.statusItem(/Arama: [\d.,]+ parça/, 10_000);
+      await item.click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+      if (!/Arama dizini: hazır/.test(text) || !/Parçalar: /.test(text)) fail(`status dialog says: ${text}`);
+      await bench.screenshot('tr-status-dialog');
+      await page.keyboard.press('Escape');
+      return { dialog: text.slice(0, 120) };
+    });
+  } catch (err) {
+    if (browser) {
+      await browser.page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
+      writeFileSync(join(ARTIFACTS, 'failure-quick-input.txt'), await browser.bench.quickInputText());
+    }
+    throw err;
+  } finally {
+    await browser?.context.close().catch(() => undefined);
+    await server.stop();
+    server.saveLogs('tr-');
+  }
+}
+
+async function main() {
+  const workspace = join(ROOT, 'workspace');
+  cpSync(FIXTURE, workspace, { recursive: true });
+  log(`artifacts in ${ARTIFACTS}`);
+  let ok = false;
+  try {
+    if (!process.env.ARAMA_E2E_SKIP_EN) await englishSession(workspace);
+    if (!process.env.ARAMA_E2E_SKIP_TR) await turkishSession(workspace);
+    ok = true;
+  } catch (err) {
+    console.error(`E2E FAILED: ${err?.stack || err}`);
+  } finally {
+    const summary = { ok, seconds: (Date.now() - started) / 1000, artifacts: ARTIFACTS, steps: results };
+    writeFileSync(join(ARTIFACTS, 'summary.json'), JSON.stringify(summary, null, 2));
+    if (ok && !process.env.ARAMA_E2E_KEEP) {
+      for (const entry of readdirSync(ROOT)) {
+        if (join(ROOT, entry) !== ARTIFACTS) rmSync(join(ROOT, entry), { recursive: true, force: true });
+      }
+      if (!ARTIFACTS.startsWith(ROOT)) rmSync(ROOT, { recursive: true, force: true });
+    }
+    console.log(JSON.stringify(summary));
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+await main();
