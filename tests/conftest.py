@@ -40,6 +40,9 @@ class BagOfWordsEmbedder:
     def warm_up(self) -> None:
         pass
 
+    def query_ready(self) -> bool:
+        return True
+
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         return self.embed([text])[0]
 

@@ -46,6 +46,10 @@ class Embedder(Protocol):
         """One query's vector; may run while `embed` runs on another thread."""
         ...
 
+    def query_ready(self) -> bool:
+        """Whether `embed_query` answers without first loading a model."""
+        ...
+
     def dimension(self) -> int: ...
 
     def warm_up(self) -> None:
@@ -118,6 +122,9 @@ class SentenceTransformerEmbedder:
         with self._query_lock:
             if self._query_model is None:
                 self._query_model = self._new_model()
+
+    def query_ready(self) -> bool:
+        return self._query_model is not None
 
     def embed_query(self, text: str) -> Vectors:
         with self._query_lock:

@@ -49,6 +49,7 @@ SAVE_INTERVAL_S = 20.0
 REWALK_AFTER_S = (1.0, 5.0)
 STORM_PATHS = 200  # a batch this large is a storm: rescan once it is over
 STORM_QUIET_S = 2.0
+CONTEXT_MIN_SIMILARITY = 0.3
 CACHE_LOOKUP_BATCH = 512
 
 
@@ -131,6 +132,7 @@ class Engine:
         self.updated_paths = 0
         self._walked: dict[Path, float] = {}  # new directories walked, and when
         self._storm_timers: dict[Path, threading.Timer] = {}
+        self._query_loader: threading.Thread | None = None
         self.embedded_chunks = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -658,8 +660,14 @@ class Engine:
         with self._folders_lock:
             folders = list(self._folders.values())
         self._record(folders, request)
+        # Hybrid answers at once from the lexical and symbol channels while the query model is
+        # still loading (seconds, once per process); `semantic` asked for the model and waits.
+        dense_ready = request.mode != "hybrid" or self.embedder.query_ready()
+        if not dense_ready:
+            indexing = True
+            self._load_query_model_soon()
         generation = self.generation
-        key = _request_key(request)
+        key = (*_request_key(request), dense_ready)
         with self._results_lock:
             if self._results_generation != generation:
                 self._results.clear()
@@ -670,7 +678,7 @@ class Engine:
         if cached is not None:
             took = round((time.perf_counter() - started) * 1000, 2)
             return {**cached, "tookMs": took, "indexing": indexing, "cached": True}
-        answer = self._search(request, folders)
+        answer = self._search(request, folders, use_dense=dense_ready)
         answer["indexing"] = indexing
         with self._results_lock:
             if self._results_generation == generation:
@@ -679,7 +687,18 @@ class Engine:
                     self._results.popitem(last=False)
         return {**answer, "tookMs": round((time.perf_counter() - started) * 1000, 2)}
 
-    def _search(self, request: SearchRequest, folders: Sequence[FolderIndex]) -> dict[str, Any]:
+    def _load_query_model_soon(self) -> None:
+        with self._cv:
+            if self._query_loader is not None:
+                return
+            self._query_loader = threading.Thread(
+                target=self._warm_up, name="arama-query-model", daemon=True
+            )
+            self._query_loader.start()
+
+    def _search(
+        self, request: SearchRequest, folders: Sequence[FolderIndex], *, use_dense: bool = True
+    ) -> dict[str, Any]:
         matcher = None if request.filters.empty else request.filters.matcher()
         depth = request.depth
         channels: dict[str, list[list[tuple[Key, float]]]] = {
@@ -687,7 +706,7 @@ class Engine:
             "lexical": [],
             "symbol": [],
         }
-        use_dense = request.mode in ("hybrid", "semantic")
+        use_dense = use_dense and request.mode in ("hybrid", "semantic")
         use_lexical = request.mode in ("hybrid", "lexical")
         query_vector = self._query_vector(request.query) if use_dense and folders else None
         for folder in folders:
@@ -752,7 +771,11 @@ class Engine:
         if vector is not None:
             for other in folders:
                 hits = other.vectors.search(vector, 3 * limit + 10)
-                neighbours += [((other.number, i), score) for i, score in hits]
+                neighbours += [
+                    ((other.number, i), score)
+                    for i, score in hits
+                    if score >= CONTEXT_MIN_SIMILARITY  # weaker neighbours are noise
+                ]
         fused = reciprocal_rank_fusion(
             {"symbol": definitions, "dense": merge_ranked([neighbours])},
             {"symbol": 1.0, "dense": 1.0},

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 
 from arama import __version__
 from arama.lsp.options import InitializationOptions
 from arama.lsp.progress import IndexingProgress
+from arama.messages import text
 
 if TYPE_CHECKING:  # the engine (numpy, faiss, torch later) loads after `initialize` answered
     from arama.engine.engine import Engine
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # the engine (numpy, faiss, torch later) loads after `initial
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+ENGINE_WAIT_S = 30.0
 
 
 class AramaServer(LanguageServer):
@@ -36,10 +38,18 @@ class AramaServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.indexing_progress = IndexingProgress(self)
         self.initial_roots: list[Path] = []
+        self.engine_ready = asyncio.Event()
 
-    def require_engine(self) -> Engine:
+    async def get_engine(self) -> Engine:
+        """The engine, waiting for it while `initialized` is still creating it (a client may
+        send a command right after `initialize`)."""
         if self.engine is None:
-            raise JsonRpcInvalidParams("arama: the server is not initialized yet")
+            try:
+                await asyncio.wait_for(self.engine_ready.wait(), ENGINE_WAIT_S)
+            except TimeoutError:
+                pass
+        if self.engine is None:
+            raise JsonRpcServerNotInitialized(text("error.not_initialized", self.locale))
         return self.engine
 
     async def in_thread(self, func: Callable[..., T], *args: Any) -> T:

@@ -26,7 +26,7 @@ async def search(ls: AramaServer, *args: Any) -> dict[str, Any]:
         request = parse_search(single_object(args, ls.locale), ls.locale)
     except ArgumentError as exc:
         raise _invalid(exc) from None
-    engine = ls.require_engine()
+    engine = await ls.get_engine()
     return await ls.in_thread(engine.search, request)
 
 
@@ -38,15 +38,19 @@ async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
         raise _invalid(exc) from None
     engine = ls.engine
     if engine is None:
-        return {
+        return {  # the engine is being created: the same shape, all empty
             "state": "starting",
             "files": 0,
             "chunks": 0,
             "pendingFiles": 0,
+            "pendingChunks": 0,
             "embeddedChunks": 0,
-            "model": "",
-            "cache": {},
-            "workspaceFolders": [],
+            "model": ls.options.model or "",
+            "cache": {"path": "", "entries": 0, "hits": 0, "misses": 0},
+            "workspaceFolders": [str(root) for root in ls.initial_roots],
+            "skippedFiles": {},
+            "recovered": [],
+            "updates": {"batches": 0, "paths": 0},
         }
     return await ls.in_thread(engine.status)
 
@@ -57,7 +61,7 @@ async def context(ls: AramaServer, *args: Any) -> dict[str, Any]:
         uri, line, _character, limit = parse_context(single_object(args, ls.locale), ls.locale)
     except ArgumentError as exc:
         raise _invalid(exc) from None
-    engine = ls.require_engine()
+    engine = await ls.get_engine()
     path = to_fs_path(uri)
     if not path or not engine.contains(Path(path)):
         raise JsonRpcInvalidParams(text("error.uri", ls.locale, field="uri"))
@@ -73,7 +77,8 @@ async def stats(ls: AramaServer, *args: Any) -> dict[str, Any]:
         single_object(args, ls.locale, allow_empty=True)
     except ArgumentError as exc:
         raise _invalid(exc) from None
-    return await ls.in_thread(ls.require_engine().stats)
+    engine = await ls.get_engine()
+    return await ls.in_thread(engine.stats)
 
 
 @server.command("arama.reindex")
@@ -82,5 +87,5 @@ async def reindex(ls: AramaServer, *args: Any) -> dict[str, Any]:
         single_object(args, ls.locale, allow_empty=True)
     except ArgumentError as exc:
         raise _invalid(exc) from None
-    engine = ls.require_engine()
+    engine = await ls.get_engine()
     return {"queued": await ls.in_thread(engine.reindex)}

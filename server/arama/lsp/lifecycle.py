@@ -49,9 +49,15 @@ async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> No
     engine = await ls.in_thread(
         lambda: Engine(ls.options.engine_config(), on_progress=ls.indexing_progress.from_thread)
     )
-    ls.engine = engine
     for root in ls.initial_roots:
         engine.add_folder(root)
+    # Documents opened while the engine was being created: their buffers rule from the start.
+    for uri, document in list(ls.workspace.text_documents.items()):
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            engine.set_buffer(Path(path), document.source)
+    ls.engine = engine
+    ls.engine_ready.set()
     engine.start()
     engine.watch()
     await register_file_watcher(ls)

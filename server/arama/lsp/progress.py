@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIN_REPORT_INTERVAL_S = 0.2
+SCAN_SHARE = 20
 
 
 class IndexingProgress:
@@ -32,6 +33,7 @@ class IndexingProgress:
         self._starting: asyncio.Task[None] | None = None
         self._last_report = 0.0
         self._latest: Progress | None = None
+        self._last_percentage = 0
 
     def from_thread(self, progress: Progress) -> None:
         """Engine callback (indexer thread)."""
@@ -90,9 +92,15 @@ class IndexingProgress:
     def _report(self, progress: Progress) -> None:
         if self._token is None or progress.total <= 0:
             return
-        total = progress.total
-        percentage = min(100, int(100 * progress.done / total))
-        key = "progress.scanning" if progress.phase == "scanning" else "progress.embedding"
+        # One bar across both phases: reading files fills the first fifth, embedding the rest.
+        fraction = min(1.0, progress.done / progress.total)
+        if progress.phase == "scanning":
+            percentage, key = int(SCAN_SHARE * fraction), "progress.scanning"
+        else:
+            percentage = int(SCAN_SHARE + (100 - SCAN_SHARE) * fraction)
+            key = "progress.embedding"
+        percentage = max(percentage, self._last_percentage)  # never moves backwards
+        self._last_percentage = percentage
         message = text(key, self.server.locale, done=progress.done, total=progress.total)
         self.server.work_done_progress.report(
             self._token, types.WorkDoneProgressReport(message=message, percentage=percentage)
@@ -102,6 +110,7 @@ class IndexingProgress:
         if self._token is None:
             return
         token, self._token = self._token, None
+        self._last_percentage = 0
         engine = self.server.engine
         files = chunks = 0
         if engine is not None:
