@@ -190,3 +190,21 @@ def test_gitignored_files_are_not_indexed(
         assert all(not p.startswith("ignored_output") for p in _paths(answer))
     finally:
         engine.close()
+
+
+def test_identical_text_is_embedded_once(tmp_path: Path, embedder: BagOfWordsEmbedder) -> None:
+    root = tmp_path / "copies"
+    for n in range(5):
+        (root / f"vendor{n}").mkdir(parents=True)
+        (root / f"vendor{n}" / "util.py").write_text(
+            "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n"
+        )
+    engine = _engine(tmp_path, embedder, root)
+    try:
+        status = engine.status()
+        assert status["chunks"] == 5 and status["embeddedChunks"] == 5
+        assert embedder.embedded_texts == ["def clamp(x, lo, hi):\n    return max(lo, min(x, hi))"]
+        hits = engine.search(SearchRequest("clamp", mode="semantic", limit=10))["results"]
+        assert len(hits) == 5
+    finally:
+        engine.close()

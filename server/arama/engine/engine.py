@@ -560,19 +560,25 @@ class Engine:
             folder.vectors.add(hit_ids, np.vstack([v for v in cached if v is not None]))
             folder.pending.difference_update(hit_ids)
             self._changed()
-        misses = [i for i, v in zip(ids, cached, strict=True) if v is None]
+        # Identical text (copies, vendored code, boilerplate) is embedded once per batch.
+        ids_by_hash: dict[str, list[int]] = {}
+        for i, vector in zip(ids, cached, strict=True):
+            if vector is None:
+                ids_by_hash.setdefault(texts[i][1], []).append(i)
         # Similar lengths in one batch waste little on padding.
-        misses.sort(key=lambda i: len(texts[i][0]))
+        unique = sorted(ids_by_hash, key=lambda digest: len(texts[ids_by_hash[digest][0]][0]))
         size = self.config.embed_batch_size
-        for start in range(0, len(misses), size):
+        for start in range(0, len(unique), size):
             if self._stopping or self._jobs:
                 break  # let file updates go first; the rest stays pending
-            part = misses[start : start + size]
-            vectors = self._embed([texts[i][0] for i in part])
-            self.cache.put_many(self.embedder.model_id, [texts[i][1] for i in part], vectors)
-            folder.vectors.add(part, vectors)
+            digests = unique[start : start + size]
+            vectors = self._embed([texts[ids_by_hash[d][0]][0] for d in digests])
+            self.cache.put_many(self.embedder.model_id, digests, vectors)
+            part = [i for d in digests for i in ids_by_hash[d]]
+            rows = [row for row, d in enumerate(digests) for _ in ids_by_hash[d]]
+            folder.vectors.add(part, vectors[rows])
             folder.pending.difference_update(part)
-            self.embedded_chunks += len(part)
+            self.embedded_chunks += len(digests)
             self._changed()
             self._report_embedding()
         self._report_embedding()

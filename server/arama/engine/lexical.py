@@ -9,6 +9,7 @@ identifier to the indexed text, and the whole identifier in joined form, so "par
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -51,12 +52,27 @@ def _camel_pieces(piece: str) -> list[str]:
     return pieces
 
 
-def identifier_parts(word: str) -> list[str]:
-    """`parseHttpHeader` -> [parse, http, header]; `HTTPServer2` -> [http, server, 2]."""
+_ASCII_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _parts(word: str) -> tuple[str, ...]:
     parts: list[str] = []
     for piece in re.split(r"[_\-]+", word):
-        parts.extend(fold(p) for p in _camel_pieces(piece) if p)
-    return parts
+        if piece.isascii():
+            parts.extend(p.lower() for p in _ASCII_CAMEL.findall(piece))
+        else:
+            parts.extend(fold(p) for p in _camel_pieces(piece) if p)
+    return tuple(parts)
+
+
+def identifier_parts(word: str) -> list[str]:
+    """`parseHttpHeader` -> [parse, http, header]; `HTTPServer2` -> [http, server, 2].
+
+    Identifiers repeat endlessly in code, so the split is cached."""
+    if word.islower() and word.isalpha():  # the common case: one plain word
+        return [fold(word)]
+    return list(_parts(word))
 
 
 def normalized_symbol(symbol: str | None) -> str | None:
