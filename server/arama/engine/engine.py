@@ -26,7 +26,7 @@ from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import Embedder, EmbeddingCache, SentenceTransformerEmbedder, text_hash
 from arama.engine.languages import PLAINTEXT, language_for_path
-from arama.engine.lexical import query_terms
+from arama.engine.lexical import normalized_symbol, query_terms
 from arama.engine.ranking import (
     FilterMatcher,
     Key,
@@ -905,16 +905,29 @@ class Engine:
     def _symbol_hits(
         self, folder: FolderIndex, query: str, matcher: FilterMatcher | None
     ) -> list[tuple[Key, float]]:
-        """Definitions whose name is spelled in the query, as a word or as joined parts."""
+        """Definitions whose name the query spells out: written as code (`retry_request`,
+        `Cache.cull`) or as words ("parse http header" for `parseHttpHeader`). A name that is
+        one ordinary word of a longer sentence ("add", "remove") says little and is left out."""
         terms = query_terms(query)
-        names = {w for w in query.split() if w.isidentifier()}
-        rows = folder.catalog.symbols_named(names) if names else []
+        tokens = re.findall(r"[\w.]+", query)
+        written = {t for t in tokens if t.isidentifier() and _looks_like_code(t)}
+        dotted = {tuple(t.rsplit(".", 1)) for t in tokens if "." in t.strip(".")}
+        rows = folder.catalog.symbols_named(written | {member for _, member in dotted})
         rows += folder.catalog.symbols_matching_terms(terms)
         hits: dict[int, float] = {}
         for row in rows:
             if matcher is not None and not matcher.accepts_row(row):
                 continue
-            score = 2.0 if row.symbol in names else 1.0
+            norm = normalized_symbol(row.symbol) or ""
+            covered = _covered_terms(norm, terms)
+            if (row.container, row.symbol) in dotted:
+                score = 3.0
+            elif row.symbol in written:
+                score = 2.0
+            elif covered >= 2 or len(terms) <= 2:
+                score = covered / max(len(terms), 1)
+            else:
+                continue
             hits[row.id] = max(hits.get(row.id, 0.0), score)
         ordered = sorted(hits.items(), key=lambda item: item[1], reverse=True)
         return [((folder.number, i), s) for i, s in ordered[:100]]
@@ -984,6 +997,22 @@ RESULT_CACHE_SIZE = 128
 def _request_key(request: SearchRequest) -> tuple[Any, ...]:
     """Requests that differ only in case or spacing of the query share an answer."""
     return (" ".join(request.query.split()).casefold(), *astuple(request)[1:])
+
+
+def _looks_like_code(token: str) -> bool:
+    """`retry_request`, `parseHeader`, `HTTPServer`, `x2`: not a plain dictionary word."""
+    return (
+        "_" in token or any(c.isdigit() for c in token) or not (token.islower() or token.istitle())
+    )
+
+
+def _covered_terms(symbol_norm: str, terms: Sequence[str]) -> int:
+    """How many consecutive query terms the folded name is made of (0 if none)."""
+    for n in range(min(len(terms), 6), 0, -1):
+        for i in range(len(terms) - n + 1):
+            if "".join(terms[i : i + n]) == symbol_norm:
+                return n
+    return 0
 
 
 def _top(counts: Counter[str], n: int) -> list[tuple[str, int]]:
