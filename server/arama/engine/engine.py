@@ -260,12 +260,16 @@ class Engine:
             with self._cv:
                 idle = not self._stopping and not self._jobs and not self._has_pending()
             if idle and self._busy:
+                if self.config.preload_model:
+                    # Still "indexing" until the model can answer semantically: "ready" (and the
+                    # end of the progress bar) means every kind of search works.
+                    self._warm_up()
                 with self._cv:
+                    if self._jobs or self._has_pending():
+                        continue
                     self._busy = False
                     self._cv.notify_all()
                 self._report(Progress("idle", 0, 0))
-                if self.config.preload_model:
-                    self._warm_up()  # "ready" already: lexical and cached answers need no model
             with self._cv:
                 while not self._stopping and not self._jobs and not self._has_pending():
                     self._busy = False
