@@ -8,6 +8,8 @@ the content-hash cache, so a 20,000-chunk workspace is quick to build). Measured
 - `arama.status` latency while the cold index runs (p50/p95/max): does indexing block the editor?
 - `arama.search` latency while indexing and once ready, per mode (p50/p95);
 - `workspace/symbol` latency once ready;
+- with `--storm N`: N files written at once (a branch switch), `arama.status` latency until all
+  are cataloged, and how many update batches the file events were coalesced into;
 - the server's peak resident memory (VmHWM from /proc).
 """
 
@@ -76,7 +78,35 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def run(workspace: Path, cache: Path, rounds: int) -> dict[str, Any]:
+async def storm(
+    command: Any, workspace: Path, files: int, before: dict[str, Any]
+) -> dict[str, Any]:
+    target = workspace / "storm"
+    target.mkdir()
+    started = time.perf_counter()
+    for n in range(files):
+        (target / f"module_{n:05d}.py").write_text(
+            f"def handler_{n:05d}(event):\n    return event\n"
+        )
+    written_s = time.perf_counter() - started
+    latencies: list[float] = []
+    status: dict[str, Any] = {}
+    while True:
+        took, status = await timed(command("arama.status"))
+        latencies.append(took)
+        if status["files"] >= before["files"] + files and not status["pendingFiles"]:
+            break
+        await asyncio.sleep(0.02)
+    return {
+        "files": files,
+        "write_s": round(written_s, 2),
+        "cataloged_s": round(time.perf_counter() - started, 2),
+        "status_during": summary(latencies),
+        "update_batches": status["updates"]["batches"] - before["updates"]["batches"],
+    }
+
+
+async def run(workspace: Path, cache: Path, rounds: int, storm_files: int) -> dict[str, Any]:
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "arama.lsp.server", "--log-level", "WARNING"]
     )
@@ -128,6 +158,11 @@ async def run(workspace: Path, cache: Path, rounds: int) -> dict[str, Any]:
             client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
         )
         symbols.append(took)
+    storm_result = (
+        await storm(command, workspace, storm_files, await command("arama.status"))
+        if storm_files
+        else None
+    )
     server_pid = client._server.pid if client._server else 0  # type: ignore[attr-defined]
     rss = peak_rss_mb(server_pid) if server_pid else 0.0
     await client.shutdown_session()
@@ -141,6 +176,7 @@ async def run(workspace: Path, cache: Path, rounds: int) -> dict[str, Any]:
         "search_ready": {mode: summary(values) for mode, values in after.items()},
         "workspace_symbol_ready": summary(symbols),
         "server_peak_rss_mb": rss,
+        **({"storm": storm_result} if storm_result else {}),
     }
 
 
@@ -150,12 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicate", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--storm", type=int, default=0, help="files to write at once when ready")
     ns = parser.parse_args(argv)
     corpus = ns.corpus or [REPO / "server", REPO / "tests"]
     with tempfile.TemporaryDirectory(prefix="arama-latency-") as tmp:
         workspace = Path(tmp) / "workspace"
         build_workspace(corpus, ns.replicate, workspace)
-        result = asyncio.run(run(workspace, Path(tmp) / "cache", ns.rounds))
+        result = asyncio.run(run(workspace, Path(tmp) / "cache", ns.rounds, ns.storm))
     result["replicate"] = ns.replicate
     for key, value in result.items():
         if isinstance(value, dict) and "n" not in value:
