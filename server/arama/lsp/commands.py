@@ -20,6 +20,14 @@ def _invalid(exc: ArgumentError) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(str(exc))
 
 
+def _no_arguments(ls: AramaServer, args: tuple[Any, ...]) -> None:
+    """Commands without arguments accept `[]` or `[{}]` (unknown keys are ignored)."""
+    try:
+        single_object(args, ls.locale, allow_empty=True)
+    except ArgumentError as exc:
+        raise _invalid(exc) from None
+
+
 @server.command("arama.search")
 async def search(ls: AramaServer, *args: Any) -> dict[str, Any]:
     try:
@@ -32,10 +40,7 @@ async def search(ls: AramaServer, *args: Any) -> dict[str, Any]:
 
 @server.command("arama.status")
 async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
-    try:
-        single_object(args, ls.locale, allow_empty=True)
-    except ArgumentError as exc:
-        raise _invalid(exc) from None
+    _no_arguments(ls, args)
     engine = ls.engine
     if engine is None:
         return {  # the engine is being created: the same shape, all empty
@@ -73,19 +78,13 @@ async def context(ls: AramaServer, *args: Any) -> dict[str, Any]:
 
 @server.command("arama.stats")
 async def stats(ls: AramaServer, *args: Any) -> dict[str, Any]:
-    try:
-        single_object(args, ls.locale, allow_empty=True)
-    except ArgumentError as exc:
-        raise _invalid(exc) from None
+    _no_arguments(ls, args)
     engine = await ls.get_engine()
     return await ls.in_thread(engine.stats)
 
 
 @server.command("arama.reindex")
 async def reindex(ls: AramaServer, *args: Any) -> dict[str, Any]:
-    try:
-        single_object(args, ls.locale, allow_empty=True)
-    except ArgumentError as exc:
-        raise _invalid(exc) from None
+    _no_arguments(ls, args)
     engine = await ls.get_engine()
     return {"queued": await ls.in_thread(engine.reindex)}
