@@ -42,6 +42,8 @@ EMOJI_FUNCTION = "launch_rocket"
 LONG_ASCII_TURKISH_NAME = ("uzun_dosya_adı_" * 14)[:200] + "_son.py"  # 207 chars, 221 bytes
 LONG_CJK_NAME = "代码搜索测试文件名称非常长" * 6 + ".py"  # 81 chars, 237 bytes
 LONG_EMOJI_NAME = "🚀🔍💾🧪" * 15 + ".py"  # 63 chars, 243 bytes
+REDOS_NAME_PATTERN = "*a*a*a*a*a*a*a*a*a*a*a*a*a*b"
+REDOS_DIR_PATTERN = "**/x/**/x/**/x/**/x/**/y"
 DEEP_CJK_DIR = "深层目录名称测试用" * 9  # 81 chars, 243 bytes per level
 DEEP_LEVELS = 20  # 20 x 244 bytes: the bottom of the chain is past PATH_MAX
 PATH_MAX = 4096  # Linux, including the terminating NUL
@@ -205,6 +207,13 @@ def build_hostile_workspace(
     with open(os.path.join(os.fsencode(root), b"bad_name_\xff\xfe.py"), "wb") as handle:
         handle.write(b"def unreachable():\n    pass\n")
     skip(SkipReason.UNREADABLE)
+
+    # Rule files whose patterns would backtrack for hours against the names next to them (a
+    # 200-character name of `a`s, a chain of 300 `x` directories): dropped, never a stalled scan.
+    _write(root / "redos" / ".gitignore", f"{REDOS_NAME_PATTERN}\n{REDOS_DIR_PATTERN}\n")
+    _write(root / "redos" / ("a" * 200 + ".txt"), "aaaa\n")
+    _write(root / "redos" / Path(*["x"] * 300) / "z.txt", "zzz\n")
+    ws.indexed |= {"redos/.gitignore", f"redos/{'a' * 200}.txt", "redos/" + "x/" * 300 + "z.txt"}
 
     # Long names and paths in Turkish, CJK and emoji.
     _write(

@@ -70,7 +70,18 @@ class SentenceTransformerEmbedder:
     `model` is None for the bundled default, else a sentence-transformers name or a local path.
     """
 
-    def __init__(self, model: str | None = None, *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        threads: int | None = None,
+        scratch_dir: Path | None = None,
+    ) -> None:
+        if scratch_dir is not None:
+            # torch writes compiler caches to $TMPDIR/torchinductor_<user> at import unless told
+            # otherwise; the server writes only inside its cache directory.
+            scratch_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(scratch_dir))
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -35,9 +35,9 @@ from arama.engine.ranking import (
     merge_ranked,
     reciprocal_rank_fusion,
 )
-from arama.engine.records import Chunk, ScannedFile, SkipFile, SkipReason
+from arama.engine.records import Chunk, ScannedFile, SkipFile
 from arama.engine.results import result_dict
-from arama.engine.scanner import IGNORED, Scanner, read_source
+from arama.engine.scanner import Scanner, read_source
 from arama.engine.symbols import SymbolRow, fold_query, name_score
 from arama.engine.vectors import VectorStore
 from arama.engine.watcher import FolderWatcher
@@ -76,7 +76,10 @@ class FolderIndex:
     catalog: Catalog
     vectors: VectorStore
     pending: set[int] = field(default_factory=set)
+    # Skipped files, counted once each: the scanner's stat-level refusals of the last full scan,
+    # plus read-level refusals (binary, minified, ...) by path, so repeated events don't add up.
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_reads: dict[str, str] = field(default_factory=dict)
     recovered: list[str] = field(default_factory=list)
     # Unsaved editor buffers (relative path -> text): while open, they are what gets indexed.
     overlays: dict[str, str] = field(default_factory=dict)
@@ -103,7 +106,7 @@ class Engine:
         self.config = config
         config.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(
-            config.model, threads=config.threads
+            config.model, threads=config.threads, scratch_dir=config.cache_dir / "torch"
         )
         self.cache = EmbeddingCache(config.embeddings_dir)
         self.on_progress = on_progress
@@ -321,7 +324,8 @@ class Engine:
             log.warning("workspace folder %s is not a directory", root)
             return None
         directory = self.config.workspace_dir(root)
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for level in (directory.parent, directory):  # mkdir's mode applies to the leaf only
+            level.mkdir(exist_ok=True, mode=0o700)
         recovered: list[str] = []
         catalog_path = directory / "catalog.sqlite"
         try:
@@ -380,6 +384,7 @@ class Engine:
     def _sync(self, folder: FolderIndex) -> None:
         result = folder.scanner.scan()
         folder.skipped = Counter(result.skipped)
+        folder.skipped_reads.clear()
         known = folder.catalog.live_files()
         seen: set[str] = set()
         total = len(result.files)
@@ -410,10 +415,11 @@ class Engine:
         try:
             text, _raw = read_source(scanned, max_file_size=self.config.max_file_size)
         except SkipFile as skip:
-            folder.skipped[skip.reason] += 1
+            folder.skipped_reads[scanned.rel] = skip.reason
             if known is not None:
                 self._forget(folder, [scanned.rel])
             return
+        folder.skipped_reads.pop(scanned.rel, None)
         digest = text_hash(text)
         if known is not None and known.sha256 == digest:
             folder.catalog.touch_file(known.id, scanned.size, scanned.mtime_ns)
@@ -494,14 +500,15 @@ class Engine:
                 continue
             try:
                 scanned = folder.scanner.check(path)
-            except SkipFile as skip:
+            except SkipFile:
                 if path.is_dir():
                     # Files written into a new directory before the watcher covered it send no
                     # events of their own: walk it.
                     self._index_directory(folder, path, known)
                     continue
-                if skip.reason not in (IGNORED, SkipReason.VANISHED):
-                    folder.skipped[skip.reason] += 1
+                # Stat-level refusals (FIFO, link outside, too large) were counted by the last
+                # full scan; counting each event again would grow without bound.
+                folder.skipped_reads.pop(rel, None)
                 # A vanished path may have been a file or a whole directory.
                 gone.extend(p for p in known if p == rel or p.startswith(rel + "/"))
                 continue
@@ -967,6 +974,7 @@ class Engine:
             files += f
             chunks += c
             skipped.update(folder.skipped)
+            skipped.update(folder.skipped_reads.values())
             recovered.extend(f"{folder.root}: {note}" for note in folder.recovered)
         pending = self.pending_chunks()
         return {
