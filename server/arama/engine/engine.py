@@ -83,6 +83,9 @@ class FolderIndex:
     recovered: list[str] = field(default_factory=list)
     # Unsaved editor buffers (relative path -> text): while open, they are what gets indexed.
     overlays: dict[str, str] = field(default_factory=dict)
+    # Pending ids in embedding order, computed once per change of what is pending (recomputing
+    # it for every batch would scan every chunk each time).
+    pending_order: deque[int] | None = None
 
 
 @dataclass(slots=True)
@@ -125,6 +128,7 @@ class Engine:
         self._dim: int | None = None
         # Bumped by every change to what a search can see; keys the result and symbol caches.
         self.generation = 0
+        self.catalog_generation = 0  # files, chunks and symbols only (not vectors)
         self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._results_generation = -1
         self._results_lock = threading.Lock()
@@ -480,6 +484,7 @@ class Engine:
         folder.vectors.remove(removed)
         folder.pending -= set(removed)
         folder.pending.update(added)
+        folder.pending_order = None
 
     def _forget(self, folder: FolderIndex, rels: Sequence[str]) -> None:
         removed = folder.catalog.mark_deleted(rels)
@@ -559,8 +564,18 @@ class Engine:
             folder = next((f for f in self._folders.values() if f.pending), None)
         if folder is None:
             return
-        order = folder.catalog.chunk_order_for_embedding(folder.pending)
-        batch = order[:CACHE_LOOKUP_BATCH]
+        if not folder.pending_order:
+            order = folder.catalog.chunk_order_for_embedding(folder.pending)
+            folder.pending.intersection_update(order)  # ids whose chunk is gone need nothing
+            folder.pending_order = deque(order)
+        batch: list[int] = []
+        while folder.pending_order and len(batch) < CACHE_LOOKUP_BATCH:
+            chunk_id = folder.pending_order.popleft()
+            if chunk_id in folder.pending:
+                batch.append(chunk_id)
+        if not batch:
+            folder.pending_order = None
+            return
         texts = folder.catalog.chunk_texts(batch)
         folder.pending.difference_update(set(batch) - texts.keys())
         ids = [i for i in batch if i in texts]
@@ -570,7 +585,7 @@ class Engine:
         if hit_ids:
             folder.vectors.add(hit_ids, np.vstack([v for v in cached if v is not None]))
             folder.pending.difference_update(hit_ids)
-            self._changed()
+            self._changed(catalog=False)
         # Identical text (copies, vendored code, boilerplate) is embedded once per batch.
         ids_by_hash: dict[str, list[int]] = {}
         for i, vector in zip(ids, cached, strict=True):
@@ -590,7 +605,7 @@ class Engine:
             folder.vectors.add(part, vectors[rows])
             folder.pending.difference_update(part)
             self.embedded_chunks += len(digests)
-            self._changed()
+            self._changed(catalog=False)
             self._report_embedding()
         self._report_embedding()
         self._save(folder, force=not folder.pending)
@@ -604,8 +619,11 @@ class Engine:
         except Exception:
             log.exception("could not load the embedding model")
 
-    def _changed(self) -> None:
+    def _changed(self, *, catalog: bool = True) -> None:
+        """Something a search can see changed: vectors only, or also files/chunks/symbols."""
         self.generation += 1
+        if catalog:
+            self.catalog_generation += 1
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
         with self._embed_lock:
@@ -878,7 +896,7 @@ class Engine:
 
     def _symbol_table(self) -> list[tuple[FolderIndex, SymbolRow]]:
         cached = self._symbols
-        generation = self.generation
+        generation = self.catalog_generation
         if cached is not None and cached[0] == generation:
             return cached[1]
         with self._folders_lock:
