@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
 import pytest
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from conftest import FIXTURE_WORKSPACE
 from e2e.lsp_session import command, lsp_server, wait_ready
@@ -47,3 +48,20 @@ async def test_errors_speak_turkish_for_a_turkish_client(tmp_path: Path) -> None
             r for values in client.progress_reports.values() for r in values if r.kind == "begin"
         ]
         assert begins and begins[0].title == "Arama: çalışma alanı dizinleniyor"
+
+
+async def test_unusable_cache_dir_is_reported_not_waited_for(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURE_WORKSPACE, workspace)
+    not_a_directory = tmp_path / "cache-is-a-file"
+    not_a_directory.write_text("occupied")
+    async with lsp_server([workspace], not_a_directory, tmp_path / "home") as client:
+        for _ in range(100):
+            status = await command(client, "arama.status")
+            if "error" in status:
+                break
+            await asyncio.sleep(0.1)
+        assert str(not_a_directory) in status["error"]
+        with pytest.raises(JsonRpcException) as info:
+            await asyncio.wait_for(command(client, "arama.search", {"query": "x"}), 5)
+        assert "cacheDir" in info.value.message

@@ -259,7 +259,7 @@ export class AramaClient implements vscode.Disposable {
     if (debugPort && python) {
       const debug = {
         command: python,
-        args: ['-m', 'debugpy', '--listen', `127.0.0.1:${debugPort}`, '-m', SERVER_MODULE],
+        args: ['-P', '-m', 'debugpy', '--listen', `127.0.0.1:${debugPort}`, '-m', SERVER_MODULE],
         transport: TransportKind.stdio,
       };
       this.output.info(`server under debugpy on port ${debugPort}: ${python}`);

@@ -102,7 +102,9 @@ export function locateServer(
   if (pythonPath) {
     const found = which(pythonPath, input);
     return found
-      ? { found: true, command: found, args: ['-m', SERVER_MODULE], source: 'server.pythonPath' }
+      ? // -P: the working directory (the user's workspace) never goes on sys.path, so a
+        // workspace module named like a server dependency is never imported.
+        { found: true, command: found, args: ['-P', '-m', SERVER_MODULE], source: 'server.pythonPath' }
       : { found: false, setting: 'arama.server.pythonPath', reason: 'configured', tried: pythonPath };
   }
   const onPath = which('arama-ls', input);

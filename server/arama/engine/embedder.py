@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -171,12 +173,30 @@ class EmbeddingCache:
     def __init__(self, directory: Path, *, size_limit: int = DEFAULT_CACHE_SIZE_LIMIT) -> None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.directory = directory
-        self._cache = diskcache.Cache(
-            str(directory), size_limit=size_limit, eviction_policy="least-recently-stored"
-        )
+        self.recovered: str | None = None
+        try:
+            self._cache = self._open(directory, size_limit)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # read-only or unreachable: moving it aside would not help
+            # A damaged store costs re-embedding, not the server: move it aside, start anew.
+            aside = directory.with_name(f"{directory.name}.corrupt-{int(time.time())}")
+            log.error("embedding cache %s is corrupt (%s); moved to %s", directory, exc, aside)
+            directory.rename(aside)
+            directory.mkdir(mode=0o700)
+            self._cache = self._open(directory, size_limit)
+            self.recovered = f"embedding cache rebuilt: {exc}"
         self.hits = 0
         self.misses = 0
         self._count_lock = threading.Lock()
+
+    @staticmethod
+    def _open(directory: Path, size_limit: int) -> diskcache.Cache:
+        cache = diskcache.Cache(
+            str(directory), size_limit=size_limit, eviction_policy="least-recently-stored"
+        )
+        len(cache)  # touches the settings table: a malformed database fails here, not later
+        return cache
 
     @staticmethod
     def key(model_id: str, text_digest: str) -> str:

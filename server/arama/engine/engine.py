@@ -994,6 +994,8 @@ class Engine:
             skipped.update(folder.skipped)
             skipped.update(folder.skipped_reads.values())
             recovered.extend(f"{folder.root}: {note}" for note in folder.recovered)
+        if self.cache.recovered:
+            recovered.append(self.cache.recovered)
         pending = self.pending_chunks()
         return {
             "state": self.state,

@@ -44,6 +44,7 @@ class VectorStore:
                 raise ValueError(f"unexpected index type {type(index).__name__}")
             if dim_hint is not None and index.d != dim_hint:
                 raise ValueError(f"dimension {index.d} != {dim_hint}")
+            _check_vectors(index)
         except Exception as exc:  # faiss raises RuntimeError for truncated files
             self.load_error = f"corrupt: {exc}"
             log.warning("vector index %s unusable (%s); it will be rebuilt", self.path, exc)
@@ -139,6 +140,21 @@ class VectorStore:
             else:
                 scores, ids = self._index.search(q, k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+def _check_vectors(index: faiss.IndexIDMap2) -> None:
+    """Every stored vector must be finite and of unit length (all are normalized before they
+    are added): damage inside the vector data is caught here instead of being served."""
+    if index.ntotal == 0:
+        return
+    flat = faiss.downcast_index(index.index)
+    data = faiss.vector_to_array(flat.codes).view(np.float32).reshape(-1, index.d)  # type: ignore[attr-defined]
+    norms = np.linalg.norm(data, axis=1)
+    if not np.all(np.isfinite(norms)) or np.any(np.abs(norms - 1.0) > 1e-3):
+        raise ValueError("stored vectors are damaged (not finite or not unit length)")
+    ids = faiss.vector_to_array(index.id_map)
+    if ids.shape[0] != data.shape[0] or np.unique(ids).shape[0] != ids.shape[0]:
+        raise ValueError("stored ids are damaged")
 
 
 def _fsync_dir(directory: Path) -> None:

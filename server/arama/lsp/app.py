@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pygls.exceptions import JsonRpcServerNotInitialized
+from pygls.exceptions import JsonRpcInternalError, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 
 from arama import __version__
@@ -39,6 +39,7 @@ class AramaServer(LanguageServer):
         self.indexing_progress = IndexingProgress(self)
         self.initial_roots: list[Path] = []
         self.engine_ready = asyncio.Event()
+        self.engine_error: str | None = None  # why the engine could not start, for every reply
 
     async def get_engine(self) -> Engine:
         """The engine, waiting for it while `initialized` is still creating it (a client may
@@ -49,6 +50,8 @@ class AramaServer(LanguageServer):
             except TimeoutError:
                 pass
         if self.engine is None:
+            if self.engine_error is not None:
+                raise JsonRpcInternalError(self.engine_error)
             raise JsonRpcServerNotInitialized(text("error.not_initialized", self.locale))
         return self.engine
 

@@ -56,6 +56,7 @@ async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
             "skippedFiles": {},
             "recovered": [],
             "updates": {"batches": 0, "paths": 0},
+            **({"error": ls.engine_error} if ls.engine_error else {}),
         }
     return await ls.in_thread(engine.status)
 

@@ -12,6 +12,7 @@ from pygls.uris import to_fs_path
 from arama.lsp.app import AramaServer, server
 from arama.lsp.documents import register_file_watcher
 from arama.lsp.options import InitializationOptions
+from arama.messages import text
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,23 @@ async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> No
     from arama.engine.engine import Engine  # heavy imports, after `initialize` has answered
 
     # Creating the engine touches the cache dir and diskcache; keep it off the event loop.
-    engine = await ls.in_thread(
-        lambda: Engine(ls.options.engine_config(), on_progress=ls.indexing_progress.from_thread)
-    )
+    config = ls.options.engine_config()
+    try:
+        engine = await ls.in_thread(
+            lambda: Engine(config, on_progress=ls.indexing_progress.from_thread)
+        )
+    except Exception as exc:
+        # An unusable cache directory (read-only, full, unreadable): say so once, clearly, and
+        # let every command fail fast with the same reason instead of waiting for an engine.
+        log.exception("could not start the engine in %s", config.cache_dir)
+        ls.engine_error = text(
+            "error.engine_failed", ls.locale, path=str(config.cache_dir), error=str(exc)
+        )
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=ls.engine_error)
+        )
+        ls.engine_ready.set()
+        return
     for root in ls.initial_roots:
         engine.add_folder(root)
     # Documents opened while the engine was being created: their buffers rule from the start.

@@ -38,7 +38,7 @@ describe('locateServer', () => {
     assert.deepEqual(found, {
       found: true,
       command: '/work/project/.venv/bin/python',
-      args: ['-m', 'arama.lsp.server'],
+      args: ['-P', '-m', 'arama.lsp.server'],
       source: 'server.pythonPath',
     });
   });
