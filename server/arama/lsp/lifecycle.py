@@ -57,7 +57,10 @@ async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> No
         # let every command fail fast with the same reason instead of waiting for an engine.
         log.exception("could not start the engine in %s", config.cache_dir)
         ls.engine_error = text(
-            "error.engine_failed", ls.locale, path=str(config.cache_dir), error=str(exc)
+            "error.engine_failed",
+            ls.locale,
+            path=str(config.cache_dir),
+            error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
         )
         ls.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Error, message=ls.engine_error)
