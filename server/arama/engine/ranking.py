@@ -111,15 +111,22 @@ def merge_ranked(lists: Iterable[Sequence[tuple[Key, float]]]) -> list[Key]:
 def fold_overlaps(
     ranked: Sequence[tuple[Key, ChunkRow, float]],
 ) -> list[tuple[Key, ChunkRow, float]]:
-    """Drop a result whose lines overlap a better result of the same file (window overlap,
-    a method inside its class header piece)."""
+    """Keep one result per region: drop a result whose lines overlap a better result of the same
+    file (window overlap), or that is another piece of a definition already listed (the pieces
+    of a long function all carry its name)."""
     kept: list[tuple[Key, ChunkRow, float]] = []
     spans: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    definitions: set[tuple[int, str, str, str | None, int]] = set()
     for key, row, score in ranked:
         file_key = (key[0], row.path)
         taken = spans.setdefault(file_key, [])
         if any(row.start_line <= end and start <= row.end_line for start, end in taken):
             continue
+        if row.symbol is not None and row.kind is not None:
+            definition = (key[0], row.path, row.symbol, row.container, row.kind)
+            if definition in definitions:
+                continue
+            definitions.add(definition)
         taken.append((row.start_line, row.end_line))
         kept.append((key, row, score))
     return kept
