@@ -853,10 +853,13 @@ class Engine:
         if not query.strip():
             return [_symbol_dict(f, r) for f, r in rows[:limit]]
         query_norm = fold_query(query)
+        # Names repeat (`__init__`, `get`, copies of a module): score each distinct name once.
+        score_of = {
+            name: name_score(query_norm, name, norm)
+            for name, norm in {(r.symbol, r.symbol_norm) for _, r in rows}
+        }
         by_name = [
-            (score, folder, row)
-            for folder, row in rows
-            if (score := name_score(query_norm, row.symbol, row.symbol_norm)) > 0
+            (score, folder, row) for folder, row in rows if (score := score_of[row.symbol]) > 0
         ]
         by_name.sort(key=lambda item: item[0], reverse=True)
         name_keys: list[Key] = [(f.number, r.chunk_id) for _, f, r in by_name[:200]]
