@@ -15,6 +15,21 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 SERVER_COMMAND = [sys.executable, "-m", "arama.lsp.server", "--log-level", "INFO"]
+RESULT_KEYS = frozenset(
+    {
+        "uri",
+        "path",
+        "range",
+        "snippet",
+        "score",
+        "symbol",
+        "symbolKind",
+        "language",
+        "lastModified",
+        "size",
+    }
+)
+"""The keys of one search result in the command contract (DESIGN.md)."""
 
 
 def isolated_env(home: Path) -> dict[str, str]:
@@ -29,6 +44,37 @@ def isolated_env(home: Path) -> dict[str, str]:
     return env
 
 
+async def start_session(
+    command: list[str],
+    env: dict[str, str],
+    folders: list[Path],
+    cache_dir: Path,
+    *,
+    options: dict[str, Any] | None = None,
+    locale: str = "en",
+) -> LanguageClient:
+    """Start `command` as the server and initialize it on `folders`; `initialize_seconds` on the
+    client is how long `initialize` took to answer."""
+    client = await ClientServerConfig(server_command=command, server_env=env).start()
+    assert isinstance(client, LanguageClient)
+    started = time.perf_counter()
+    result = await client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                window=types.WindowClientCapabilities(work_done_progress=True),
+                workspace=types.WorkspaceClientCapabilities(workspace_folders=True),
+            ),
+            root_uri=folders[0].as_uri(),
+            workspace_folders=[types.WorkspaceFolder(f.as_uri(), f.name) for f in folders],
+            initialization_options={"cacheDir": str(cache_dir), **(options or {})},
+            locale=locale,
+        )
+    )
+    client.initialize_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    assert result.server_info is not None and result.server_info.name == "arama"
+    return client
+
+
 @asynccontextmanager
 async def lsp_server(
     folders: list[Path],
@@ -39,25 +85,9 @@ async def lsp_server(
     options: dict[str, Any] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     home.mkdir(parents=True, exist_ok=True)
-    config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=isolated_env(home))
-    client = await config.start()
-    assert isinstance(client, LanguageClient)
-    init_options = {"cacheDir": str(cache_dir), **(options or {})}
-    started = time.perf_counter()
-    result = await client.initialize_session(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(
-                window=types.WindowClientCapabilities(work_done_progress=True),
-                workspace=types.WorkspaceClientCapabilities(workspace_folders=True),
-            ),
-            root_uri=folders[0].as_uri(),
-            workspace_folders=[types.WorkspaceFolder(f.as_uri(), f.name) for f in folders],
-            initialization_options=init_options,
-            locale=locale,
-        )
+    client = await start_session(
+        SERVER_COMMAND, isolated_env(home), folders, cache_dir, options=options, locale=locale
     )
-    client.initialize_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
-    assert result.server_info is not None and result.server_info.name == "arama"
     try:
         yield client
     finally:

@@ -63,7 +63,7 @@ from arama.engine.records import SkipReason
 from conftest import FIXTURE_WORKSPACE
 from e2e.background_loop import BackgroundLoop
 from e2e.custom_session import server_command, start_session, stop_session
-from e2e.lsp_session import isolated_env, wait_ready
+from e2e.lsp_session import RESULT_KEYS, isolated_env, wait_ready
 from e2e.raw_lsp import RawServer, frame, initialize_params, notification, request
 
 pytestmark = pytest.mark.e2e
@@ -87,18 +87,6 @@ FUZZ_SETTINGS = settings(
 )
 
 STATES = {"starting", "indexing", "ready"}
-RESULT_KEYS = {
-    "uri",
-    "path",
-    "range",
-    "snippet",
-    "score",
-    "symbol",
-    "symbolKind",
-    "language",
-    "lastModified",
-    "size",
-}
 STATUS_KEYS = {
     "state",
     "files",

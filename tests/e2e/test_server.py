@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
 from conftest import FIXTURE_WORKSPACE
-from e2e.lsp_session import command, lsp_server, wait_ready
+from e2e.lsp_session import RESULT_KEYS, command, lsp_server, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -91,18 +91,7 @@ async def test_result_shape_matches_the_contract(client: LanguageClient) -> None
     assert set(answer) >= {"results", "total", "tookMs", "indexing", "cached"}
     assert answer["indexing"] is False
     hit = answer["results"][0]
-    assert set(hit) == {
-        "uri",
-        "path",
-        "range",
-        "snippet",
-        "score",
-        "symbol",
-        "symbolKind",
-        "language",
-        "lastModified",
-        "size",
-    }
+    assert set(hit) == RESULT_KEYS
     assert hit["language"] == "rust" and hit["symbolKind"] == 6  # Method
     assert "transpose" in hit["snippet"]
     assert hit["range"]["start"]["line"] < hit["range"]["end"]["line"]
