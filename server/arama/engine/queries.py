@@ -1,0 +1,377 @@
+"""The questions the index answers: search, context at a position, workspace symbols, stats.
+
+Everything here reads: the catalog through its WAL snapshot and the vector stores under their
+locks, on the caller's thread, while the indexer thread keeps writing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from arama.engine.catalog import ChunkRow
+from arama.engine.indexer import FolderIndex, Indexer
+from arama.engine.lexical import normalized_symbol, query_terms
+from arama.engine.ranking import (
+    FilterMatcher,
+    Key,
+    SearchRequest,
+    fold_overlaps,
+    merge_ranked,
+    reciprocal_rank_fusion,
+)
+from arama.engine.results import result_dict
+from arama.engine.symbols import SymbolRow, fold_query, name_score
+
+log = logging.getLogger(__name__)
+
+CONTEXT_MIN_SIMILARITY = 0.3
+
+
+class Searcher:
+    def __init__(self, index: Indexer) -> None:
+        self._index = index
+        self._query_vectors: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
+        self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._results_generation = -1
+        self._results_lock = threading.Lock()
+        self._symbols: tuple[int, list[tuple[FolderIndex, SymbolRow]]] | None = None
+        self._query_loader: threading.Thread | None = None
+        self._loader_lock = threading.Lock()
+
+    def _query_vector(self, query: str) -> np.ndarray[Any, np.dtype[np.float32]]:
+        vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self._index.embedder.embed_query(query)
+            if len(self._query_vectors) > 256:
+                self._query_vectors.clear()
+            self._query_vectors[query] = vector
+        return vector
+
+    def search(self, request: SearchRequest) -> dict[str, Any]:
+        """The `arama.search` answer. Identical requests between two index changes are served
+        from memory (`cached: true`)."""
+        started = time.perf_counter()
+        indexing = self._index.state != "ready"
+        folders = self._index.folders()
+        self._record(folders, request)
+        # Hybrid answers at once from the lexical and symbol channels while the query model is
+        # still loading (seconds, once per process); `semantic` asked for the model and waits.
+        dense_ready = request.mode != "hybrid" or self._index.embedder.query_ready()
+        if not dense_ready:
+            indexing = True
+            self._load_query_model_soon()
+        generation = self._index.generation
+        key = (*_request_key(request), dense_ready)
+        with self._results_lock:
+            if self._results_generation != generation:
+                self._results.clear()
+                self._results_generation = generation
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+        if cached is not None:
+            took = round((time.perf_counter() - started) * 1000, 2)
+            return {**cached, "tookMs": took, "indexing": indexing, "cached": True}
+        answer = self._search(request, folders, use_dense=dense_ready)
+        answer["indexing"] = indexing
+        with self._results_lock:
+            if self._results_generation == generation:
+                self._results[key] = answer
+                while len(self._results) > RESULT_CACHE_SIZE:
+                    self._results.popitem(last=False)
+        return {**answer, "tookMs": round((time.perf_counter() - started) * 1000, 2)}
+
+    def _load_query_model_soon(self) -> None:
+        with self._loader_lock:
+            if self._query_loader is not None:
+                return
+            self._query_loader = threading.Thread(
+                target=self._index.warm_up, name="arama-query-model", daemon=True
+            )
+            self._query_loader.start()
+
+    def _search(
+        self, request: SearchRequest, folders: Sequence[FolderIndex], *, use_dense: bool = True
+    ) -> dict[str, Any]:
+        matcher = None if request.filters.empty else request.filters.matcher()
+        depth = request.depth
+        channels: dict[str, list[list[tuple[Key, float]]]] = {
+            "dense": [],
+            "lexical": [],
+            "symbol": [],
+        }
+        use_dense = use_dense and request.mode in ("hybrid", "semantic")
+        use_lexical = request.mode in ("hybrid", "lexical")
+        query_vector = self._query_vector(request.query) if use_dense and folders else None
+        for folder in folders:
+            allowed = self._allowed_ids(folder, matcher)
+            if query_vector is not None:
+                hits = folder.vectors.search(query_vector, depth, allowed)
+                channels["dense"].append([((folder.number, i), s) for i, s in hits])
+            if use_lexical:
+                lexical = folder.catalog.lexical(request.query, depth * (5 if allowed else 1))
+                if allowed is not None:
+                    allowed_set = set(allowed)
+                    lexical = [(i, s) for i, s in lexical if i in allowed_set]
+                channels["lexical"].append([((folder.number, i), s) for i, s in lexical[:depth]])
+            if request.mode == "hybrid":
+                channels["symbol"].append(self._symbol_hits(folder, request.query, matcher))
+        ranked = {name: merge_ranked(lists) for name, lists in channels.items() if lists}
+        if request.mode == "semantic":
+            scores = dict(item for lists in channels["dense"] for item in lists)
+        elif request.mode == "lexical":
+            scores = dict(item for lists in channels["lexical"] for item in lists)
+        else:
+            scores = reciprocal_rank_fusion(ranked)
+        order = sorted(scores, key=lambda k: scores[k], reverse=True)
+        rows = self._rows(folders, order)
+        candidates = [(k, rows[k], scores[k]) for k in order if k in rows]
+        if matcher is not None:
+            candidates = [c for c in candidates if matcher.accepts_row(c[1])]
+        if request.min_score is not None:
+            candidates = [c for c in candidates if c[2] >= request.min_score]
+        candidates = fold_overlaps(candidates)
+        page = candidates[request.offset : request.offset + request.limit]
+        by_number = {f.number: f for f in folders}
+        results = [result_dict(by_number[k[0]].root, row, score) for k, row, score in page]
+        return {"results": results, "total": len(candidates), "cached": False}
+
+    def context(self, path: Path, line: int, limit: int = 10) -> dict[str, Any]:
+        """The chunk at a position (`focus`) and the code most related to it: definitions of the
+        names it uses, and its nearest neighbours by meaning. Never the focus itself."""
+        started = time.perf_counter()
+        folder, rel = self._index.locate(path)
+        focus = folder.catalog.chunk_at(rel, line)
+        if focus is None:
+            raise LookupError(f"{rel}:{line + 1} is not indexed")
+        folders = self._index.folders()
+        focus_key = (folder.number, focus.id)
+
+        def elsewhere(key: Key, row: ChunkRow) -> bool:
+            same_file = key[0] == folder.number and row.path == focus.path
+            overlaps = row.start_line <= focus.end_line and focus.start_line <= row.end_line
+            return key != focus_key and not (same_file and overlaps)
+
+        used = [n for n in dict.fromkeys(_IDENTIFIER.findall(focus.text)) if n != focus.symbol]
+        definitions: list[Key] = []
+        for other in folders:
+            by_name = {r.symbol: r for r in other.catalog.symbols_named(used)}
+            definitions += [(other.number, by_name[n].id) for n in used if n in by_name]
+        vector = folder.vectors.vector(focus.id)
+        if vector is None and self._index.dimension_known:
+            vector = self._query_vector(focus.text)
+        neighbours: list[tuple[Key, float]] = []
+        if vector is not None:
+            for other in folders:
+                hits = other.vectors.search(vector, 3 * limit + 10)
+                neighbours += [
+                    ((other.number, i), score)
+                    for i, score in hits
+                    if score >= CONTEXT_MIN_SIMILARITY  # weaker neighbours are noise
+                ]
+        fused = reciprocal_rank_fusion(
+            {"symbol": definitions, "dense": merge_ranked([neighbours])},
+            {"symbol": 1.0, "dense": 1.0},
+        )
+        order = sorted(fused, key=lambda k: fused[k], reverse=True)
+        rows = self._rows(folders, order)
+        ranked = [(k, rows[k], fused[k]) for k in order if k in rows and elsewhere(k, rows[k])]
+        by_number = {f.number: f for f in folders}
+        related = [
+            result_dict(by_number[k[0]].root, row, score)
+            for k, row, score in fold_overlaps(ranked)[:limit]
+        ]
+        focus_dict = result_dict(folder.root, focus, 1.0)
+        return {
+            "focus": {k: focus_dict[k] for k in ("uri", "path", "range", "symbol", "snippet")},
+            "related": related,
+            "tookMs": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+    def symbols(self, query: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Definitions ranked by how well the name matches and by what the code means, so
+        "retry with backoff" finds `retry_request`; an empty query gives a bounded list."""
+        rows = self._symbol_table()
+        if not query.strip():
+            return [_symbol_dict(f, r) for f, r in rows[:limit]]
+        query_norm = fold_query(query)
+        # Names repeat (`__init__`, `get`, copies of a module): score each distinct name once.
+        score_of = {
+            name: name_score(query_norm, name, norm)
+            for name, norm in {(r.symbol, r.symbol_norm) for _, r in rows}
+        }
+        by_name = [
+            (score, folder, row) for folder, row in rows if (score := score_of[row.symbol]) > 0
+        ]
+        by_name.sort(key=lambda item: item[0], reverse=True)
+        name_keys: list[Key] = [(f.number, r.chunk_id) for _, f, r in by_name[:200]]
+        dense_keys: list[Key] = []
+        words = query_terms(query)
+        if len(words) > 1 or not by_name:
+            dense_keys = self._dense_symbol_keys(query, rows)
+        fused = reciprocal_rank_fusion(
+            {"name": name_keys, "dense": dense_keys}, {"name": 1.5, "dense": 1.0}
+        )
+        lookup = {(f.number, r.chunk_id): (f, r) for f, r in rows}
+        order = sorted(fused, key=lambda k: fused[k], reverse=True)
+        return [_symbol_dict(*lookup[k]) for k in order[:limit] if k in lookup]
+
+    def _dense_symbol_keys(
+        self, query: str, rows: Sequence[tuple[FolderIndex, SymbolRow]]
+    ) -> list[Key]:
+        """Symbols whose code is nearest the query in meaning (any piece of a split symbol)."""
+        vector = self._query_vector(query)
+        first_piece = {(f.number, r.path, r.symbol, r.kind, r.container): r for f, r in rows}
+        keys: list[Key] = []
+        folders = self._index.folders()
+        for folder in folders:
+            hits = folder.vectors.search(vector, 50)
+            found = folder.catalog.chunks_by_id([i for i, _ in hits])
+            for chunk_id, _score in hits:
+                row = found.get(chunk_id)
+                if row is None or row.symbol is None or row.kind is None:
+                    continue
+                symbol = first_piece.get(
+                    (folder.number, row.path, row.symbol, row.kind, row.container)
+                )
+                if symbol is not None:
+                    keys.append((folder.number, symbol.chunk_id))
+        return list(dict.fromkeys(keys))
+
+    def _symbol_table(self) -> list[tuple[FolderIndex, SymbolRow]]:
+        cached = self._symbols
+        generation = self._index.catalog_generation
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        folders = self._index.folders()
+        table = [(folder, row) for folder in folders for row in folder.catalog.symbol_rows()]
+        self._symbols = (generation, table)
+        return table
+
+    def stats(self) -> dict[str, Any]:
+        folders = self._index.folders()
+        since = time.time_ns() - 7 * 24 * 3600 * 10**9
+        files = total = recent = 0
+        languages: Counter[str] = Counter()
+        queries: Counter[str] = Counter()
+        for folder in folders:
+            f, t, r, langs = folder.catalog.file_stats(since)
+            files, total, recent = files + f, total + t, recent + r
+            languages.update(dict(langs))
+            queries.update(dict(folder.catalog.popular_queries(50)))
+        return {
+            "files": files,
+            "totalBytes": total,
+            "avgBytes": round(total / files, 1) if files else 0,
+            "recentFiles7d": recent,
+            "languages": [{"language": k, "files": v} for k, v in _top(languages, 10)],
+            "popularQueries": [{"query": k, "count": v} for k, v in _top(queries, 10)],
+        }
+
+    def _allowed_ids(self, folder: FolderIndex, matcher: FilterMatcher | None) -> list[int] | None:
+        if matcher is None:
+            return None
+        return folder.catalog.filtered_chunk_ids(matcher.accepts)
+
+    def _symbol_hits(
+        self, folder: FolderIndex, query: str, matcher: FilterMatcher | None
+    ) -> list[tuple[Key, float]]:
+        """Definitions whose name the query spells out: written as code (`retry_request`,
+        `Cache.cull`) or as words ("parse http header" for `parseHttpHeader`). A name that is
+        one ordinary word of a longer sentence ("add", "remove") says little and is left out."""
+        terms = query_terms(query)
+        tokens = re.findall(r"[\w.]+", query)
+        written = {t for t in tokens if t.isidentifier() and _looks_like_code(t)}
+        dotted = {tuple(t.rsplit(".", 1)) for t in tokens if "." in t.strip(".")}
+        rows = folder.catalog.symbols_named(written | {member for _, member in dotted})
+        rows += folder.catalog.symbols_matching_terms(terms)
+        hits: dict[int, float] = {}
+        for row in rows:
+            if matcher is not None and not matcher.accepts_row(row):
+                continue
+            norm = normalized_symbol(row.symbol) or ""
+            covered = _covered_terms(norm, terms)
+            if (row.container, row.symbol) in dotted:
+                score = 3.0
+            elif row.symbol in written:
+                score = 2.0
+            elif covered >= 2 or len(terms) <= 2:
+                score = covered / max(len(terms), 1)
+            else:
+                continue
+            hits[row.id] = max(hits.get(row.id, 0.0), score)
+        ordered = sorted(hits.items(), key=lambda item: item[1], reverse=True)
+        return [((folder.number, i), s) for i, s in ordered[:100]]
+
+    @staticmethod
+    def _rows(folders: Sequence[FolderIndex], keys: Sequence[Key]) -> dict[Key, ChunkRow]:
+        by_folder: dict[int, list[int]] = {}
+        for number, chunk_id in keys:
+            by_folder.setdefault(number, []).append(chunk_id)
+        rows: dict[Key, ChunkRow] = {}
+        for folder in folders:
+            ids = by_folder.get(folder.number)
+            if ids:
+                for chunk_id, row in folder.catalog.chunks_by_id(ids).items():
+                    rows[(folder.number, chunk_id)] = row
+        return rows
+
+    def _record(self, folders: Sequence[FolderIndex], request: SearchRequest) -> None:
+        if folders:
+            try:
+                folders[0].catalog.record_search(request.query.strip(), request.mode)
+            except Exception:
+                log.exception("could not record search history")
+
+
+_IDENTIFIER = re.compile(r"\b[^\W\d]\w{2,}\b")
+RESULT_CACHE_SIZE = 128
+
+
+def _request_key(request: SearchRequest) -> tuple[Any, ...]:
+    """Requests that differ only in case or spacing of the query share an answer."""
+    return (" ".join(request.query.split()).casefold(), *astuple(request)[1:])
+
+
+def _looks_like_code(token: str) -> bool:
+    """`retry_request`, `parseHeader`, `HTTPServer`, `x2`: not a plain dictionary word."""
+    return (
+        "_" in token or any(c.isdigit() for c in token) or not (token.islower() or token.istitle())
+    )
+
+
+def _covered_terms(symbol_norm: str, terms: Sequence[str]) -> int:
+    """How many consecutive query terms the folded name is made of (0 if none)."""
+    for n in range(min(len(terms), 6), 0, -1):
+        for i in range(len(terms) - n + 1):
+            if "".join(terms[i : i + n]) == symbol_norm:
+                return n
+    return 0
+
+
+def _top(counts: Counter[str], n: int) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+
+def _symbol_dict(folder: FolderIndex, row: SymbolRow) -> dict[str, Any]:
+    return {
+        "name": row.symbol,
+        "kind": row.kind,
+        "containerName": row.container,
+        "uri": (folder.root / row.path).as_uri(),
+        "path": row.path,
+        "range": {
+            "start": {"line": row.start_line, "character": 0},
+            "end": {"line": row.end_line + 1, "character": 0},
+        },
+    }
