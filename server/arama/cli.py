@@ -16,7 +16,7 @@ from typing import Any
 
 from arama import __version__
 from arama.arguments import ArgumentError, parse_search
-from arama.engine.config import EngineConfig, default_cache_dir
+from arama.engine.config import BACKENDS, DEFAULT_BACKEND, EngineConfig, default_cache_dir
 from arama.engine.engine import Engine, Progress
 from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
 
@@ -59,6 +59,7 @@ def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
         exclude=tuple(ns.exclude or ()),
         max_file_size=ns.max_file_size,
         threads=ns.threads,
+        backend=ns.backend,
     )
 
 
@@ -155,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--exclude", action="append", help="extra ignore glob (repeatable)")
         p.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_SIZE)
         p.add_argument("--threads", type=int, default=None)
+        p.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            default=DEFAULT_BACKEND,
+            help=f"embedding backend (default: {DEFAULT_BACKEND})",
+        )
 
     p_index = sub.add_parser("index", help="index a workspace folder")
     p_index.add_argument("folder", nargs="?", help="workspace folder (same as --path)")

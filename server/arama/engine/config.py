@@ -11,6 +11,10 @@ from pathlib import Path
 from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
 
 TOMBSTONE_RETENTION_S = 7 * 24 * 3600
+# Embedding backends (see engine/backends.py): torch is the reference; onnx runs the same model
+# exported to ONNX (same vectors); onnx-int8 its int8-quantized variant (own cache identity).
+BACKENDS = ("torch", "onnx", "onnx-int8")
+DEFAULT_BACKEND = "torch"
 
 
 def default_cache_dir() -> Path:
@@ -35,6 +39,7 @@ class EngineConfig:
     # Load the model as soon as indexing is idle, so the first query is fast (the server wants
     # it; a one-shot `arama status` does not).
     preload_model: bool = True
+    backend: str = DEFAULT_BACKEND  # one of BACKENDS
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""
@@ -45,3 +50,14 @@ class EngineConfig:
     @property
     def embeddings_dir(self) -> Path:
         return self.cache_dir / "embeddings"
+
+    @property
+    def models_dir(self) -> Path:
+        """Models made locally from the installed weights (the ONNX exports)."""
+        return self.cache_dir / "models"
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(
+                f"unknown embedding backend {self.backend!r}: expected one of {', '.join(BACKENDS)}"
+            )

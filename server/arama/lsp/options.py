@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arama.engine.config import EngineConfig, default_cache_dir
+from arama.engine.config import BACKENDS, DEFAULT_BACKEND, EngineConfig, default_cache_dir
 from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ class InitializationOptions:
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     threads: int | None = None
+    backend: str = DEFAULT_BACKEND
 
     @classmethod
     def parse(cls, raw: Any) -> tuple[InitializationOptions, list[str]]:
@@ -51,6 +52,12 @@ class InitializationOptions:
         ):
             problems.append("threads must be a positive integer")
             threads = None
+        backend = raw.get("embeddingBackend", DEFAULT_BACKEND)
+        if backend not in BACKENDS:
+            problems.append(
+                "embeddingBackend must be one of " + ", ".join(f'"{b}"' for b in BACKENDS)
+            )
+            backend = DEFAULT_BACKEND
         return (
             cls(
                 cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
@@ -58,6 +65,7 @@ class InitializationOptions:
                 exclude=tuple(exclude),
                 max_file_size=max_size,
                 threads=threads if threads is not None else _default_threads(),
+                backend=backend,
             ),
             problems,
         )
@@ -69,6 +77,7 @@ class InitializationOptions:
             exclude=self.exclude,
             max_file_size=self.max_file_size,
             threads=self.threads,
+            backend=self.backend,
         )
 
 
