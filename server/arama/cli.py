@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -109,7 +110,7 @@ def cmd_search(ns: argparse.Namespace) -> int:
         return 2
     engine = _open(ns, index=not ns.no_update, quiet=ns.json, for_search=True)
     try:
-        answer = engine.search(request)
+        answer = engine.search(request, budget_s=math.inf)  # a script waits for all of it
     finally:
         engine.close()
     if ns.json:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from arama.engine.config import EngineConfig
-from arama.engine.engine import Engine
+from arama.engine.engine import Engine, SearchCancelled
 from arama.engine.ranking import SearchFilters, SearchRequest
 from conftest import BagOfWordsEmbedder
 
@@ -207,4 +212,72 @@ def test_identical_text_is_embedded_once(tmp_path: Path, embedder: BagOfWordsEmb
         hits = engine.search(SearchRequest("clamp", mode="semantic", limit=10))["results"]
         assert len(hits) == 5
     finally:
+        engine.close()
+
+
+class SlowQueryEmbedder(BagOfWordsEmbedder):
+    """The test embedder, with query encoding held until the test releases it (a model that is
+    still loading, or a machine under load)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.queries = 0
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        self.queries += 1
+        self.release.wait(30)
+        return super().embed_query(text)
+
+
+def test_search_past_its_budget_answers_with_what_it_has(tmp_path: Path, workspace: Path) -> None:
+    slow = SlowQueryEmbedder()
+    engine = _engine(tmp_path, slow, workspace)
+    try:
+        started = time.perf_counter()
+        hybrid = engine.search(SearchRequest("retry_request backoff"), budget_s=0.3)
+        took = time.perf_counter() - started
+        assert 0.3 <= took < 2.0, took
+        assert hybrid["partial"] is True
+        assert _paths(hybrid)[0] == "retry.py"  # the lexical and symbol channels answered
+        semantic = engine.search(SearchRequest("retry backoff", mode="semantic"), budget_s=0.2)
+        assert semantic["partial"] is True and semantic["results"] == []
+        slow.release.set()
+        full = engine.search(SearchRequest("retry_request backoff"), budget_s=30)
+        assert full["partial"] is False and full["cached"] is False  # cut answers not cached
+        again = engine.search(SearchRequest("retry_request backoff"), budget_s=30)
+        assert again["cached"] is True and again["partial"] is False
+    finally:
+        slow.release.set()
+        engine.close()
+
+
+def test_cancelled_search_stops_and_computes_nothing_more(tmp_path: Path, workspace: Path) -> None:
+    slow = SlowQueryEmbedder()
+    engine = _engine(tmp_path, slow, workspace)
+    withdrawn = threading.Event()
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(
+                engine.search(
+                    SearchRequest("matrix rows", mode="semantic"), cancelled=withdrawn.is_set
+                )
+            )
+        except SearchCancelled as exc:
+            outcome.append(exc)
+
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(0.2)
+        assert worker.is_alive()  # waiting for the query vector
+        withdrawn.set()
+        worker.join(1.0)
+        assert not worker.is_alive(), "the search did not notice the cancellation"
+        assert len(outcome) == 1 and isinstance(outcome[0], SearchCancelled)
+        assert engine.search(SearchRequest("matrix rows"), budget_s=0.2)["partial"] is True
+    finally:
+        slow.release.set()
         engine.close()

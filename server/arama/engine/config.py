@@ -40,6 +40,9 @@ class EngineConfig:
     # it; a one-shot `arama status` does not).
     preload_model: bool = True
     backend: str = DEFAULT_BACKEND  # one of BACKENDS
+    # A search that runs longer answers with what it has (`partial: true`): the editor's
+    # search-as-you-type must never hang behind a model that is still loading.
+    search_budget_s: float = 2.0
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""

@@ -6,6 +6,7 @@ An `Indexer` (indexer.py) keeps the index equal to the workspace on its own thre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from arama.engine.embedder import Embedder
 from arama.engine.indexer import Indexer, Progress, ProgressCallback
 from arama.engine.queries import Searcher
 from arama.engine.ranking import SearchRequest
+from arama.engine.records import SearchCancelled
 
-__all__ = ["Engine", "Progress"]
+__all__ = ["Engine", "Progress", "SearchCancelled"]
 
 
 class Engine(Indexer):
@@ -29,8 +31,18 @@ class Engine(Indexer):
         super().__init__(config, embedder=embedder, on_progress=on_progress)
         self._searcher = Searcher(self)
 
-    def search(self, request: SearchRequest) -> dict[str, Any]:
-        return self._searcher.search(request)
+    def close(self) -> None:
+        super().close()
+        self._searcher.close()
+
+    def search(
+        self,
+        request: SearchRequest,
+        *,
+        cancelled: Callable[[], bool] | None = None,
+        budget_s: float | None = None,
+    ) -> dict[str, Any]:
+        return self._searcher.search(request, cancelled=cancelled, budget_s=budget_s)
 
     def context(self, path: Path, line: int, limit: int = 10) -> dict[str, Any]:
         return self._searcher.context(path, line, limit)

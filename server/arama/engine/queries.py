@@ -11,7 +11,9 @@ import re
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from arama.engine.ranking import (
     merge_ranked,
     reciprocal_rank_fusion,
 )
+from arama.engine.records import SearchCancelled
 from arama.engine.results import result_dict
 from arama.engine.symbols import SymbolRow, fold_query, name_score
 
@@ -37,10 +40,48 @@ log = logging.getLogger(__name__)
 CONTEXT_MIN_SIMILARITY = 0.3
 
 
+Vector = np.ndarray[Any, np.dtype[np.float32]]
+
+
+class _Steps:
+    """The clock and the cancel flag of one search, asked between its steps."""
+
+    def __init__(self, deadline: float, cancelled: Callable[[], bool] | None) -> None:
+        self.deadline = deadline
+        self.cancelled = cancelled
+        self.cut_short = False
+
+    def check_cancelled(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise SearchCancelled
+
+    def go_on(self) -> bool:
+        """False once the budget is spent (and from then on); raises when cancelled."""
+        self.check_cancelled()
+        if time.perf_counter() >= self.deadline:
+            self.cut_short = True
+        return not self.cut_short
+
+    def wait_for(self, future: Future[Vector]) -> Vector | None:
+        """The future's value, or None when the budget ends first. Waits in short slices so a
+        cancellation is noticed while the model is still loading."""
+        while True:
+            if not self.go_on():
+                return None
+            remaining = self.deadline - time.perf_counter()
+            try:
+                return future.result(timeout=min(max(remaining, 0.0), 0.05))
+            except FutureTimeout:
+                continue
+
+
 class Searcher:
     def __init__(self, index: Indexer) -> None:
         self._index = index
-        self._query_vectors: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {}
+        self._query_vectors: dict[str, Vector] = {}
+        self._vectors_lock = threading.Lock()
+        # One thread encodes queries (the model instance for queries is not thread-safe).
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arama-query")
         self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._results_generation = -1
         self._results_lock = threading.Lock()
@@ -48,19 +89,39 @@ class Searcher:
         self._query_loader: threading.Thread | None = None
         self._loader_lock = threading.Lock()
 
-    def _query_vector(self, query: str) -> np.ndarray[Any, np.dtype[np.float32]]:
-        vector = self._query_vectors.get(query)
+    def close(self) -> None:
+        self._encoder.shutdown(wait=False, cancel_futures=True)
+
+    def _cached_query_vector(self, query: str) -> Vector | None:
+        with self._vectors_lock:
+            return self._query_vectors.get(query)
+
+    def _query_vector(self, query: str) -> Vector:
+        vector = self._cached_query_vector(query)
         if vector is None:
             vector = self._index.embedder.embed_query(query)
-            if len(self._query_vectors) > 256:
-                self._query_vectors.clear()
-            self._query_vectors[query] = vector
+            with self._vectors_lock:
+                if len(self._query_vectors) > 256:
+                    self._query_vectors.clear()
+                self._query_vectors[query] = vector
         return vector
 
-    def search(self, request: SearchRequest) -> dict[str, Any]:
+    def search(
+        self,
+        request: SearchRequest,
+        *,
+        cancelled: Callable[[], bool] | None = None,
+        budget_s: float | None = None,
+    ) -> dict[str, Any]:
         """The `arama.search` answer. Identical requests between two index changes are served
-        from memory (`cached: true`)."""
+        from memory (`cached: true`).
+
+        `cancelled` is polled between steps: when it says so, `SearchCancelled` is raised and
+        no more work is done. Past `budget_s` (the configured budget when None), the answer is
+        built from the channels that finished and says `partial: true`.
+        """
         started = time.perf_counter()
+        budget = self._index.config.search_budget_s if budget_s is None else budget_s
         indexing = self._index.state != "ready"
         folders = self._index.folders()
         self._record(folders, request)
@@ -82,13 +143,15 @@ class Searcher:
         if cached is not None:
             took = round((time.perf_counter() - started) * 1000, 2)
             return {**cached, "tookMs": took, "indexing": indexing, "cached": True}
-        answer = self._search(request, folders, use_dense=dense_ready)
+        steps = _Steps(started + budget, cancelled)
+        answer = self._search(request, folders, steps, use_dense=dense_ready)
         answer["indexing"] = indexing
-        with self._results_lock:
-            if self._results_generation == generation:
-                self._results[key] = answer
-                while len(self._results) > RESULT_CACHE_SIZE:
-                    self._results.popitem(last=False)
+        if not answer["partial"]:  # an answer cut short is not worth remembering
+            with self._results_lock:
+                if self._results_generation == generation:
+                    self._results[key] = answer
+                    while len(self._results) > RESULT_CACHE_SIZE:
+                        self._results.popitem(last=False)
         return {**answer, "tookMs": round((time.perf_counter() - started) * 1000, 2)}
 
     def _load_query_model_soon(self) -> None:
@@ -100,8 +163,23 @@ class Searcher:
             )
             self._query_loader.start()
 
+    def _encode_query_soon(self, query: str) -> Future[Vector]:
+        """The query's vector, computed on the encoder thread while the lexical and symbol
+        channels run here (and abandoned, not waited for, when the budget runs out)."""
+        cached = self._cached_query_vector(query)
+        if cached is not None:
+            done: Future[Vector] = Future()
+            done.set_result(cached)
+            return done
+        return self._encoder.submit(self._query_vector, query)
+
     def _search(
-        self, request: SearchRequest, folders: Sequence[FolderIndex], *, use_dense: bool = True
+        self,
+        request: SearchRequest,
+        folders: Sequence[FolderIndex],
+        steps: _Steps,
+        *,
+        use_dense: bool = True,
     ) -> dict[str, Any]:
         matcher = None if request.filters.empty else request.filters.matcher()
         depth = request.depth
@@ -112,20 +190,31 @@ class Searcher:
         }
         use_dense = use_dense and request.mode in ("hybrid", "semantic")
         use_lexical = request.mode in ("hybrid", "lexical")
-        query_vector = self._query_vector(request.query) if use_dense and folders else None
+        vector_soon = self._encode_query_soon(request.query) if use_dense and folders else None
+        allowed_by_folder: dict[int, list[int] | None] = {}
         for folder in folders:
-            allowed = self._allowed_ids(folder, matcher)
-            if query_vector is not None:
-                hits = folder.vectors.search(query_vector, depth, allowed)
-                channels["dense"].append([((folder.number, i), s) for i, s in hits])
+            if not steps.go_on():
+                break
+            allowed = allowed_by_folder[folder.number] = self._allowed_ids(folder, matcher)
             if use_lexical:
                 lexical = folder.catalog.lexical(request.query, depth * (5 if allowed else 1))
                 if allowed is not None:
                     allowed_set = set(allowed)
                     lexical = [(i, s) for i, s in lexical if i in allowed_set]
                 channels["lexical"].append([((folder.number, i), s) for i, s in lexical[:depth]])
-            if request.mode == "hybrid":
+            if request.mode == "hybrid" and steps.go_on():
                 channels["symbol"].append(self._symbol_hits(folder, request.query, matcher))
+        query_vector = steps.wait_for(vector_soon) if vector_soon is not None else None
+        if query_vector is not None:
+            for folder in folders:
+                if not steps.go_on():
+                    break
+                allowed = allowed_by_folder.get(folder.number)
+                if folder.number not in allowed_by_folder:
+                    allowed = self._allowed_ids(folder, matcher)
+                hits = folder.vectors.search(query_vector, depth, allowed)
+                channels["dense"].append([((folder.number, i), s) for i, s in hits])
+        steps.check_cancelled()
         ranked = {name: merge_ranked(lists) for name, lists in channels.items() if lists}
         if request.mode == "semantic":
             scores = dict(item for lists in channels["dense"] for item in lists)
@@ -144,7 +233,12 @@ class Searcher:
         page = candidates[request.offset : request.offset + request.limit]
         by_number = {f.number: f for f in folders}
         results = [result_dict(by_number[k[0]].root, row, score) for k, row, score in page]
-        return {"results": results, "total": len(candidates), "cached": False}
+        return {
+            "results": results,
+            "total": len(candidates),
+            "cached": False,
+            "partial": steps.cut_short,
+        }
 
     def context(self, path: Path, line: int, limit: int = 10) -> dict[str, Any]:
         """The chunk at a position (`focus`) and the code most related to it: definitions of the

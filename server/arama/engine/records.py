@@ -80,3 +80,7 @@ class SkipFile(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+
+
+class SearchCancelled(Exception):
+    """The client withdrew the request; nothing more was computed for it."""

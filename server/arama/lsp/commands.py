@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,9 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from arama.arguments import ArgumentError, parse_context, parse_search, single_object
+from arama.engine.records import SearchCancelled
 from arama.lsp.app import AramaServer, server
+from arama.lsp.cancellation import cancellation_flag
 from arama.messages import text
 
 log = logging.getLogger(__name__)
@@ -35,7 +39,27 @@ async def search(ls: AramaServer, *args: Any) -> dict[str, Any]:
     except ArgumentError as exc:
         raise _invalid(exc) from None
     engine = await ls.get_engine()
-    return await ls.in_thread(engine.search, request)
+    # On `$/cancelRequest` pygls answers RequestCancelled; the flag tells the search thread to
+    # stop too, so a withdrawn search costs nothing more.
+    withdrawn = cancellation_flag(ls.protocol)
+    started = time.perf_counter()
+
+    def run() -> dict[str, Any] | None:
+        try:
+            return engine.search(request, cancelled=withdrawn.is_set)
+        except SearchCancelled:
+            took = (time.perf_counter() - started) * 1000
+            log.info("search cancelled after %.0f ms: %r", took, request.query[:80])
+            return None
+
+    try:
+        answer = await ls.in_thread(run)
+    except asyncio.CancelledError:
+        withdrawn.set()
+        raise
+    if answer is None:  # withdrawn as it finished: pygls has answered the client already
+        raise asyncio.CancelledError
+    return answer
 
 
 @server.command("arama.status")

@@ -23,6 +23,7 @@ class InitializationOptions:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     threads: int | None = None
     backend: str = DEFAULT_BACKEND
+    search_budget_ms: int = 2000
 
     @classmethod
     def parse(cls, raw: Any) -> tuple[InitializationOptions, list[str]]:
@@ -58,6 +59,10 @@ class InitializationOptions:
                 "embeddingBackend must be one of " + ", ".join(f'"{b}"' for b in BACKENDS)
             )
             backend = DEFAULT_BACKEND
+        budget = raw.get("searchBudgetMs", 2000)
+        if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= 600_000:
+            problems.append("searchBudgetMs must be an integer from 1 to 600000")
+            budget = 2000
         return (
             cls(
                 cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
@@ -66,6 +71,7 @@ class InitializationOptions:
                 max_file_size=max_size,
                 threads=threads if threads is not None else _default_threads(),
                 backend=backend,
+                search_budget_ms=budget,
             ),
             problems,
         )
@@ -78,6 +84,7 @@ class InitializationOptions:
             max_file_size=self.max_file_size,
             threads=self.threads,
             backend=self.backend,
+            search_budget_s=self.search_budget_ms / 1000,
         )
 
 
