@@ -129,11 +129,12 @@ class RawServer:
         return self.stderr_path.read_text("utf-8", "replace")
 
 
-def initialize_params(workspace: Path, cache_dir: Path) -> dict[str, Any]:
+def initialize_params(workspace: Path, cache_dir: Path, locale: str = "en") -> dict[str, Any]:
     return {
         "processId": os.getpid(),
         "capabilities": {},
         "rootUri": workspace.as_uri(),
         "workspaceFolders": [{"uri": workspace.as_uri(), "name": workspace.name}],
         "initializationOptions": {"cacheDir": str(cache_dir)},
+        "locale": locale,
     }

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from pygls.exceptions import JsonRpcInternalError, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
@@ -18,6 +20,8 @@ from pygls.lsp.server import LanguageServer
 from arama import __version__
 from arama.lsp.options import InitializationOptions
 from arama.lsp.progress import IndexingProgress
+from arama.lsp.protocol import AramaProtocol, strict_converter
+from arama.lsp.transport import serve_stdio
 from arama.messages import text
 
 if TYPE_CHECKING:  # the engine (numpy, faiss, torch later) loads after `initialize` answered
@@ -31,7 +35,9 @@ ENGINE_WAIT_S = 30.0
 
 class AramaServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("arama", __version__)
+        super().__init__(
+            "arama", __version__, protocol_cls=AramaProtocol, converter_factory=strict_converter
+        )
         self.engine: Engine | None = None
         self.locale: str | None = None
         self.options = InitializationOptions()
@@ -40,6 +46,12 @@ class AramaServer(LanguageServer):
         self.initial_roots: list[Path] = []
         self.engine_ready = asyncio.Event()
         self.engine_error: str | None = None  # why the engine could not start, for every reply
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio with arama's guarded framing (`transport`) instead of pygls' loop,
+        which a single absurd Content-Length ends."""
+        self._stop_event = stop = threading.Event()
+        serve_stdio(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer, stop)
 
     async def get_engine(self) -> Engine:
         """The engine, waiting for it while `initialized` is still creating it (a client may

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -34,7 +35,12 @@ def _push_buffer(ls: AramaServer, uri: str, closed: bool = False) -> None:
     if closed:
         engine.set_buffer(path, None)
         return
-    document = ls.workspace.get_text_document(uri)
+    # Only open documents have a buffer; pygls' `get_text_document` would read any other URI
+    # from disk (a `didSave` for a file the client never opened, even outside the workspace).
+    document = ls.workspace.text_documents.get(unquote(uri))
+    if document is None:
+        log.info("ignored a buffer event for a document that is not open: %s", uri)
+        return
     engine.set_buffer(path, document.source)
 
 

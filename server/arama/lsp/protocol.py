@@ -1,0 +1,221 @@
+"""The JSON-RPC/LSP protocol as arama speaks it: pygls' protocol, strict where pygls is silent.
+
+pygls 2.1 turns a request whose params do not fit the lsprotocol type into an exception raised
+while the message is still being decoded, before anyone knows its id: no response is ever sent
+and the client waits forever. Here such a message becomes an `Undecodable` value; a request gets
+-32602 naming the bad field in the client's language, a notification is logged and dropped.
+
+Document notifications for documents that are not open (a `didChange` after the client lost
+track, a `didClose` sent twice) are ignored with a log line instead of raising KeyError inside
+pygls, which would pop an error up in the editor.
+
+The converter is strict about JSON primitive types: cattrs would otherwise make `"5"` of the
+number 5 and `"{'a': 1}"` of an object wherever a string is expected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from cattrs import Converter
+from cattrs.errors import ClassValidationError, IterableValidationError
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
+
+from arama.messages import text
+
+log = logging.getLogger(__name__)
+
+MsgId = int | str | None
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A request or notification whose params do not decode; `field` is the JSON path of the
+    first bad value ("params" when the params themselves are missing or of the wrong kind)."""
+
+    jsonrpc: str
+    method: str
+    msg_id: MsgId
+    is_request: bool
+    field: str
+    missing: bool
+
+
+class AramaProtocol(LanguageServerProtocol):
+    def _locale(self) -> str | None:
+        locale = getattr(self._server, "locale", None)
+        return locale if isinstance(locale, str) else None
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Requests and notifications of LSP methods are decoded here, where a failure becomes
+        an `Undecodable`; everything else (responses, unknown methods) as pygls does it."""
+        method = data.get("method")
+        message_type = self.get_message_type(method) if isinstance(method, str) else None
+        if message_type is None or "result" in data or "error" in data:
+            return super().structure_message(data)
+        try:
+            return self._converter.structure(data, message_type)
+        except Exception as exc:
+            field, missing = _first_problem(exc)
+            msg_id = data.get("id")
+            return Undecodable(
+                jsonrpc=str(data.get("jsonrpc")),
+                method=str(method),
+                msg_id=msg_id if _valid_id(msg_id) else None,
+                is_request="id" in data,
+                field=field,
+                missing=missing,
+            )
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, Undecodable):
+            self._reject(message)
+        else:
+            super().handle_message(message)
+
+    def _reject(self, message: Undecodable) -> None:
+        if message.jsonrpc != self.VERSION:
+            log.warning("dropped a message of JSON-RPC version %r", message.jsonrpc[:20])
+            return
+        locale = self._locale()
+        key = "error.required" if message.missing else "error.value"
+        detail = text(key, locale, field=message.field)
+        if not message.is_request:
+            log.warning("dropped %s notification: %s", message.method, detail)
+            return
+        log.info("invalid params for %s: %s", message.method, detail)
+        error = JsonRpcInvalidParams(
+            text("error.params", locale, method=message.method, detail=detail)
+        )
+        self._send_response(message.msg_id, error=error.to_response_error())  # type: ignore[arg-type]
+
+    # -- document notifications for documents that are not open ----------------------------
+
+    def _is_open(self, uri: str) -> bool:
+        return self._workspace is not None and unquote(uri) in self._workspace.text_documents
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(
+        self, params: types.DidOpenTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if self._workspace is None:
+            log.info("ignored didOpen before initialize: %s", params.text_document.uri)
+            return
+        yield from super().lsp_text_document__did_open(params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if not self._is_open(params.text_document.uri):
+            log.info(
+                "ignored didChange for a document that is not open: %s", params.text_document.uri
+            )
+            return
+        yield from super().lsp_text_document__did_change(params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: types.DidCloseTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if not self._is_open(params.text_document.uri):
+            log.info(
+                "ignored didClose for a document that is not open: %s", params.text_document.uri
+            )
+            return
+        yield from super().lsp_text_document__did_close(params)
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(
+        self, params: types.ExecuteCommandParams
+    ) -> Generator[Any, Any, Any]:
+        """pygls answers an unknown command in English; the client's language is used here."""
+        if params.command not in self.fm.commands:
+            command = params.command if len(params.command) <= 200 else params.command[:200] + "…"
+            raise JsonRpcInvalidParams(text("error.command", self._locale(), command=command))
+        return (yield from super().lsp_workspace__execute_command(params))
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _json_name(attribute: str) -> str:
+    """lsprotocol attribute names are the JSON names in snake case (`from_` for `from`)."""
+    head, *rest = attribute.rstrip("_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _first_problem(exc: BaseException) -> tuple[str, bool]:
+    """The JSON path of the first bad value under a cattrs error (without the leading "params."
+    when deeper than the params), and whether it is missing rather than wrong."""
+    path: list[str] = []
+    while True:
+        if isinstance(exc, ClassValidationError):
+            with_notes, others = exc.group_exceptions()
+            if with_notes:
+                exc, note = with_notes[0]
+                path.append(_json_name(note.name))
+                continue
+            if others:
+                exc = others[0]
+                continue
+        elif isinstance(exc, IterableValidationError):
+            with_index, others = exc.group_exceptions()
+            if with_index:
+                exc, index_note = with_index[0]
+                path.append(f"[{index_note.index}]")
+                continue
+            if others:
+                exc = others[0]
+                continue
+        break
+    if path and path[0] == "params" and len(path) > 1:
+        path = path[1:]
+    field = ".".join(path).replace(".[", "[") or "params"
+    return field, isinstance(exc, KeyError)
+
+
+# -- a converter strict about JSON primitives ----------------------------------------------
+
+
+def _strict_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _strict_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TypeError(f"expected an integer, got {type(value).__name__}")
+
+
+def _strict_float(value: Any, _: type) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _strict_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def strict_converter() -> Converter:
+    """pygls' converter, except that JSON primitives must have the type the LSP schema says."""
+    converter: Converter = default_converter()  # type: ignore[no-untyped-call]
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook(bool, _strict_bool)
+    return converter
