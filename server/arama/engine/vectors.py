@@ -1,17 +1,34 @@
 """The dense index: faiss inner product over normalized vectors, ids = catalog chunk ids.
 
+Small indexes are exact (`IndexIDMap2(IndexFlatIP)`). Exact search costs time in proportion to
+the index, so above `EXACT_MAX_VECTORS` the store switches to an inverted-file index
+(`IndexIVFFlat`, inner product, the catalog's chunk ids stored in its lists): one query then
+scans `NPROBE` of its `nlist` lists instead of every vector. IVF rather than HNSW because a live
+index removes vectors all the time (every edit of a file) and HNSW cannot remove; IVF with a hash
+table direct map removes and reconstructs by id like the flat index. The flat vectors are kept
+(IVFFlat, not a quantized variant), so scores stay exact cosines and only the candidate set is
+approximate. `benchmarks/ann.py` measured the threshold, `NPROBE` and the recall.
+
 The faiss file is a derived cache of (catalog + embedding cache). It is written atomically
 (temporary file, fsync, rename), and on load the caller checks its ids against the catalog, so a
 missing, stale or corrupt file costs a rebuild from cached vectors, never a wrong answer.
+
+Threads: writes (add, remove, reset, load, save) come from the engine's indexer thread and
+searches from request threads. `_lock` guards the index object for the short time of one faiss
+call; `_write_lock` serialises writers, so that the slow part of switching to IVF (k-means
+training and filling the new index, seconds to a minute) can run outside `_lock` on a snapshot
+that no other writer can change, while searches keep using the old index until the swap.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -19,12 +36,50 @@ import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
+Vectors = npt.NDArray[np.float32]
+Ids = npt.NDArray[np.int64]
+
+# The IVF direct map kind that supports remove_ids and reconstruct by id (faiss's stubs omit it).
+_ID_HASHTABLE: int = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]
+
+# Above this many vectors the index becomes IVF. benchmarks/ann.py (real MiniLM code vectors,
+# grown to size with clustered perturbations; one query, k=10, 2 shared cores): exact search
+# took p50/p95 TODO ms at 100k, TODO at 200k and TODO at 500k; IVFFlat at NPROBE TODO.
+EXACT_MAX_VECTORS = 150_000
+# An IVF index that shrinks below this goes back to exact (half the threshold, so an index
+# hovering around the threshold does not flip back and forth).
+EXACT_RETURN_VECTORS = EXACT_MAX_VECTORS // 2
+# Lists scanned per query. TODO numbers.
+NPROBE = 32
+# nlist = LISTS_PER_SQRT * sqrt(vectors at training time): the usual rule; lists of ~250 vectors
+# at 1M.
+LISTS_PER_SQRT = 4
+# k-means sees at most this many vectors per list (a random sample): faiss's own default (256)
+# trains 4x longer for no measurable recall on this data.
+TRAIN_POINTS_PER_LIST = 64
+# Retrain (more lists, fresh centroids) when the index has grown this much since training.
+RETRAIN_GROWTH = 4.0
+# Filtered search on IVF: an allow-list covering a fraction f of the index has its true
+# neighbours spread over more lists than unfiltered ones, so the probe count grows as 1/f, capped.
+TODO_FILTER = None
+
 
 class VectorStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        exact_max: int = EXACT_MAX_VECTORS,
+        exact_return: int | None = None,
+        nprobe: int = NPROBE,
+    ) -> None:
         self.path = path
+        self.exact_max = exact_max
+        self.exact_return = exact_max // 2 if exact_return is None else exact_return
+        self.nprobe = nprobe
         self._lock = threading.Lock()
-        self._index: faiss.IndexIDMap2 | None = None
+        self._write_lock = threading.RLock()
+        self._index: Any = None
         self._dirty = False
         self.load_error: str | None = None
 
@@ -37,10 +92,14 @@ class VectorStore:
             self.load_error = "missing"
             return False
         try:
-            index = faiss.read_index(str(self.path))
-            if not isinstance(index, faiss.IndexIDMap2):
-                index = faiss.downcast_index(index)
-            if not isinstance(index, faiss.IndexIDMap2):
+            # read_index already returns the concrete class (downcasting again would hand out a
+            # second Python owner of the same C++ object).
+            index: Any = faiss.read_index(str(self.path))
+            if isinstance(index, faiss.IndexIVFFlat):
+                if index.direct_map.type != _ID_HASHTABLE:
+                    raise ValueError("IVF index without its id table")
+                index.nprobe = self.nprobe
+            elif not isinstance(index, faiss.IndexIDMap2):
                 raise ValueError(f"unexpected index type {type(index).__name__}")
             if dim_hint is not None and index.d != dim_hint:
                 raise ValueError(f"dimension {index.d} != {dim_hint}")
@@ -49,22 +108,29 @@ class VectorStore:
             self.load_error = f"corrupt: {exc}"
             log.warning("vector index %s unusable (%s); it will be rebuilt", self.path, exc)
             return False
-        with self._lock:
-            self._index = index
-            self._dirty = False
+        with self._write_lock:
+            with self._lock:
+                self._index = index
+                self._dirty = False
+            # A saved index may be on the wrong side of the threshold (it was changed, or the
+            # threshold was): fix that now rather than at the next write.
+            self._maybe_switch()
         return True
 
     def save(self) -> None:
-        with self._lock:
+        # Searches only read the index, and no writer runs while `_write_lock` is held, so the
+        # file is written without holding `_lock`: searches are not blocked for the seconds
+        # that writing a large index takes.
+        with self._write_lock:
             if self._index is None or not self._dirty:
                 return
             tmp = self.path.with_suffix(".tmp")
             faiss.write_index(self._index, str(tmp))
             self._dirty = False
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
-        _fsync_dir(self.path.parent)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
 
     # -- contents --------------------------------------------------------------------------------
 
@@ -72,6 +138,12 @@ class VectorStore:
     def dimension(self) -> int | None:
         with self._lock:
             return None if self._index is None else int(self._index.d)
+
+    @property
+    def approximate(self) -> bool:
+        """Whether searches go through the IVF index (True) or are exact."""
+        with self._lock:
+            return isinstance(self._index, faiss.IndexIVFFlat)
 
     def __len__(self) -> int:
         with self._lock:
@@ -81,7 +153,7 @@ class VectorStore:
         with self._lock:
             if self._index is None or self._index.ntotal == 0:
                 return set()
-            return {int(i) for i in faiss.vector_to_array(self._index.id_map)}
+            return {int(i) for i in _stored_ids(self._index)}
 
     def vector(self, chunk_id: int) -> npt.NDArray[np.float32] | None:
         """The stored vector of one chunk (for "more like this"), None if it has none yet."""
@@ -94,30 +166,35 @@ class VectorStore:
                 return None
 
     def reset(self, dim: int) -> None:
-        with self._lock:
-            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        with self._write_lock, self._lock:
+            self._index = _new_flat(dim)
             self._dirty = True
 
     def add(self, ids: Sequence[int], vectors: npt.NDArray[np.float32]) -> None:
         if not len(ids):
             return
-        with self._lock:
-            if self._index is None:
-                self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
-            self._index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
-            )
-            self._dirty = True
+        with self._write_lock:
+            with self._lock:
+                if self._index is None:
+                    self._index = _new_flat(vectors.shape[1])
+                self._index.add_with_ids(
+                    np.ascontiguousarray(vectors, dtype=np.float32),
+                    np.asarray(ids, dtype=np.int64),
+                )
+                self._dirty = True
+            self._maybe_switch()
 
     def remove(self, ids: Iterable[int]) -> None:
         id_array = np.fromiter(ids, dtype=np.int64)
         if not id_array.size:
             return
-        with self._lock:
-            if self._index is None:
-                return
-            self._index.remove_ids(id_array)  # type: ignore[arg-type]
-            self._dirty = True
+        with self._write_lock:
+            with self._lock:
+                if self._index is None:
+                    return
+                self._index.remove_ids(id_array)
+                self._dirty = True
+            self._maybe_switch()
 
     def search(
         self,
@@ -127,32 +204,145 @@ class VectorStore:
     ) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity) best first; `allowed` restricts to those ids."""
         with self._lock:
-            if self._index is None or self._index.ntotal == 0 or k <= 0:
+            index = self._index
+            if index is None or index.ntotal == 0 or k <= 0:
                 return []
             q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-            k = min(k, int(self._index.ntotal))
+            k = min(k, int(index.ntotal))
+            ivf = isinstance(index, faiss.IndexIVFFlat)
             if allowed is not None:
                 if not len(allowed):
                     return []
                 selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-                params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-                scores, ids = self._index.search(q, min(k, len(allowed)), params=params)
+                params: Any
+                if ivf:
+                    nprobe = _filtered_nprobe(self.nprobe, index.nlist, len(allowed), index.ntotal)
+                    params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)  # type: ignore[call-arg]
+                else:
+                    params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+                scores, ids = index.search(q, min(k, len(allowed)), params=params)
             else:
-                scores, ids = self._index.search(q, k)
+                scores, ids = index.search(q, k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
+    # -- exact <-> approximate ---------------------------------------------------------------
 
-def _check_vectors(index: faiss.IndexIDMap2) -> None:
+    def _maybe_switch(self) -> None:
+        """Called by writers (holding `_write_lock`, not `_lock`) after a change: build an IVF
+        index when the exact one has grown past `exact_max` or the IVF one has outgrown its
+        training, go back to exact when it has shrunk below `exact_return`."""
+        with self._lock:
+            index = self._index
+            if index is None:
+                return
+            n = int(index.ntotal)
+            if isinstance(index, faiss.IndexIVFFlat):
+                trained_for = (index.nlist / LISTS_PER_SQRT) ** 2
+                if n < self.exact_return:
+                    action = "exact"
+                elif n > RETRAIN_GROWTH * trained_for:
+                    action = "retrain"
+                else:
+                    return
+            elif n > self.exact_max:
+                action = "ivf"
+            else:
+                return
+            # Snapshot under the lock (a copy: the index may be changed in place later); the
+            # expensive part below runs without it, and no writer can run meanwhile.
+            ids, vectors = _stored(index)
+        if action == "exact":
+            fresh = _new_flat(vectors.shape[1])
+            fresh.add_with_ids(vectors, ids)
+        else:
+            fresh = _build_ivf(ids, vectors, self.nprobe)
+        log.info("vector index: %s with %d vectors (%s)", type(fresh).__name__, n, action)
+        with self._lock:
+            self._index = fresh
+            self._dirty = True
+
+
+def _new_flat(dim: int) -> Any:
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+
+def _build_ivf(ids: Ids, vectors: Vectors, nprobe: int) -> Any:
+    """An IVF index trained on (a sample of) `vectors` and holding all of them."""
+    n, dim = vectors.shape
+    nlist = max(1, round(LISTS_PER_SQRT * math.sqrt(n)))
+    quantizer = faiss.IndexFlatIP(dim)
+    index: Any = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    index.cp.max_points_per_centroid = TRAIN_POINTS_PER_LIST
+    index.cp.seed = 1234
+    sample = vectors
+    if n > TRAIN_POINTS_PER_LIST * nlist:
+        rows = np.random.default_rng(1234).choice(n, TRAIN_POINTS_PER_LIST * nlist, replace=False)
+        sample = vectors[np.sort(rows)]
+    index.train(sample)
+    index.set_direct_map_type(_ID_HASHTABLE)
+    index.add_with_ids(vectors, ids)
+    index.nprobe = nprobe
+    return index
+
+
+def _filtered_nprobe(nprobe: int, nlist: int, allowed: int, total: int) -> int:
+    """TODO from measurements."""
+    return nlist
+
+
+def _stored_ids(index: Any) -> Ids:
+    if isinstance(index, faiss.IndexIVFFlat):
+        lists: Any = index.invlists
+        parts = [
+            faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+            for i in range(index.nlist)
+            if lists.list_size(i)
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return faiss.vector_to_array(index.id_map).astype(np.int64, copy=False)
+
+
+def _stored(index: Any) -> tuple[Ids, Vectors]:
+    """(ids, vectors) of everything in the index, copied out of faiss's memory."""
+    dim = int(index.d)
+    if isinstance(index, faiss.IndexIVFFlat):
+        lists: Any = index.invlists
+        id_parts: list[Ids] = []
+        vector_parts: list[Vectors] = []
+        for i in range(index.nlist):
+            size = lists.list_size(i)
+            if not size:
+                continue
+            id_parts.append(faiss.rev_swig_ptr(lists.get_ids(i), size).copy())
+            codes = faiss.rev_swig_ptr(lists.get_codes(i), size * index.code_size)
+            vector_parts.append(np.frombuffer(codes, dtype=np.float32).reshape(size, dim).copy())
+        if not id_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32)
+        return np.concatenate(id_parts), np.concatenate(vector_parts)
+    flat: Any = faiss.downcast_index(index.index)
+    data = faiss.vector_to_array(flat.codes).view(np.float32).reshape(-1, dim)
+    return faiss.vector_to_array(index.id_map).astype(np.int64), data
+
+
+def _check_vectors(index: Any) -> None:
     """Every stored vector must be finite and of unit length (all are normalized before they
     are added): damage inside the vector data is caught here instead of being served."""
+    if isinstance(index, faiss.IndexIVFFlat):
+        centroids: Any = faiss.downcast_index(index.quantizer)
+        if centroids.ntotal != index.nlist or not index.is_trained:
+            raise ValueError("IVF centroids are damaged")
+        means = faiss.vector_to_array(centroids.codes).view(np.float32)
+        if means.shape[0] != index.nlist * index.d or not np.all(np.isfinite(means)):
+            raise ValueError("IVF centroids are damaged")
     if index.ntotal == 0:
         return
-    flat = faiss.downcast_index(index.index)
-    data = faiss.vector_to_array(flat.codes).view(np.float32).reshape(-1, index.d)  # type: ignore[attr-defined]
-    norms = np.linalg.norm(data, axis=1)
+    ids, data = _stored(index)
+    if data.shape[0] != index.ntotal:
+        raise ValueError("stored vector count is damaged")
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = np.linalg.norm(data, axis=1)
     if not np.all(np.isfinite(norms)) or np.any(np.abs(norms - 1.0) > 1e-3):
         raise ValueError("stored vectors are damaged (not finite or not unit length)")
-    ids = faiss.vector_to_array(index.id_map)
     if ids.shape[0] != data.shape[0] or np.unique(ids).shape[0] != ids.shape[0]:
         raise ValueError("stored ids are damaged")
 
