@@ -411,14 +411,6 @@ def test_engine_torn_read_is_repaired_by_a_rescan(
         engine.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.py trusts (size, mtime_ns) to mean 'unchanged' on every path (scan, rescan, "
-    "watcher event): a same-size rewrite that lands after the read but within the same "
-    "timestamp tick as the scan's stat (coarse-timestamp file systems, kernels without "
-    "multigrain timestamps) leaves the old text indexed until the file changes again; even "
-    "`arama.reindex` does not repair it (git's 'racy clean' problem)",
-)
 def test_engine_same_tick_rewrite_during_read_is_not_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -71,6 +71,7 @@ class FileRow:
     mtime_ns: int
     language: str
     deleted_at: float | None
+    indexed_at: float = 0.0  # when the text was last read and checked against `sha256`
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,8 @@ class Catalog:
         row = (
             self._db()
             .execute(
-                "SELECT id, path, sha256, size, mtime_ns, language, deleted_at FROM files "
+                "SELECT id, path, sha256, size, mtime_ns, language, deleted_at, indexed_at "
+                "FROM files "
                 "WHERE path = ?",
                 (path,),
             )
@@ -189,16 +191,19 @@ class Catalog:
 
     def live_files(self) -> dict[str, FileRow]:
         rows = self._db().execute(
-            "SELECT id, path, sha256, size, mtime_ns, language, deleted_at FROM files "
+            "SELECT id, path, sha256, size, mtime_ns, language, deleted_at, indexed_at "
+            "FROM files "
             "WHERE deleted_at IS NULL"
         )
         return {r[1]: FileRow(*r) for r in rows}
 
     def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
-        """Same content, new stat (a `touch`, a checkout that rewrote identical bytes)."""
+        """Same content, new stat (a `touch`, a checkout that rewrote identical bytes): the text
+        was read and checked just now."""
         with self._write() as db:
             db.execute(
-                "UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id)
+                "UPDATE files SET size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?",
+                (size, mtime_ns, time.time(), file_id),
             )
 
     def replace_file(

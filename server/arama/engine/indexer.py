@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from arama.engine.catalog import Catalog, CatalogCorrupt, NewChunk
+from arama.engine.catalog import Catalog, CatalogCorrupt, FileRow, NewChunk
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import Embedder, EmbeddingCache, SentenceTransformerEmbedder, text_hash
@@ -38,6 +38,7 @@ REWALK_AFTER_S = (1.0, 5.0)
 STORM_PATHS = 200  # a batch this large is a storm: rescan once it is over
 STORM_QUIET_S = 2.0
 CACHE_LOOKUP_BATCH = 512
+RACY_WINDOW_NS = 2_000_000_000  # the coarsest common timestamp (FAT: 2 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,12 +391,7 @@ class Indexer:
     ) -> None:
         if scanned.rel in folder.overlays:
             return  # an open editor buffer rules over the disk until it closes
-        if (
-            not force
-            and known is not None
-            and known.size == scanned.size
-            and known.mtime_ns == scanned.mtime_ns
-        ):
+        if not force and known is not None and _unchanged(known, scanned):
             return
         try:
             text, _raw = read_source(scanned, max_file_size=self.config.max_file_size)
@@ -722,6 +718,17 @@ class Indexer:
     def _jobs_snapshot(self) -> list[_Job]:
         with self._cv:
             return list(self._jobs)
+
+
+def _unchanged(known: FileRow, scanned: ScannedFile) -> bool:
+    """Whether the stat proves the text is the one indexed. Not when the file's timestamp is
+    within RACY_WINDOW_NS of the moment it was read: a rewrite in the same timestamp tick
+    (coarse or slow clocks, FAT, network file systems) keeps size and mtime, so such a file is
+    read and hashed again (git's "racy clean" rule); an equal hash costs no embedding and
+    stamps the file as checked, which ends the doubt."""
+    if known.size != scanned.size or known.mtime_ns != scanned.mtime_ns:
+        return False
+    return int(known.indexed_at * 1e9) - scanned.mtime_ns > RACY_WINDOW_NS
 
 
 def _slug(model_id: str) -> str:

@@ -1,0 +1,372 @@
+"""Documented functions in a source file, and a copy of the file with that documentation removed.
+
+This is the CodeSearchNet recipe for turning real code into search queries without writing any:
+the first sentence of a function's documentation is the query, the function is the answer, and
+the documentation is cut out of the copy that gets indexed, so a search cannot simply find the
+sentence it was asked for. Supported: Python docstrings, JSDoc/TSDoc `/** ... */` before
+functions and methods, Go `//` comments before funcs and methods, Rust `///` comments before fns.
+
+Syntax comes from tree-sitter (the grammars the engine already ships), so odd formatting does
+not fool a regular expression. Only whole lines are removed, and only where the comment has its
+lines to itself; anything else is left in place and not used as a query.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tree_sitter import Node
+from tree_sitter_language_pack import get_parser
+
+# LSP language id -> tree-sitter grammar name.
+GRAMMARS: dict[str, str] = {
+    "python": "python",
+    "javascript": "javascript",
+    "typescript": "typescript",
+    "go": "go",
+    "rust": "rust",
+}
+
+_JS_FUNCTION_VALUES = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
+_JS_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[*_0-9])")
+
+
+@dataclass(frozen=True, slots=True)
+class DocFunction:
+    """A function that has documentation: where it is (0-based lines, inclusive, in the
+    original file) and the documentation's text without comment markers."""
+
+    name: str
+    container: str | None
+    start: int
+    end: int
+    doc: str
+    strippable: bool
+
+    @property
+    def is_test(self) -> bool:
+        """Tests describe a scenario, not what code does; CodeSearchNet left them out."""
+        lowered = self.name.lower()
+        return lowered.startswith(("test", "benchmark")) or self.name.startswith("Example")
+
+
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    """Replace lines [start, end] (0-based, inclusive) with `lines`."""
+
+    start: int
+    end: int
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StrippedFile:
+    text: str
+    functions: list[DocFunction]
+    # old line number -> new line number, for lines that survived
+    line_map: dict[int, int]
+
+    def new_range(self, function: DocFunction) -> tuple[int, int]:
+        """The function's line range in the stripped text."""
+        start = next(
+            self.line_map[i] for i in range(function.start, function.end + 1) if i in self.line_map
+        )
+        end = next(
+            self.line_map[i]
+            for i in range(function.end, function.start - 1, -1)
+            if i in self.line_map
+        )
+        return start, end
+
+
+def first_sentence(doc: str) -> str:
+    """The doc's first sentence, on one line: up to the first blank line, tag line (`@param`),
+    heading or code fence, then up to the first full stop followed by a new sentence."""
+    kept: list[str] = []
+    for line in doc.strip().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("@", "#", "```", ":param", ":return", ">>>")):
+            break
+        kept.append(stripped)
+    paragraph = " ".join(kept)
+    sentence = _SENTENCE_END.split(paragraph, maxsplit=1)[0]
+    return " ".join(sentence.split())
+
+
+def strip_docs(text: str, language: str) -> StrippedFile:
+    """Every documented function of `text`, and `text` with their documentation removed."""
+    grammar = GRAMMARS[language]
+    source = text.encode("utf-8", "replace")
+    tree = get_parser(grammar).parse(source)  # type: ignore[arg-type]
+    lines = text.split("\n")
+    functions: list[DocFunction] = []
+    edits: list[_Edit] = []
+    finder = {
+        "python": _python,
+        "javascript": _javascript,
+        "typescript": _javascript,
+        "go": _go,
+        "rust": _rust,
+    }[language]
+    for function, edit in finder(tree.root_node, source, lines):
+        if edit is not None and any(e.start <= edit.end and edit.start <= e.end for e in edits):
+            edit = None  # already covered by another function's edit
+        functions.append(_with_strippable(function, edit is not None))
+        if edit is not None:
+            edits.append(edit)
+    new_lines: list[str] = []
+    line_map: dict[int, int] = {}
+    by_start = {e.start: e for e in edits}
+    row = 0
+    while row < len(lines):
+        edit = by_start.get(row)
+        if edit is not None:
+            new_lines.extend(edit.lines)
+            row = edit.end + 1
+            continue
+        line_map[row] = len(new_lines)
+        new_lines.append(lines[row])
+        row += 1
+    return StrippedFile("\n".join(new_lines), functions, line_map)
+
+
+def _with_strippable(function: DocFunction, strippable: bool) -> DocFunction:
+    return DocFunction(
+        function.name, function.container, function.start, function.end, function.doc, strippable
+    )
+
+
+def _text(node: Node, source: bytes) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _last_row(node: Node) -> int:
+    """The node's last line (a node ending at column 0 ends on the previous line)."""
+    end = node.end_point
+    return end.row - 1 if end.column == 0 and end.row > node.start_point.row else end.row
+
+
+def _alone_on_lines(node: Node, lines: list[str]) -> bool:
+    """Only whitespace before the node on its first line and after it on its last."""
+    first, last = node.start_point.row, _last_row(node)
+    before = lines[first][: node.start_point.column] if first < len(lines) else ""
+    after = ""
+    if node.end_point.row == last and last < len(lines):
+        after = lines[last].encode("utf-8")[node.end_point.column :].decode("utf-8", "replace")
+    return not before.strip() and not after.strip()
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def _name(node: Node, source: bytes) -> str | None:
+    name = node.child_by_field_name("name")
+    return _text(name, source) if name is not None else None
+
+
+def _enclosing(node: Node, types: frozenset[str], source: bytes) -> str | None:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in types:
+            name = parent.child_by_field_name("name") or parent.child_by_field_name("type")
+            if name is not None:
+                return _text(name, source).split("<")[0].strip()
+        parent = parent.parent
+    return None
+
+
+# -- Python ------------------------------------------------------------------------------------
+
+_STRING_PREFIX = re.compile(r"^[rRuUbBfF]*")
+
+
+def _python(
+    root: Node, source: bytes, lines: list[str]
+) -> Iterator[tuple[DocFunction, _Edit | None]]:
+    for node in _walk(root):
+        if node.type != "function_definition":
+            continue
+        body = node.child_by_field_name("body")
+        name = _name(node, source)
+        if body is None or name is None or not body.named_children:
+            continue
+        first = body.named_children[0]
+        string = first
+        if first.type == "expression_statement" and first.named_children:
+            string = first.named_children[0]  # older grammars wrap the docstring
+        if string.type != "string":
+            continue
+        raw = _STRING_PREFIX.sub("", _text(string, source))
+        quote = raw[:3] if raw[:3] in ('"""', "'''") else raw[:1]
+        doc = inspect.cleandoc(raw[len(quote) : len(raw) - len(quote)])
+        outer = (
+            node.parent
+            if node.parent is not None and node.parent.type == "decorated_definition"
+            else node
+        )
+        function = DocFunction(
+            name,
+            _enclosing(node, frozenset({"class_definition"}), source),
+            outer.start_point.row,
+            _last_row(node),
+            doc,
+            False,
+        )
+        edit: _Edit | None = None
+        if first.start_point.row > node.start_point.row and _alone_on_lines(first, lines):
+            replacement: tuple[str, ...] = ()
+            if len(body.named_children) == 1:
+                # A body of only a docstring must still be a body.
+                indent = lines[first.start_point.row][: first.start_point.column]
+                replacement = (f"{indent}pass",)
+            edit = _Edit(first.start_point.row, _last_row(first), replacement)
+        yield function, edit
+
+
+# -- JavaScript / TypeScript -------------------------------------------------------------------
+
+
+def _js_target(node: Node, source: bytes) -> tuple[str, Node] | None:
+    """(name, the statement a doc comment would precede) for function-like definitions."""
+    if node.type in _JS_DECLARATIONS:
+        name = _name(node, source)
+        outer = (
+            node.parent
+            if node.parent is not None and node.parent.type == "export_statement"
+            else node
+        )
+        return (name, outer) if name else None
+    if node.type == "method_definition":
+        name = _name(node, source)
+        return (name, node) if name and node.child_by_field_name("body") is not None else None
+    if node.type == "variable_declarator":
+        value = node.child_by_field_name("value")
+        name = _name(node, source)
+        if value is None or value.type not in _JS_FUNCTION_VALUES or not name:
+            return None
+        declaration = node.parent
+        if declaration is None or declaration.named_child_count != 1:
+            return None
+        outer = declaration
+        if outer.parent is not None and outer.parent.type == "export_statement":
+            outer = outer.parent
+        return name, outer
+    return None
+
+
+def _clean_jsdoc(text: str) -> str:
+    body = text[3:-2] if text.startswith("/**") and text.endswith("*/") else text
+    cleaned = [re.sub(r"^\s*\*? ?", "", line) for line in body.split("\n")]
+    return "\n".join(cleaned).strip()
+
+
+def _javascript(
+    root: Node, source: bytes, lines: list[str]
+) -> Iterator[tuple[DocFunction, _Edit | None]]:
+    for node in _walk(root):
+        target = _js_target(node, source)
+        if target is None:
+            continue
+        name, outer = target
+        comment = outer.prev_sibling
+        if comment is None or comment.type != "comment":
+            continue
+        text = _text(comment, source)
+        if not text.startswith("/**") or _last_row(comment) < outer.start_point.row - 1:
+            continue
+        container = _enclosing(
+            node, frozenset({"class_declaration", "class", "abstract_class_declaration"}), source
+        )
+        function = DocFunction(
+            name, container, outer.start_point.row, _last_row(outer), _clean_jsdoc(text), False
+        )
+        edit = None
+        if _alone_on_lines(comment, lines) and _last_row(comment) < outer.start_point.row:
+            edit = _Edit(comment.start_point.row, _last_row(comment))
+        yield function, edit
+
+
+# -- Go and Rust: runs of line comments ----------------------------------------------------------
+
+
+def _comment_run(
+    outer: Node, source: bytes, lines: list[str], marker: str, skip: frozenset[str]
+) -> tuple[list[Node], str] | None:
+    """The contiguous line comments starting with `marker` right above `outer` (skipping node
+    types in `skip`, e.g. Rust attributes), and their text without markers."""
+    run: list[Node] = []
+    expected = outer.start_point.row - 1
+    sibling = outer.prev_sibling
+    while sibling is not None:
+        if sibling.type in skip:
+            expected = sibling.start_point.row - 1
+            sibling = sibling.prev_sibling
+            continue
+        if sibling.type not in ("comment", "line_comment") or _last_row(sibling) != expected:
+            break
+        text = _text(sibling, source).rstrip("\n")
+        if not text.startswith(marker) or (marker == "///" and text.startswith("////")):
+            break
+        if not _alone_on_lines(sibling, lines):
+            break
+        run.append(sibling)
+        expected = sibling.start_point.row - 1
+        sibling = sibling.prev_sibling
+    if not run:
+        return None
+    run.reverse()
+    texts = [_text(n, source).rstrip("\n")[len(marker) :] for n in run]
+    return run, "\n".join(t[1:] if t.startswith(" ") else t for t in texts)
+
+
+def _go(root: Node, source: bytes, lines: list[str]) -> Iterator[tuple[DocFunction, _Edit | None]]:
+    for node in _walk(root):
+        if node.type not in ("function_declaration", "method_declaration"):
+            continue
+        name = _name(node, source)
+        found = _comment_run(node, source, lines, "//", frozenset())
+        if name is None or found is None:
+            continue
+        run, doc = found
+        container = None
+        receiver = node.child_by_field_name("receiver")
+        if receiver is not None:
+            container = re.sub(r"[^\w]", "", _text(receiver, source).split()[-1].split("[")[0])
+        function = DocFunction(name, container, node.start_point.row, _last_row(node), doc, False)
+        yield function, _Edit(run[0].start_point.row, _last_row(run[-1]))
+
+
+def _rust(
+    root: Node, source: bytes, lines: list[str]
+) -> Iterator[tuple[DocFunction, _Edit | None]]:
+    for node in _walk(root):
+        if node.type != "function_item":
+            continue
+        name = _name(node, source)
+        found = _comment_run(node, source, lines, "///", frozenset({"attribute_item"}))
+        if name is None or found is None:
+            continue
+        run, doc = found
+        attributes = []
+        sibling = node.prev_sibling
+        while sibling is not None and sibling.type == "attribute_item":
+            attributes.append(_text(sibling, source))
+            sibling = sibling.prev_sibling
+        if any(a.startswith("#[test") or "bench" in a for a in attributes):
+            continue
+        container = _enclosing(node, frozenset({"impl_item", "trait_item"}), source)
+        function = DocFunction(name, container, node.start_point.row, _last_row(node), doc, False)
+        # Only the doc lines go; attributes between them and the fn stay.
+        start, end = run[0].start_point.row, _last_row(run[-1])
+        yield function, _Edit(start, end)

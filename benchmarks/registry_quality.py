@@ -1,0 +1,746 @@
+"""Search quality on real registry code: CodeSearchNet-style docstring queries plus hand-written
+developer questions, for arama's three modes next to two plain baselines.
+
+Corpora are pinned releases fetched at run time (see corpora.py): PyPI rich, httpx, attrs; npm
+yargs, zod; Debian testify (Go) and itertools (Rust). For every documented function the first
+sentence of its documentation is a query and the function its target; the documentation is
+removed from the copy that gets indexed (docstrings.py). The hand-written questions live in
+registry_questions.json. Each query is answered by arama's `hybrid`, `semantic` and `lexical`
+modes (the real Engine and bundled model) and by two baselines over the very same chunks:
+plain BM25 (SQLite FTS5, default unicode61 tokenizer, `bm25()`) and plain dense MiniLM (cosine
+over the chunk vectors, no fusion, folding or boosts).
+
+    .venv/bin/python benchmarks/registry_quality.py                   # everything, real model
+    .venv/bin/python benchmarks/registry_quality.py --json out.json   # + every query's ranks
+    .venv/bin/python benchmarks/registry_quality.py --sweep           # + fusion-knob grid
+    .venv/bin/python benchmarks/registry_quality.py --embedder bow --per-language 20  # plumbing
+
+Everything is cached under ~/.cache/arama-bench/ (downloads, sources, the stripped workspace,
+the engine's index and embeddings), so only the first run pays for downloads and the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import logging
+import os
+import platform
+import random
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from arama.engine.config import EngineConfig
+from arama.engine.embedder import text_hash
+from arama.engine.engine import Engine, Progress
+from arama.engine.languages import language_for_path
+from arama.engine.ranking import MODES, SearchRequest
+from corpora import PACKAGES, Fetched, fetch_all
+from docstrings import GRAMMARS, first_sentence, strip_docs
+from quality import (
+    BagOfWordsEmbedder,
+    current_knobs,
+    metrics,
+    parse_weights,
+    ranking_knobs,
+    source_state,
+)
+
+BENCH_DIR = Path(__file__).resolve().parent
+QUESTIONS_FILE = BENCH_DIR / "registry_questions.json"
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "arama-bench"
+TOP_K = 10
+RECALL_AT = (1, 5, 10)
+BASELINES = ("bm25", "dense")
+SYSTEMS = (*MODES, *BASELINES)
+MAX_QUERY_CHARS = 1000  # the search contract's limit
+MIN_QUERY_WORDS = 3  # CodeSearchNet: shorter docs say too little
+MIN_FUNCTION_LINES = 3  # CodeSearchNet: shorter functions are mostly accessors
+TARGET_MRR_GAIN = 0.10
+TARGET_QUESTION_RECALL = 0.85
+SMALL_GROUP = 10  # fewer queries than this: shown, but too few to judge a language by
+
+log = logging.getLogger("registry_quality")
+
+Span = tuple[str, int, int]  # workspace-relative path, first line, last line (0-based, inclusive)
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    """A query and the code that answers it; any one of `targets` counts as a hit."""
+
+    id: str
+    text: str
+    group: str  # language for docstring queries, package for questions
+    targets: list[Span]
+    labels: list[str]
+
+
+@dataclass
+class Workspace:
+    root: Path
+    files: int
+    fingerprint: str
+    languages: dict[str, int]
+    candidates: dict[str, list[Query]]  # language -> every eligible docstring query
+    documented: dict[str, int]  # language -> documented functions found
+    stripped: dict[str, int]  # language -> documentation blocks removed
+
+
+def build_workspace(fetched: Sequence[Fetched], root: Path) -> Workspace:
+    """Write every corpus file under `root`, documentation removed, and collect the eligible
+    docstring queries. Unchanged files are not rewritten, so the engine's index of `root` from
+    an earlier run stays valid."""
+    root.mkdir(parents=True, exist_ok=True)
+    wanted: set[str] = set()
+    digest = hashlib.sha256()
+    languages: dict[str, int] = {}
+    by_text: dict[tuple[str, str], Query] = {}
+    documented: dict[str, int] = {}
+    stripped: dict[str, int] = {}
+    for package in fetched:
+        for source, rel in package.files():
+            text = source.read_text(encoding="utf-8", errors="replace")
+            language = language_for_path(rel) or "plaintext"
+            languages[language] = languages.get(language, 0) + 1
+            if language in GRAMMARS:
+                result = strip_docs(text, language)
+                text = result.text
+                documented[language] = documented.get(language, 0) + len(result.functions)
+                stripped[language] = stripped.get(language, 0) + sum(
+                    f.strippable for f in result.functions
+                )
+                for function in result.functions:
+                    if not function.strippable or function.is_test:
+                        continue
+                    sentence = first_sentence(function.doc)[:MAX_QUERY_CHARS]
+                    start, end = result.new_range(function)
+                    if len(sentence.split()) < MIN_QUERY_WORDS:
+                        continue
+                    if end - start + 1 < MIN_FUNCTION_LINES:
+                        continue
+                    name = (
+                        f"{function.container}.{function.name}"
+                        if function.container
+                        else function.name
+                    )
+                    # One sentence documenting several functions (testify's assert, require and
+                    # their forwarders) is one query with alternative targets.
+                    key = (language, sentence.casefold())
+                    query = by_text.get(key)
+                    if query is None:
+                        query = by_text[key] = Query("", sentence, language, [], [])
+                    query.targets.append((rel, start, end))
+                    query.labels.append(f"{rel}:{start + 1}:{name}")
+            target = root / rel
+            wanted.add(rel)
+            data = text.encode("utf-8")
+            digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+            if not target.is_file() or target.read_bytes() != data:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+    for path in sorted(root.rglob("*"), reverse=True):  # files of packages no longer selected
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and rel not in wanted:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    candidates: dict[str, list[Query]] = {}
+    for query in by_text.values():
+        candidates.setdefault(query.group, []).append(query)
+    return Workspace(
+        root, len(wanted), digest.hexdigest(), languages, candidates, documented, stripped
+    )
+
+
+def sample_queries(
+    candidates: Mapping[str, list[Query]], per_language: int, seed: int
+) -> list[Query]:
+    """At most `per_language` queries per language, the same ones on every run with this seed."""
+    chosen: list[Query] = []
+    for language in sorted(candidates):
+        pool = sorted(candidates[language], key=lambda q: (q.labels[0], q.text))
+        rng = random.Random(f"{seed}:{language}")
+        picked = pool if len(pool) <= per_language else rng.sample(pool, per_language)
+        for number, query in enumerate(sorted(picked, key=lambda q: q.labels[0])):
+            query.id = f"{language}-{number:03d}"
+            chosen.append(query)
+    return chosen
+
+
+def load_questions(source: Path, chunks: Sequence[ChunkInfo], root: Path) -> list[Query]:
+    """Hand-written questions; each target (path + symbol [+ container]) must be a definition
+    the index holds, else the run stops with the offenders."""
+    data = json.loads(source.read_text(encoding="utf-8"))
+    lines_of = {
+        t["path"]: (root / t["path"]).read_text(encoding="utf-8").split("\n")
+        for raw in data["questions"]
+        for t in raw["targets"]
+        if "lines" in t and (root / t["path"]).is_file()
+    }
+    by_file: dict[str, list[ChunkInfo]] = {}
+    for chunk in chunks:
+        by_file.setdefault(chunk.path, []).append(chunk)
+    questions: list[Query] = []
+    problems: list[str] = []
+    for raw in data["questions"]:
+        spans: list[Span] = []
+        labels: list[str] = []
+        for target in raw["targets"]:
+            path, symbol, container = target["path"], target["symbol"], target.get("container")
+            if "lines" in target:
+                # A definition the chunker does not name: its hand-checked line range.
+                first, last = (int(n) - 1 for n in target["lines"])
+                head = lines_of.get(path, [])
+                if first >= len(head) or symbol not in head[first]:
+                    problems.append(f"  {raw['id']}: {path}:{first + 1} does not define {symbol}")
+                spans.append((path, first, last))
+                labels.append(f"{path}:{first + 1}:{symbol}")
+                continue
+            # "container": null asks for a top-level definition; no key means any container.
+            exact = "container" in target
+            found = [
+                c
+                for c in by_file.get(path, [])
+                if c.symbol == symbol and (c.container == container or not exact)
+            ]
+            if not found:
+                names = sorted({f"{c.container}.{c.symbol}" for c in by_file.get(path, [])})
+                hint = f" (file has: {', '.join(names[:30])})" if names else " (no such file)"
+                problems.append(f"  {raw['id']}: {path}:{container or ''}.{symbol}{hint}")
+            spans += [(c.path, c.start_line, c.end_line) for c in found]
+            labels.append(f"{path}:{container + '.' if container else ''}{symbol}")
+        questions.append(
+            Query(raw["id"], raw["query"], raw["targets"][0]["path"].split("/")[0], spans, labels)
+        )
+    if problems:
+        raise SystemExit("question targets missing from the index:\n" + "\n".join(problems))
+    return questions
+
+
+# -- the index and the baselines --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkInfo:
+    path: str
+    start_line: int
+    end_line: int
+    symbol: str | None
+    container: str | None
+    language: str
+    text: str
+
+
+def chunk_table(engine: Engine) -> list[ChunkInfo]:
+    """Every chunk the engine indexed: what its searches can return, and what the baselines
+    rank."""
+    chunks: list[ChunkInfo] = []
+    for folder in engine.folders():
+        for path in sorted(folder.catalog.live_files()):
+            for row in folder.catalog.chunks_of_file(path):
+                chunks.append(
+                    ChunkInfo(
+                        row.path,
+                        row.start_line,
+                        row.end_line,
+                        row.symbol,
+                        row.container,
+                        row.language,
+                        row.text,
+                    )
+                )
+    return chunks
+
+
+class Bm25Baseline:
+    """Plain BM25: FTS5 with its default tokenizer (unicode61: no camelCase or snake_case
+    splitting beyond `_` being a separator), every query word OR-ed, ranked by `bm25()`."""
+
+    def __init__(self, chunks: Sequence[ChunkInfo]) -> None:
+        self._chunks = chunks
+        self._db = sqlite3.connect(":memory:")
+        self._db.execute("CREATE VIRTUAL TABLE c USING fts5(body)")
+        self._db.executemany(
+            "INSERT INTO c(rowid, body) VALUES (?, ?)", ((i, c.text) for i, c in enumerate(chunks))
+        )
+
+    def search(self, query: str) -> list[Span]:
+        terms = list(dict.fromkeys(re.findall(r"[^\W_]+", query.casefold())))
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        rows = self._db.execute(
+            "SELECT rowid FROM c WHERE c MATCH ? ORDER BY bm25(c) LIMIT ?", (match, TOP_K)
+        )
+        return [_span(self._chunks[int(r[0])]) for r in rows]
+
+
+class DenseBaseline:
+    """Plain dense retrieval: the engine's model, cosine between the query and each chunk's
+    text, top 10 chunks as they come. Chunk vectors come from the engine's embedding cache
+    (keyed by text), so nothing the engine embedded is embedded again."""
+
+    def __init__(self, engine: Engine, chunks: Sequence[ChunkInfo]) -> None:
+        self._engine = engine
+        self._chunks = chunks
+        embedder = engine.embedder
+        dim = embedder.dimension()
+        digests = [text_hash(c.text) for c in chunks]
+        found = engine.cache.get_many(embedder.model_id, digests, dim)
+        missing = [i for i, v in enumerate(found) if v is None]
+        self.embedded = len(missing)
+        if missing:
+            log.warning("dense baseline: embedding %d chunks the cache lacks", len(missing))
+            vectors = embedder.embed([chunks[i].text for i in missing])
+            engine.cache.put_many(embedder.model_id, [digests[i] for i in missing], vectors)
+            for i, vector in zip(missing, vectors, strict=True):
+                found[i] = vector
+        self._matrix: npt.NDArray[np.float32] = np.vstack([v for v in found if v is not None])
+
+    def search(self, query: str) -> list[Span]:
+        vector = self._engine.embedder.embed_query(query)
+        scores = self._matrix @ vector
+        top = np.argsort(-scores, kind="stable")[:TOP_K]
+        return [_span(self._chunks[int(i)]) for i in top]
+
+
+def _span(chunk: ChunkInfo) -> Span:
+    return (chunk.path, chunk.start_line, chunk.end_line)
+
+
+class BenchEmbedder(BagOfWordsEmbedder):
+    """quality.py's bag-of-words stand-in, plus what the engine now asks of an embedder."""
+
+    def query_ready(self) -> bool:
+        return True
+
+
+# -- searching and scoring --------------------------------------------------------------------
+
+
+SearchFn = Callable[[str], list[Span]]
+
+
+def engine_search(engine: Engine, mode: str, *, bypass_cache: bool = False) -> SearchFn:
+    """One arama mode as a function of the query text. `bypass_cache` makes every search
+    compute its answer (sweeps ask the same request under different knobs)."""
+
+    def search(query: str) -> list[Span]:
+        if bypass_cache:
+            engine.generation += 1
+        request = SearchRequest(query, limit=TOP_K, mode=mode)  # type: ignore[arg-type]
+        answer = engine.search(request)
+        return [
+            (str(r["path"]), int(r["range"]["start"]["line"]), int(r["range"]["end"]["line"]))
+            for r in answer["results"]
+        ]
+
+    return search
+
+
+def first_hit(query: Query, results: Sequence[Span]) -> int | None:
+    """1-based rank of the first result overlapping any target (same file, lines intersect)."""
+    for rank, (path, start, end) in enumerate(results, 1):
+        for t_path, t_start, t_end in query.targets:
+            if path == t_path and start <= t_end and t_start <= end:
+                return rank
+    return None
+
+
+def scores(ranks: Sequence[int | None]) -> dict[str, float]:
+    """quality.py's metrics (MRR@10, Recall@1/3/10, NDCG@10) plus Recall@5."""
+    out = metrics(ranks)
+    if out:
+        out["recall@5"] = sum(1 for r in ranks if r is not None and r <= 5) / len(ranks)
+    return out
+
+
+@dataclass
+class Run:
+    ranks: dict[str, dict[str, int | None]] = field(default_factory=dict)  # system -> id -> rank
+    top: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_queries(queries: Sequence[Query], systems: Mapping[str, SearchFn]) -> Run:
+    run = Run()
+    for name, search in systems.items():
+        started = time.perf_counter()
+        ranks: dict[str, int | None] = {}
+        top: dict[str, list[str]] = {}
+        for query in queries:
+            results = search(query.text)
+            ranks[query.id] = first_hit(query, results)
+            top[query.id] = [f"{p}:{s + 1}-{e + 1}" for p, s, e in results[:5]]
+        run.ranks[name] = ranks
+        run.top[name] = top
+        run.seconds[name] = round(time.perf_counter() - started, 2)
+        print(f"  {name}: {len(queries)} queries in {run.seconds[name]:.1f} s", file=sys.stderr)
+    return run
+
+
+def summarize(queries: Sequence[Query], run: Run) -> dict[str, Any]:
+    groups = sorted({q.group for q in queries})
+    out: dict[str, Any] = {"overall": {}, "groups": {g: {} for g in groups}}
+    for system, ranks in run.ranks.items():
+        out["overall"][system] = scores([ranks[q.id] for q in queries])
+        for group in groups:
+            out["groups"][group][system] = scores(
+                [ranks[q.id] for q in queries if q.group == group]
+            )
+    return out
+
+
+def target_check(doc: Mapping[str, Any], questions: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Issue 4's targets, evaluated on this run."""
+    overall = doc["overall"]
+    best_name = max(BASELINES, key=lambda b: overall[b]["mrr@10"])
+    gain = overall["hybrid"]["mrr@10"] - overall[best_name]["mrr@10"]
+    per_language: dict[str, dict[str, float | str | bool]] = {}
+    for group, systems in doc["groups"].items():
+        best_here = max(BASELINES, key=lambda b: systems[b]["mrr@10"])
+        per_language[group] = {
+            "queries": systems["hybrid"]["queries"],
+            "hybrid": systems["hybrid"]["mrr@10"],
+            "vs_overall_best": systems[best_name]["mrr@10"],
+            "best_here": best_here,
+            "best_here_mrr": systems[best_here]["mrr@10"],
+            "not_below_overall_best": systems["hybrid"]["mrr@10"] >= systems[best_name]["mrr@10"],
+            "not_below_best_here": systems["hybrid"]["mrr@10"] >= systems[best_here]["mrr@10"],
+        }
+    check: dict[str, Any] = {
+        "best_baseline": best_name,
+        "mrr_gain": round(gain, 4),
+        "gain_met": gain >= TARGET_MRR_GAIN,
+        "per_language": per_language,
+        "no_language_below": all(v["not_below_overall_best"] for v in per_language.values()),
+        "no_language_below_any_baseline": all(
+            v["not_below_best_here"] for v in per_language.values()
+        ),
+    }
+    if questions is not None:
+        recall = questions["overall"]["hybrid"]["recall@10"]
+        check["questions_recall@10"] = recall
+        check["questions_met"] = recall >= TARGET_QUESTION_RECALL
+    return check
+
+
+# -- fusion sweep -----------------------------------------------------------------------------
+
+
+def sweep(
+    engine: Engine,
+    sets: Mapping[str, Sequence[Query]],
+    *,
+    lexical: Sequence[float],
+    symbol: Sequence[float],
+    rrf_k: Sequence[float],
+) -> list[dict[str, Any]]:
+    """Hybrid MRR@10 per query set and language over a grid of fusion knobs (monkeypatched in
+    this process only, via quality.ranking_knobs)."""
+    search = engine_search(engine, "hybrid", bypass_cache=True)
+    rows: list[dict[str, Any]] = []
+    for k, lex, sym in itertools.product(rrf_k, lexical, symbol):
+        weights = {"dense": 1.0, "lexical": lex, "symbol": sym}
+        row: dict[str, Any] = {"rrf_k": k, "lexical": lex, "symbol": sym}
+        with ranking_knobs(weights, k):
+            for name, queries in sets.items():
+                ranks = {q.id: first_hit(q, search(q.text)) for q in queries}
+                row[name] = scores(list(ranks.values()))["mrr@10"]
+                for group in sorted({q.group for q in queries}):
+                    of_group = [ranks[q.id] for q in queries if q.group == group]
+                    row[f"{name}:{group}"] = scores(of_group)["mrr@10"]
+        rows.append(row)
+        print(f"  sweep {row}", file=sys.stderr)
+    return rows
+
+
+# -- printing ---------------------------------------------------------------------------------
+
+
+def markdown(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cells(m: Mapping[str, float]) -> list[str]:
+    return [f"{m['mrr@10']:.3f}", *(f"{m[f'recall@{k}']:.3f}" for k in RECALL_AT)]
+
+
+def print_set(title: str, summary: Mapping[str, Any], group_label: str) -> None:
+    columns = ["MRR@10", *(f"R@{k}" for k in RECALL_AT)]
+    systems = list(summary["overall"])
+    n = int(next(iter(summary["overall"].values()))["queries"])
+    print(f"\n### {title}: overall ({n} queries)\n")
+    best = max(summary["overall"][s]["mrr@10"] for s in systems)
+    rows = []
+    for system in systems:
+        cells = _cells(summary["overall"][system])
+        if summary["overall"][system]["mrr@10"] == best:
+            cells[0] = f"**{cells[0]}**"
+        rows.append([system, *cells])
+    print(markdown(["system", *columns], rows))
+    print(f"\n### {title}: MRR@10 by {group_label}\n")
+    rows = []
+    for group, by_system in summary["groups"].items():
+        count = int(next(iter(by_system.values()))["queries"])
+        top = max(by_system[s]["mrr@10"] for s in systems)
+        cells = [
+            f"**{by_system[s]['mrr@10']:.3f}**"
+            if by_system[s]["mrr@10"] == top
+            else f"{by_system[s]['mrr@10']:.3f}"
+            for s in systems
+        ]
+        note = " (few)" if count < SMALL_GROUP else ""
+        rows.append([f"{group}{note}", str(count), *cells])
+    print(markdown([group_label, "n", *systems], rows))
+    print(f"\n### {title}: every metric by {group_label}\n")
+    rows = []
+    for group, by_system in summary["groups"].items():
+        for system in systems:
+            rows.append([group, system, *_cells(by_system[system])])
+    print(markdown([group_label, "system", *columns], rows))
+
+
+def print_check(check: Mapping[str, Any]) -> None:
+    print("\n### Issue 4 targets\n")
+    print(
+        f"- docstring queries: hybrid MRR@10 − best plain baseline ({check['best_baseline']}) = "
+        f"{check['mrr_gain']:+.3f} (target ≥ +{TARGET_MRR_GAIN:.2f}): "
+        f"{'met' if check['gain_met'] else 'NOT met'}"
+    )
+    below = [g for g, v in check["per_language"].items() if not v["not_below_overall_best"]]
+    below_any = [g for g, v in check["per_language"].items() if not v["not_below_best_here"]]
+
+    def verdict(failed: Sequence[str]) -> str:
+        return "met" if not failed else f"NOT met ({', '.join(failed)})"
+
+    print(
+        f"- hybrid not below {check['best_baseline']} in any language: {verdict(below)}; "
+        f"not below the better baseline of each language: {verdict(below_any)}"
+    )
+    if "questions_met" in check:
+        print(
+            f"- natural questions: hybrid Recall@10 = {check['questions_recall@10']:.3f} "
+            f"(target ≥ {TARGET_QUESTION_RECALL}): {'met' if check['questions_met'] else 'NOT met'}"
+        )
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(x) for x in text.split(",") if x.strip())
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--per-language", type=int, default=200, help="docstring queries cap")
+    parser.add_argument("--seed", type=int, default=4, help="sampling seed for the cap")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
+    parser.add_argument("--json", type=Path, help="write every number, per query too, here")
+    parser.add_argument(
+        "--packages",
+        help=f"comma-separated subset of: {','.join(p.name for p in PACKAGES)} (default: all)",
+    )
+    parser.add_argument(
+        "--embedder",
+        choices=("real", "bow"),
+        default="real",
+        help="real: the bundled model (default); bow: quality.py's fast stand-in (plumbing)",
+    )
+    parser.add_argument("--threads", type=int, help="torch threads (default: all CPUs)")
+    parser.add_argument("--weights", type=parse_weights, help="e.g. dense=1,lexical=0.5,symbol=0")
+    parser.add_argument("--rrf-k", type=float, help="reciprocal-rank-fusion constant")
+    parser.add_argument("--sweep", action="store_true", help="grid of hybrid fusion settings")
+    parser.add_argument("--sweep-lexical", type=_floats, default=(0.25, 0.5, 0.75, 1.0))
+    parser.add_argument("--sweep-symbol", type=_floats, default=(0.0, 0.25))
+    parser.add_argument("--sweep-rrf-k", type=_floats, default=(10.0, 30.0, 60.0))
+    return parser.parse_args(argv)
+
+
+def _index(engine: Engine, root: Path) -> float:
+    last = [0.0]
+
+    def progress(event: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 20:
+            last[0] = now
+            print(f"  {event.phase}: {event.done}/{event.total}", file=sys.stderr)
+
+    engine.on_progress = progress
+    started = time.perf_counter()
+    engine.add_folder(root)
+    engine.start()
+    engine.wait_idle()
+    return time.perf_counter() - started
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    cache_dir: Path = args.cache_dir.expanduser().resolve()
+    only = {p.strip() for p in args.packages.split(",")} if args.packages else None
+    print("fetching pinned releases ...", file=sys.stderr)
+    fetched, skipped = fetch_all(cache_dir, only)
+    for miss in skipped:
+        print(f"  skipped {miss.package.label}: {miss.reason}", file=sys.stderr)
+    workspace = build_workspace(fetched, cache_dir / "workspace")
+    docs = sample_queries(workspace.candidates, args.per_language, args.seed)
+
+    config = EngineConfig(cache_dir=cache_dir / "engine", threads=args.threads)
+    engine = Engine(config, embedder=BenchEmbedder() if args.embedder == "bow" else None)
+    try:
+        print(f"indexing {workspace.files} files under {workspace.root} ...", file=sys.stderr)
+        index_seconds = _index(engine, workspace.root)
+        status = engine.status()
+        chunks = chunk_table(engine)
+        questions = (
+            load_questions(args.questions, chunks, workspace.root)
+            if args.questions.exists()
+            else []
+        )
+        engine.embedder.warm_up()  # hybrid skips the dense channel until the query model is up
+
+        print(f"baselines over {len(chunks)} chunks ...", file=sys.stderr)
+        dense = DenseBaseline(engine, chunks)
+        bm25 = Bm25Baseline(chunks)
+        sets = {"docstring": docs, "questions": questions}
+        runs: dict[str, Run] = {}
+        summaries: dict[str, dict[str, Any]] = {}
+        with ranking_knobs(args.weights, args.rrf_k):
+            knobs = current_knobs()
+            systems: dict[str, SearchFn] = {m: engine_search(engine, m) for m in MODES}
+            systems |= {"bm25": bm25.search, "dense": dense.search}
+            for name, queries in sets.items():
+                if queries:
+                    print(f"{name} queries: {len(queries)}", file=sys.stderr)
+                    runs[name] = run_queries(queries, systems)
+                    summaries[name] = summarize(queries, runs[name])
+        check = target_check(summaries["docstring"], summaries.get("questions"))
+
+        report: dict[str, Any] = {
+            "benchmark": "arama registry-corpora quality (issue 4)",
+            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+            "python": platform.python_version(),
+            "source": source_state(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "embedder": engine.embedder.model_id,
+            "ranking": knobs,
+            "packages": [
+                {"package": f.package.label, "archive": f.archive.name, "sha256": f.sha256}
+                for f in fetched
+            ],
+            "skipped": [{"package": s.package.label, "reason": s.reason} for s in skipped],
+            "corpus": {
+                "files": workspace.files,
+                "files_by_language": workspace.languages,
+                "chunks": len(chunks),
+                "fingerprint": workspace.fingerprint,
+                "documented_functions": workspace.documented,
+                "docs_removed": workspace.stripped,
+                "eligible_queries": {k: len(v) for k, v in workspace.candidates.items()},
+            },
+            "indexing": {
+                "seconds": round(index_seconds, 2),
+                "embedded": engine.embedded_chunks,
+                "cache_hits": status["cache"]["hits"],
+                "dense_baseline_embedded": dense.embedded,
+            },
+            "settings": {"per_language": args.per_language, "seed": args.seed, "top_k": TOP_K},
+            "results": summaries,
+            "target": check,
+        }
+        if args.sweep:
+            print("sweeping fusion knobs ...", file=sys.stderr)
+            report["sweep"] = sweep(
+                engine,
+                {k: v for k, v in sets.items() if v},
+                lexical=args.sweep_lexical,
+                symbol=args.sweep_symbol,
+                rrf_k=args.sweep_rrf_k,
+            )
+        report["queries"] = {
+            name: [
+                {
+                    "id": q.id,
+                    "query": q.text,
+                    "group": q.group,
+                    "targets": q.labels,
+                    "ranks": {s: runs[name].ranks[s][q.id] for s in runs[name].ranks},
+                    "top": {s: runs[name].top[s][q.id] for s in runs[name].top},
+                }
+                for q in sets[name]
+            ]
+            for name in runs
+        }
+        print_report(report)
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+            print(f"\nwrote {args.json}")
+    finally:
+        engine.close()
+    return 0
+
+
+def print_report(report: Mapping[str, Any]) -> None:
+    corpus = report["corpus"]
+    print("\n## arama registry-corpora quality\n")
+    print(f"packages: {', '.join(p['package'] for p in report['packages'])}")
+    for miss in report["skipped"]:
+        print(f"skipped: {miss['package']}: {miss['reason']}")
+    print(
+        f"corpus: {corpus['files']} files, {corpus['chunks']} chunks, fingerprint "
+        f"{corpus['fingerprint'][:16]}; documented functions {corpus['documented_functions']}, "
+        f"eligible docstring queries {corpus['eligible_queries']}"
+    )
+    idx = report["indexing"]
+    print(
+        f"indexing: {idx['seconds']:.0f} s, {idx['embedded']} chunks embedded by the model, "
+        f"{idx['cache_hits']} from the cache; embedder {report['embedder']}; "
+        f"ranking {report['ranking']}"
+    )
+    results = report["results"]
+    if "docstring" in results:
+        print_set("Docstring queries (CodeSearchNet method)", results["docstring"], "language")
+    if "questions" in results:
+        print_set("Natural developer questions", results["questions"], "package")
+    print_check(report["target"])
+    if "sweep" in report:
+        rows = report["sweep"]
+        names = [k for k in rows[0] if k not in ("rrf_k", "lexical", "symbol")]
+        print("\n### Sweep: hybrid MRR@10 (dense weight 1)\n")
+        print(
+            markdown(
+                ["rrf_k", "lexical", "symbol", *names],
+                (
+                    [f"{r['rrf_k']:g}", f"{r['lexical']:g}", f"{r['symbol']:g}"]
+                    + [f"{r[n]:.3f}" for n in names]
+                    for r in rows
+                ),
+            )
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
