@@ -44,7 +44,8 @@ import numpy as np
 import numpy.typing as npt
 
 from arama.engine import ranking
-from arama.engine.config import EngineConfig
+from arama.engine.backends import make_embedder
+from arama.engine.config import BACKENDS, EngineConfig
 from arama.engine.engine import Engine
 from arama.engine.lexical import identifier_parts
 from arama.engine.ranking import MODES, Mode, SearchRequest
@@ -683,6 +684,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep-rrf-k", type=_floats, default=DEFAULT_SWEEP_RRF_K)
     parser.add_argument("--sweep-dense", type=float, default=1.0)
     parser.add_argument("--threads", type=int, help="torch threads (default: all CPUs)")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="torch", help="embedding backend (real model only)"
+    )
     parser.add_argument("--keep-workspace", action="store_true", help="leave the corpus copy")
     parser.add_argument(
         "--allow-other-versions",
@@ -706,11 +710,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="arama-quality-"))
     root = (scratch / "workspace").resolve()
     root.mkdir()
-    config = EngineConfig(cache_dir=cache_dir, threads=args.threads)
+    config = EngineConfig(cache_dir=cache_dir, threads=args.threads, backend=args.backend)
     engine: Engine | None = None
     try:
         corpus = build_corpus(root, allow_other_versions=args.allow_other_versions)
-        embedder = BagOfWordsEmbedder() if args.embedder == "bow" else None
+        embedder = (
+            BagOfWordsEmbedder()
+            if args.embedder == "bow"
+            else make_embedder(config, config.cache_dir / "torch")
+        )
         engine = Engine(config, embedder=embedder)
         print(f"indexing {corpus.files} files under {root} ...", file=sys.stderr)
         started = time.perf_counter()
@@ -739,6 +747,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
             "embedder": engine.embedder.model_id,
+            "backend": args.backend if args.embedder == "real" else None,
             "corpus": {
                 "packages": corpus.versions,
                 "excluded": EXCLUDED_FILES,
