@@ -7,10 +7,12 @@ import threading
 import time
 from pathlib import Path
 
+import diskcache
 import numpy as np
 import numpy.typing as npt
 
 from arama.engine.config import EngineConfig
+from arama.engine.embedder import EmbeddingCache
 from arama.engine.engine import Engine, SearchCancelled
 from arama.engine.ranking import SearchFilters, SearchRequest
 from conftest import BagOfWordsEmbedder
@@ -280,4 +282,85 @@ def test_cancelled_search_stops_and_computes_nothing_more(tmp_path: Path, worksp
         assert engine.search(SearchRequest("matrix rows"), budget_s=0.2)["partial"] is True
     finally:
         slow.release.set()
+        engine.close()
+
+
+def _vectors_served(engine: Engine) -> dict[str, npt.NDArray[np.float32]]:
+    """The vector the index holds for each chunk text."""
+    (folder,) = engine.folders()
+    texts = folder.catalog.chunk_texts(sorted(folder.catalog.chunk_hashes()))
+    served = {}
+    for chunk_id, (text, _digest) in texts.items():
+        vector = folder.vectors.vector(chunk_id)
+        assert vector is not None, text
+        served[text] = vector
+    return served
+
+
+def test_changing_the_model_never_mixes_vectors_and_switching_back_is_free(
+    tmp_path: Path, workspace: Path
+) -> None:
+    """Two deterministic test embedders standing for two models of different dimensions."""
+    first = BagOfWordsEmbedder(dim=256, model_id="test/model-a")
+    engine = _engine(tmp_path, first, workspace)
+    chunks = engine.status()["chunks"]
+    engine.close()
+
+    second = BagOfWordsEmbedder(dim=96, model_id="test/model-b")
+    engine = _engine(tmp_path, second, workspace)
+    try:
+        status = engine.status()
+        assert status["model"] == "test/model-b" and status["embeddedChunks"] == chunks
+        assert len(second.embedded_texts) == chunks  # nothing of model A was reused
+        for text, vector in _vectors_served(engine).items():
+            assert vector.shape == (96,)
+            np.testing.assert_allclose(vector, second.embed([text])[0], atol=1e-6)
+        assert _paths(engine.search(SearchRequest("transpose matrix", mode="semantic")))[0] == (
+            "src/matrix.rs"
+        )
+    finally:
+        engine.close()
+
+    first.embedded_texts.clear()
+    engine = _engine(tmp_path, first, workspace)
+    try:
+        assert first.embedded_texts == []  # model A's own cache and index are still whole
+        assert engine.status()["cache"]["misses"] == 0
+        for text, vector in _vectors_served(engine).items():
+            np.testing.assert_allclose(vector, first.embed([text])[0], atol=1e-6)
+    finally:
+        engine.close()
+
+
+def test_damaged_cache_entries_are_embedded_again_never_served(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    engine = _engine(tmp_path, embedder, workspace)
+    (folder,) = engine.folders()
+    texts = list(folder.catalog.chunk_texts(sorted(folder.catalog.chunk_hashes())).values())
+    engine.close()
+    # Damage every entry: a vector of the wrong dimension, a truncated one, one with NaNs.
+    store = diskcache.Cache(str(tmp_path / "cache" / "embeddings"))
+    damage = [
+        np.ones(64, np.float32).tobytes(),
+        np.ones(256, np.float32).tobytes()[:-3],
+        np.full(256, np.nan, np.float32).tobytes(),
+    ]
+    for n, (_text, digest) in enumerate(texts):
+        store.set(EmbeddingCache.key(embedder.model_id, digest), damage[n % len(damage)])
+    store.close()
+    for faiss_file in (tmp_path / "cache" / "workspaces").glob("*/vectors-*.faiss"):
+        faiss_file.unlink()  # the index must be rebuilt from the (damaged) cache
+
+    embedder.embedded_texts.clear()
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        status = engine.status()
+        unique = {digest for _text, digest in texts}
+        assert status["cache"]["misses"] == len(unique)
+        assert sorted(embedder.embedded_texts) == sorted({text for text, _ in texts})
+        for text, vector in _vectors_served(engine).items():
+            assert np.all(np.isfinite(vector))
+            np.testing.assert_allclose(vector, embedder.embed([text])[0], atol=1e-6)
+    finally:
         engine.close()
