@@ -10,7 +10,9 @@ from pathlib import Path
 import diskcache
 import numpy as np
 import numpy.typing as npt
+import pytest
 
+from arama.engine import queries
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import EmbeddingCache
 from arama.engine.engine import Engine, SearchCancelled
@@ -362,5 +364,25 @@ def test_damaged_cache_entries_are_embedded_again_never_served(
         for text, vector in _vectors_served(engine).items():
             assert np.all(np.isfinite(vector))
             np.testing.assert_allclose(vector, embedder.embed([text])[0], atol=1e-6)
+    finally:
+        engine.close()
+
+
+def test_slow_symbol_table_is_rebuilt_in_the_background(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        assert engine.symbols("retry_request")[0]["name"] == "retry_request"
+        monkeypatch.setattr(queries, "REBUILD_SYMBOLS_AFTER_S", -1.0)  # every table is "slow"
+        (workspace / "fresh.py").write_text("def freshly_written_helper():\n    return 1\n")
+        engine.notify_changed([workspace / "fresh.py"])
+        assert engine.wait_idle(30)
+        names: list[str] = []
+        deadline = time.monotonic() + 10
+        while "freshly_written_helper" not in names and time.monotonic() < deadline:
+            names = [s["name"] for s in engine.symbols("freshly_written_helper")]
+            time.sleep(0.02)
+        assert names[0] == "freshly_written_helper"
     finally:
         engine.close()

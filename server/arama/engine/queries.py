@@ -33,11 +33,13 @@ from arama.engine.ranking import (
 )
 from arama.engine.records import SearchCancelled
 from arama.engine.results import result_dict
-from arama.engine.symbols import SymbolRow, fold_query, name_score
+from arama.engine.symbols import NameIndex, SymbolRow, fold_query
 
 log = logging.getLogger(__name__)
 
 CONTEXT_MIN_SIMILARITY = 0.3
+REBUILD_SYMBOLS_AFTER_S = 0.25  # tables slower to build than this are rebuilt in the background
+NAME_CANDIDATES = 200  # name matches fused with the dense channel for `workspace/symbol`
 
 
 Vector = np.ndarray[Any, np.dtype[np.float32]]
@@ -75,6 +77,33 @@ class _Steps:
                 continue
 
 
+class _SymbolTable:
+    """Every definition of every folder, with what `workspace/symbol` looks up per query built
+    once per catalog change (per query, only the matching names cost anything)."""
+
+    def __init__(self, rows: list[tuple[FolderIndex, SymbolRow]]) -> None:
+        self.rows = rows
+        self.names = NameIndex((r.symbol, r.symbol_norm) for _, r in rows)
+        self.rows_by_name: dict[str, list[int]] = {}
+        for position, (_folder, row) in enumerate(rows):
+            self.rows_by_name.setdefault(row.symbol, []).append(position)
+        self.lookup = {(f.number, r.chunk_id): (f, r) for f, r in rows}
+        self.first_piece = {(f.number, r.path, r.symbol, r.kind, r.container): r for f, r in rows}
+
+    def by_name(self, query_norm: str, wanted: int) -> list[tuple[FolderIndex, SymbolRow]]:
+        """Definitions whose name matches, best match first (ties in path order); at least
+        `wanted` of them when there are that many, never a score tier cut in half."""
+        picked: list[tuple[float, int]] = []
+        last_score: float | None = None
+        for score, name in self.names.scored(query_norm):
+            if len(picked) >= wanted and score != last_score:
+                break
+            picked.extend((score, position) for position in self.rows_by_name.get(name, ()))
+            last_score = score
+        picked.sort(key=lambda item: (-item[0], item[1]))
+        return [self.rows[position] for _, position in picked[:wanted]]
+
+
 class Searcher:
     def __init__(self, index: Indexer) -> None:
         self._index = index
@@ -85,7 +114,10 @@ class Searcher:
         self._results: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._results_generation = -1
         self._results_lock = threading.Lock()
-        self._symbols: tuple[int, list[tuple[FolderIndex, SymbolRow]]] | None = None
+        self._symbols: tuple[int, _SymbolTable] | None = None
+        self._symbols_lock = threading.Lock()
+        self._symbols_build_s = 0.0
+        self._symbols_builder: threading.Thread | None = None
         self._query_loader: threading.Thread | None = None
         self._loader_lock = threading.Lock()
 
@@ -295,37 +327,24 @@ class Searcher:
     def symbols(self, query: str, limit: int = 100) -> list[dict[str, Any]]:
         """Definitions ranked by how well the name matches and by what the code means, so
         "retry with backoff" finds `retry_request`; an empty query gives a bounded list."""
-        rows = self._symbol_table()
+        table = self._symbol_table()
         if not query.strip():
-            return [_symbol_dict(f, r) for f, r in rows[:limit]]
-        query_norm = fold_query(query)
-        # Names repeat (`__init__`, `get`, copies of a module): score each distinct name once.
-        score_of = {
-            name: name_score(query_norm, name, norm)
-            for name, norm in {(r.symbol, r.symbol_norm) for _, r in rows}
-        }
-        by_name = [
-            (score, folder, row) for folder, row in rows if (score := score_of[row.symbol]) > 0
-        ]
-        by_name.sort(key=lambda item: item[0], reverse=True)
-        name_keys: list[Key] = [(f.number, r.chunk_id) for _, f, r in by_name[:200]]
+            return [_symbol_dict(f, r) for f, r in table.rows[:limit]]
+        by_name = table.by_name(fold_query(query), NAME_CANDIDATES)
+        name_keys: list[Key] = [(f.number, r.chunk_id) for f, r in by_name]
         dense_keys: list[Key] = []
         words = query_terms(query)
         if len(words) > 1 or not by_name:
-            dense_keys = self._dense_symbol_keys(query, rows)
+            dense_keys = self._dense_symbol_keys(query, table)
         fused = reciprocal_rank_fusion(
             {"name": name_keys, "dense": dense_keys}, {"name": 1.5, "dense": 1.0}
         )
-        lookup = {(f.number, r.chunk_id): (f, r) for f, r in rows}
         order = sorted(fused, key=lambda k: fused[k], reverse=True)
-        return [_symbol_dict(*lookup[k]) for k in order[:limit] if k in lookup]
+        return [_symbol_dict(*table.lookup[k]) for k in order[:limit] if k in table.lookup]
 
-    def _dense_symbol_keys(
-        self, query: str, rows: Sequence[tuple[FolderIndex, SymbolRow]]
-    ) -> list[Key]:
+    def _dense_symbol_keys(self, query: str, table: _SymbolTable) -> list[Key]:
         """Symbols whose code is nearest the query in meaning (any piece of a split symbol)."""
         vector = self._query_vector(query)
-        first_piece = {(f.number, r.path, r.symbol, r.kind, r.container): r for f, r in rows}
         keys: list[Key] = []
         folders = self._index.folders()
         for folder in folders:
@@ -335,22 +354,51 @@ class Searcher:
                 row = found.get(chunk_id)
                 if row is None or row.symbol is None or row.kind is None:
                     continue
-                symbol = first_piece.get(
+                symbol = table.first_piece.get(
                     (folder.number, row.path, row.symbol, row.kind, row.container)
                 )
                 if symbol is not None:
                     keys.append((folder.number, symbol.chunk_id))
         return list(dict.fromkeys(keys))
 
-    def _symbol_table(self) -> list[tuple[FolderIndex, SymbolRow]]:
-        cached = self._symbols
+    def _symbol_table(self) -> _SymbolTable:
+        """The table for the current catalog. A large table that took long to build is not
+        rebuilt inside a request after every save: the previous one answers while a thread
+        builds the new one (names a second old beat a second's wait on every keystroke)."""
         generation = self._index.catalog_generation
-        if cached is not None and cached[0] == generation:
-            return cached[1]
+        with self._symbols_lock:
+            cached = self._symbols
+            if cached is not None and cached[0] == generation:
+                return cached[1]
+            if cached is not None and self._symbols_build_s > REBUILD_SYMBOLS_AFTER_S:
+                if self._symbols_builder is None:
+                    self._symbols_builder = threading.Thread(
+                        target=self._rebuild_symbols, name="arama-symbols", daemon=True
+                    )
+                    self._symbols_builder.start()
+                return cached[1]
+        return self._build_symbols(generation)
+
+    def _build_symbols(self, generation: int) -> _SymbolTable:
+        started = time.perf_counter()
         folders = self._index.folders()
-        table = [(folder, row) for folder in folders for row in folder.catalog.symbol_rows()]
-        self._symbols = (generation, table)
+        table = _SymbolTable(
+            [(folder, row) for folder in folders for row in folder.catalog.symbol_rows()]
+        )
+        with self._symbols_lock:
+            if self._symbols is None or self._symbols[0] < generation:
+                self._symbols = (generation, table)
+                self._symbols_build_s = time.perf_counter() - started
         return table
+
+    def _rebuild_symbols(self) -> None:
+        try:  # once per request that found the table stale: no rebuild loop while indexing
+            self._build_symbols(self._index.catalog_generation)
+        except Exception:
+            log.exception("could not rebuild the symbol table")
+        finally:
+            with self._symbols_lock:
+                self._symbols_builder = None
 
     def stats(self) -> dict[str, Any]:
         folders = self._index.folders()
