@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the exported graph, the files beside it or their meaning change: a new number is a new
 # directory, so old exports are never read by new code.
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 INFO_FILE = "export.json"
@@ -127,7 +127,14 @@ def export_directory(models_dir: Path, model_id: str, source: str, *, quantized:
 class _Runner:
     """One ONNX Runtime session with its own tokenizer, used by one thread at a time."""
 
-    def __init__(self, directory: Path, info: ExportInfo, threads: int | None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        info: ExportInfo,
+        threads: int | None,
+        *,
+        model_file: Path | None = None,
+    ) -> None:
         import onnxruntime as ort
         import tokenizers
 
@@ -140,7 +147,9 @@ class _Runner:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
-            str(directory / MODEL_FILE), sess_options=options, providers=["CPUExecutionProvider"]
+            str(model_file or directory / MODEL_FILE),
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
         )
         names = tuple(i.name for i in self._session.get_inputs())
         if set(names) - set(info.inputs) - {"token_type_ids"}:

@@ -38,6 +38,7 @@ from arama.engine.onnx_embedder import (
 
 OPSET = 17
 INPUT_ORDER = ("input_ids", "attention_mask", "token_type_ids")
+FUSABLE = ("bert",)  # model types ONNX Runtime's BERT fusion understands
 FP32_TOLERANCE = 1e-4
 INT8_TOLERANCE = 0.1
 # Check texts: short and long (truncated), code and prose, non-ASCII, blank; mixed lengths so the
@@ -58,7 +59,14 @@ def _load_model(source: str, threads: int | None) -> Any:
 
     if threads:
         torch.set_num_threads(threads)
-    model = SentenceTransformer(source, device="cpu")
+    try:
+        # Eager attention traces to the plain MatMul/Softmax pattern that ONNX Runtime's
+        # optimizer fuses; the same numbers as sdpa (within 1e-6).
+        model = SentenceTransformer(
+            source, device="cpu", model_kwargs={"attn_implementation": "eager"}
+        )
+    except Exception:
+        model = SentenceTransformer(source, device="cpu")
     model.eval()
     return model
 
@@ -121,10 +129,65 @@ def _trace(model: Any, path: Path) -> tuple[str, ...]:
     return names
 
 
+def _fuse(model: Any, plain: Path, fused: Path) -> bool:
+    """ONNX Runtime's BERT graph fusion (one Attention node per layer, fused layer norms and
+    GELU): about 10% less CPU and a third less peak memory than the traced graph. Only for
+    BERT-family models, and only kept if the attention really fused (and, later, if it still
+    matches torch)."""
+    config = model[0].auto_model.config
+    if getattr(config, "model_type", None) not in FUSABLE:
+        return False
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimized = optimize_model(
+        str(plain),
+        model_type="bert",
+        num_heads=int(config.num_attention_heads),
+        hidden_size=int(config.hidden_size),
+        opt_level=1,
+    )
+    if not optimized.get_fused_operator_statistics().get("Attention"):
+        return False
+    optimized.save_model_to_file(str(fused))
+    return True
+
+
 def _quantize(fp32: Path, int8: Path) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    # The fused graph's contrib operators defeat the quantizer's shape inference: their outputs
+    # are float, say so.
+    quantize_dynamic(
+        str(fp32),
+        str(int8),
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+
+
+def _candidates(model: Any, work: Path, int8: bool) -> list[tuple[str, Path]]:
+    """Graphs to try, best first: fused (if it fuses), then the plain trace."""
+    plain = work / "plain.onnx"
+    _trace(model, plain)
+    graphs = [("plain", plain)]
+    try:
+        if _fuse(model, plain, work / "fused.onnx"):
+            graphs.insert(0, ("fused", work / "fused.onnx"))
+    except Exception as exc:  # an optimizer failure costs speed, not the export
+        print(f"graph fusion skipped: {exc}", file=sys.stderr)
+    if not int8:
+        return graphs
+    quantized = []
+    for name, graph in graphs:
+        target = work / f"{name}-int8.onnx"
+        try:
+            _quantize(graph, target)
+        except Exception as exc:
+            print(f"int8 quantization of the {name} graph failed: {exc}", file=sys.stderr)
+            continue
+        quantized.append((f"{name}-int8", target))
+    return quantized
 
 
 def export(source: str, model_id: str, out: Path, *, int8: bool, threads: int | None) -> ExportInfo:
@@ -134,35 +197,47 @@ def export(source: str, model_id: str, out: Path, *, int8: bool, threads: int | 
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))  # mode 0700
     try:
         _save_tokenizer(model, work / TOKENIZER_FILE)
-        traced = work / ("fp32.onnx" if int8 else MODEL_FILE)
-        names = _trace(model, traced)
-        if int8:
-            _quantize(traced, work / MODEL_FILE)
-            traced.unlink()
-        lower = bool(getattr(model[0], "do_lower_case", False))
+        features = model.preprocess(["x"])
         info = ExportInfo(
             format=EXPORT_FORMAT,
             model_id=model_id,
             quantized=int8,
             dimension=int(model.get_embedding_dimension()),
             max_length=int(model.max_seq_length),
-            do_lower_case=lower,
-            inputs=names,
+            do_lower_case=bool(getattr(model[0], "do_lower_case", False)),
+            inputs=tuple(name for name in INPUT_ORDER if name in features),
             max_abs_diff=float("nan"),
             seconds=0.0,
         )
-        expected = model.encode(
-            list(CHECK_TEXTS), normalize_embeddings=True, convert_to_numpy=True, batch_size=64
+        expected = np.asarray(
+            model.encode(list(CHECK_TEXTS), normalize_embeddings=True, convert_to_numpy=True),
+            dtype=np.float32,
         )
-        got = _Runner(work, info, threads).run(CHECK_TEXTS)
-        diff = float(np.max(np.abs(got - np.asarray(expected, dtype=np.float32))))
         tolerance = INT8_TOLERANCE if int8 else FP32_TOLERANCE
-        if not diff <= tolerance:
-            raise SystemExit(f"ONNX vectors differ from torch's by {diff:.2e} (> {tolerance})")
+        problems: list[str] = []
+        chosen: tuple[str, float] | None = None
+        for name, graph in _candidates(model, work, int8):
+            try:
+                got = _Runner(work, info, threads, model_file=graph).run(CHECK_TEXTS)
+            except Exception as exc:
+                problems.append(f"{name}: does not run ({exc})")
+                continue
+            diff = float(np.max(np.abs(got - expected)))
+            if diff <= tolerance:
+                graph.replace(work / MODEL_FILE)
+                chosen = (name, diff)
+                break
+            problems.append(f"{name}: differs from torch by {diff:.2e} (> {tolerance})")
+        if chosen is None:
+            raise SystemExit("no usable ONNX graph: " + "; ".join(problems))
+        for leftover in work.glob("*.onnx"):
+            if leftover.name != MODEL_FILE:
+                leftover.unlink()
         info = dataclasses.replace(
-            info, max_abs_diff=diff, seconds=round(time.perf_counter() - started, 2)
+            info, max_abs_diff=chosen[1], seconds=round(time.perf_counter() - started, 2)
         )
-        (work / INFO_FILE).write_text(json.dumps(info.as_json(), indent=1) + "\n")
+        record = {**info.as_json(), "graph": chosen[0], "versions": _versions()}
+        (work / INFO_FILE).write_text(json.dumps(record, indent=1) + "\n")
         for item in work.iterdir():
             item.chmod(0o600)
         try:
@@ -173,6 +248,14 @@ def export(source: str, model_id: str, out: Path, *, int8: bool, threads: int | 
         return info
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {
+        d: version(d) for d in ("torch", "transformers", "sentence-transformers", "onnxruntime")
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
