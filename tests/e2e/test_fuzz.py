@@ -16,24 +16,29 @@ in literals from the local modules loaded at the time, so running this file alon
 test files gives two different, each stable, payload sets.) The sync `@given` tests drive the
 async pytest-lsp client on a background event loop.
 
-Part 2 (`test_malformed_framing_*`): a raw subprocess spoken to byte by byte. What pygls 2.1
-can and cannot do on one stream, as these tests establish:
+Part 1b (`test_random_arguments_answer_a_turkish_client_in_turkish`): a smaller storm on a
+second server whose client locale is `tr`. On both servers every refusal must be, word for word,
+the sentence `arama.arguments` produces in the client's language, and must name the bad field in
+quotes ('limit', 'position.line', 'arguments').
+
+Part 2 (`test_malformed_framing_*`): a raw subprocess spoken to byte by byte, through arama's
+guarded reader (`arama.lsp.transport`) and protocol (`arama.lsp.protocol`):
 
 - garbage header lines, a non-numeric Content-Length, a body that is not JSON, a JSON body that
   is not an object (array, number, string, null), a JSON body nested 100,000 levels (the parser
   raises RecursionError), a notification without its required params: each is logged and
-  dropped (a `window/showMessage` error may be sent), the stream stays in sync, and a following
-  `initialize` and `arama.status` on the same connection are answered.
+  dropped, the stream stays in sync, and a following `initialize` and `arama.status` on the same
+  connection are answered.
 - a request for an unknown method gets -32601 (MethodNotFound) with its id.
-- a *request* whose params fail to deserialize (e.g. `arguments: 5`) gets NO response at all:
-  pygls raises while decoding, before it knows the id. The server survives; a client would
-  wait forever. Asserted as "no success, server alive" and reported as a limitation.
+- a *request* whose params fail to decode (e.g. `arguments: 5`, no params, `command: 5`) gets
+  -32602 naming the field (pygls alone sent no response at all).
 - a Content-Length larger than the body cannot be recovered from on the same stream (the next
   message is swallowed as body), so it is sent last: then stdin closes, and the server must exit
   on its own, cleanly (code 0) and promptly.
-- a Content-Length too big to allocate (10**20) makes pygls' reader raise OverflowError outside
-  its error handling and the process dies with code 1: `test_malformed_framing_huge_length`
-  is an expected failure (strict) until the server guards its reader.
+- a Content-Length too big to allocate (10**20, 10**15), negative or not a number: the frame is
+  skipped or its body read in pieces and dropped; at the end of input the server exits with 0
+  (pygls' own reader died with OverflowError/MemoryError). tests/e2e/test_bad_messages.py shows
+  the same connection going on after such frames and after a body over the 64 MiB cap.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import shutil
 import time
 from collections import Counter
@@ -88,6 +94,8 @@ FUZZ_SETTINGS = settings(
 )
 
 STATES = {"starting", "indexing", "ready"}
+NAMED_FIELD = re.compile(r"'[A-Za-z][\w.\[\]]*'")
+"""How every -32602 message names the bad field: 'limit', 'position.line', 'arguments'."""
 STATUS_KEYS = {
     "state",
     "files",
@@ -569,6 +577,7 @@ def _judge(s: Session, command: str, arguments: list[Any] | None) -> None:
     if outcome != "ok":
         assert outcome == "-32602", f"{where} -> error {outcome}: {_short(answer, 2000)}"
         assert isinstance(answer, str) and answer.strip(), f"{where}: empty error message"
+        assert NAMED_FIELD.search(answer), f"{where}: {answer!r} names no field"
     loc = s.locale
     if command == "arama.search":
         accepted, why = _local_verdict(lambda a: parse_search(single_object(a, loc), loc), seen)

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from cattrs import Converter
 from cattrs.errors import ClassValidationError, IterableValidationError
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
 
 from arama.messages import text
@@ -94,6 +94,12 @@ class AramaProtocol(LanguageServerProtocol):
             text("error.params", locale, method=message.method, detail=detail)
         )
         self._send_response(message.msg_id, error=error.to_response_error())  # type: ignore[arg-type]
+
+    def reject_oversized(self, msg_id: int | str, length: int, limit: int) -> None:
+        """Answer a request whose body was too large to read (see `transport.Oversized`)."""
+        message = text("error.too_large", self._locale(), size=length, limit=limit)
+        error = JsonRpcInvalidRequest(message)
+        self._send_response(msg_id, error=error.to_response_error())
 
     # -- document notifications for documents that are not open ----------------------------
 

@@ -17,9 +17,12 @@ import logging
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pygls.io_ import StdoutWriter
+
+from arama.lsp.protocol import AramaProtocol
 
 if TYPE_CHECKING:
     from pygls.protocol import JsonRPCProtocol
@@ -38,6 +41,36 @@ DISCARD_PIECE_BYTES = 1024 * 1024
 
 _CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?\n?$", re.I)
 _DIGITS = re.compile(rb"[0-9]{1,20}")
+SNIFF_BYTES = 4096
+"""How much of a dropped body is looked at for the id of the request it carried."""
+_ID = re.compile(rb'"id"\s*:\s*(-?[0-9]{1,18}|"[^"\\]{0,200}")\s*[,}]')
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A frame whose body was over the cap and dropped; `msg_id` is the id of the request it
+    carried when the start of the body shows one, so that the client is answered, not left
+    waiting."""
+
+    length: int
+    msg_id: int | str | None
+
+
+def _request_id(head: bytes) -> int | str | None:
+    """The id of a request from the start of its JSON, if it stands before the params.
+
+    A heuristic for a body that is never parsed: clients write `jsonrpc`, `id` and `method`
+    before the (large) `params`. Responses (`result`, `error`) and notifications (no id) give
+    None; so does an `"id"` that is only found inside the params.
+    """
+    before = head.split(b'"params"', 1)[0]
+    if b'"result"' in before or b'"error"' in before:
+        return None
+    found = _ID.search(before)
+    if found is None:
+        return None
+    value = found.group(1)
+    return json.loads(value) if value.startswith(b'"') else int(value)
 
 
 class FrameReader:
@@ -60,8 +93,9 @@ class FrameReader:
         self.skipped = 0
         """Frames dropped so far (for tests and logs)."""
 
-    def next_body(self) -> bytes | None:
-        """The next well-framed body, or None at end of input. Blocks; run it off the loop."""
+    def next_body(self) -> bytes | Oversized | None:
+        """The next well-framed body, an `Oversized` for a body that was dropped, or None at end
+        of input. Blocks; run it off the loop."""
         while True:
             length = self._read_header_block()
             if length is None:
@@ -73,9 +107,10 @@ class FrameReader:
                 log.error(
                     "dropped a message of %d bytes (the limit is %d bytes)", length, self.max_body
                 )
-                if not self._discard(length):
+                head = self._stream.read(min(length, SNIFF_BYTES))
+                if len(head) < min(length, SNIFF_BYTES) or not self._discard(length - len(head)):
                     return None
-                continue
+                return Oversized(length, _request_id(head))
             body = self._stream.read(length)
             if len(body) < length:
                 log.warning("input ended inside a message body (%d of %d bytes)", len(body), length)
@@ -178,6 +213,10 @@ async def _serve(
         if body is None:
             log.info("the client closed the connection")
             return
+        if isinstance(body, Oversized):
+            if body.msg_id is not None and isinstance(protocol, AramaProtocol):
+                protocol.reject_oversized(body.msg_id, body.length, frames.max_body)
+            continue
         dispatch(protocol, body)
 
 
