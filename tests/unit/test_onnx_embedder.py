@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import stat
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,3 +142,28 @@ def test_bad_backend_is_rejected_clearly() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["index", "--backend", "cuda"])
     assert build_parser().parse_args(["index", "--backend", "onnx-int8"]).backend == "onnx-int8"
+
+
+def test_export_child_cannot_import_workspace_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's working directory may be a workspace: a `torch.py` there must not be what
+    the exporter imports."""
+    seen: dict[str, object] = {}
+
+    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        seen.update(command=command, **kwargs)
+        return subprocess.CompletedProcess(command, 3, "", "boom")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    onnx = OnnxEmbedder(models_dir=tmp_path / "cache" / "models")
+    with pytest.raises(OnnxUnavailable, match="exit 3"):
+        onnx.warm_up()
+    command = seen["command"]
+    assert isinstance(command, list) and command[1:4] == ["-P", "-m", "arama.engine.onnx_export"]
+    assert seen["cwd"] == tmp_path / "cache" / "models"
+    assert seen["stdin"] == subprocess.DEVNULL  # stdin/stdout are the server's LSP channel
+    with pytest.raises(OnnxUnavailable):  # remembered: no second child on the next call
+        onnx.embed(["x"])
+    assert onnx.exports == 1

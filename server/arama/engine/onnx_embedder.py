@@ -277,6 +277,7 @@ class OnnxEmbedder:
         self.directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         command = [
             sys.executable,
+            "-P",  # with -m, Python would put the working directory (a workspace) on sys.path
             "-m",
             "arama.engine.onnx_export",
             "--source",
@@ -303,6 +304,7 @@ class OnnxEmbedder:
             done = subprocess.run(
                 command,
                 env=env,
+                cwd=self.directory.parent,  # never the workspace the server may be started in
                 stdin=subprocess.DEVNULL,  # the server's stdin/stdout are the LSP channel
                 capture_output=True,
                 text=True,
