@@ -41,6 +41,10 @@ REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("ARAMA_BENCH_CACHE", Path.home() / ".cache" / "arama-bench"))
 PACKAGES = ["diskcache", "pygls", "watchfiles", "lsprotocol", "sentence_transformers", "pathspec"]
 Matrix = npt.NDArray[np.float32]
+# One query at a time is timed on one OpenMP thread by default: on these 2 shared cores, faiss's
+# two-thread single-query search was 4x slower (104 vs 23 ms p50, exact, 100k) than one thread
+# whenever other processes kept the cores busy (OpenMP threads wait for each other).
+SEARCH_THREADS = 1
 
 
 # -- real vectors -------------------------------------------------------------------------------
@@ -125,13 +129,18 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def latencies(fn: Callable[[Matrix], Any], queries: Matrix) -> dict[str, float]:
-    """p50/p95 in ms of one query at a time."""
-    fn(queries[:1])  # warm
-    times = []
-    for i in range(len(queries)):
-        started = time.perf_counter()
-        fn(queries[i : i + 1])
-        times.append((time.perf_counter() - started) * 1000)
+    """p50/p95 in ms of one query at a time, with faiss on SEARCH_THREADS OpenMP threads."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(SEARCH_THREADS)
+    try:
+        fn(queries[:1])  # warm
+        times = []
+        for i in range(len(queries)):
+            started = time.perf_counter()
+            fn(queries[i : i + 1])
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        faiss.omp_set_num_threads(before)
     times.sort()
     return {
         "p50_ms": round(statistics.median(times), 2),
@@ -338,13 +347,18 @@ def main() -> int:
     parser.add_argument("--detail-nprobe", default="16,32", help="nprobe with filter/k=100 rows")
     parser.add_argument("--ivf", default="IVFFlat,IVFSQ8")
     parser.add_argument("--hnsw-max", default="100k", help="largest size to build HNSW for")
-    parser.add_argument("--threads", type=int, default=0, help="faiss threads (0: its default)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="faiss threads for building (0: its default)"
+    )
+    parser.add_argument("--search-threads", type=int, default=1, help="faiss threads per query")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.nprobe = [int(x) for x in args.nprobe.split(",")]
     args.detail_nprobe = [int(x) for x in args.detail_nprobe.split(",")]
     args.ivf = [x.strip() for x in args.ivf.split(",") if x.strip()]
     args.hnsw_max = parse_size(args.hnsw_max)
+    global SEARCH_THREADS
+    SEARCH_THREADS = args.search_threads
     if args.threads:
         faiss.omp_set_num_threads(args.threads)
 
@@ -368,6 +382,7 @@ def main() -> int:
             "real_vectors": len(real),
             "noise": args.noise,
             "queries": args.queries,
+            "search_threads": args.search_threads,
         }
         args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     return 0
