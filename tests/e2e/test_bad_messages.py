@@ -368,3 +368,49 @@ def test_fuzzed_execute_command_envelopes_in_turkish(turkish: RawServer, params:
         assert isinstance(params, dict) and params.get("command") in ("arama.status", "arama.stats")
         assert isinstance(answer["result"], dict)
     assert not _popups(turkish), _popups(turkish)
+
+
+HOSTILE_URIS = [
+    "file://[",
+    "file://[::1/x.py",
+    "file:///%00",
+    "file:///a\x00b.py",
+    "file:",
+    "file:%",
+    "file:///etc/passwd",
+    "http://example.com/x.py",
+    "",
+    "file:///" + "ş" * 5000 + ".py",
+]
+
+
+def test_hostile_uris_in_notifications_are_ignored_quietly(turkish: RawServer) -> None:
+    """Document, file and folder events naming URIs that are not files of the workspace (or
+    not URIs at all) change nothing and pop nothing up; the index is the one it was."""
+    before = _status(turkish, 90_000)
+    for number, uri in enumerate(HOSTILE_URIS):
+        item = {"uri": uri, "languageId": "python", "version": 1, "text": "def hostile(): pass\n"}
+        turkish.send(notification("textDocument/didOpen", {"textDocument": item}))
+        turkish.send(
+            notification(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "x"}]},
+            )
+        )
+        turkish.send(notification("textDocument/didSave", {"textDocument": {"uri": uri}}))
+        turkish.send(notification("textDocument/didClose", {"textDocument": {"uri": uri}}))
+        turkish.send(
+            notification("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri, "type": 2}]})
+        )
+        folder = {"uri": uri, "name": f"hostile-{number}"}
+        for change in ({"added": [folder], "removed": []}, {"added": [], "removed": [folder]}):
+            turkish.send(notification("workspace/didChangeWorkspaceFolders", {"event": change}))
+    time.sleep(1.0)
+    after = _status(turkish, 90_001)
+    assert after["workspaceFolders"] == before["workspaceFolders"]
+    assert (after["files"], after["chunks"]) == (before["files"], before["chunks"])
+    assert not _popups(turkish), _popups(turkish)
+    # `file:%` is the relative path "%": never taken relative to the server's working directory.
+    assert str(Path.cwd() / "%") not in turkish.stderr_text()
+    answer = _call(turkish, "workspace/symbol", {"query": "hostile"})
+    assert not [s for s in answer["result"] if s["name"] == "hostile"], answer

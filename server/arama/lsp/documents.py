@@ -21,10 +21,19 @@ log = logging.getLogger(__name__)
 
 
 def _path(uri: str) -> Path | None:
+    """The local path a URI names, or None for anything that is not one (other schemes, an
+    unparsable URI such as `file://[`, a NUL byte, a relative path): events about those are
+    ignored."""
     if not uri.startswith("file:"):
         return None
-    path = to_fs_path(uri)
-    return Path(path) if path else None
+    try:
+        path = to_fs_path(uri)
+    except ValueError:
+        log.info("ignored an event for an unparsable URI: %.200r", uri)
+        return None
+    if not path or "\x00" in path or not Path(path).is_absolute():
+        return None  # `file:%` is "%", which would be taken relative to the server's cwd
+    return Path(path)
 
 
 def _push_buffer(ls: AramaServer, uri: str, closed: bool = False) -> None:

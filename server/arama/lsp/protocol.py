@@ -19,7 +19,7 @@ import logging
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from cattrs import Converter
 from cattrs.errors import ClassValidationError, IterableValidationError
@@ -110,8 +110,14 @@ class AramaProtocol(LanguageServerProtocol):
     def lsp_text_document__did_open(
         self, params: types.DidOpenTextDocumentParams
     ) -> Generator[Any, Any, None]:
+        uri = params.text_document.uri
         if self._workspace is None:
-            log.info("ignored didOpen before initialize: %s", params.text_document.uri)
+            log.info("ignored didOpen before initialize: %.200r", uri)
+            return
+        try:
+            urlsplit(uri)  # pygls' document would raise on it (e.g. "file://[")
+        except ValueError:
+            log.info("ignored didOpen for an unparsable URI: %.200r", uri)
             return
         yield from super().lsp_text_document__did_open(params)
 
