@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         # pygls logs every message it sends at INFO: whole search results, megabytes a day.
         logging.getLogger("pygls").setLevel(logging.WARNING)
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_quiet_invalid_params)
-    server.start_io()
+    server.start_io()  # arama's guarded framing (arama.lsp.transport), not pygls' reader
 
 
 def _quiet_invalid_params(record: logging.LogRecord) -> bool:
