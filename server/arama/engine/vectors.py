@@ -26,6 +26,7 @@ import logging
 import math
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -244,7 +245,12 @@ class VectorStore:
     def _maybe_switch(self) -> None:
         """Called by writers (holding `_write_lock`, not `_lock`) after a change: build an IVF
         index when the exact one has grown past `exact_max` or the IVF one has outgrown its
-        training, go back to exact when it has shrunk below `exact_return`."""
+        training, go back to exact when it has shrunk below `exact_return`.
+
+        The new index is built from views of the old one's memory, without `_lock`: only
+        writers change an index and none can run while `_write_lock` is held, and searches only
+        read. So searches go on against the old index meanwhile, and the peak memory is the old
+        index plus the new one (no third copy)."""
         with self._lock:
             index = self._index
             if index is None:
@@ -262,15 +268,21 @@ class VectorStore:
                 action = "ivf"
             else:
                 return
-            # Snapshot under the lock (a copy: the index may be changed in place later); the
-            # expensive part below runs without it, and no writer can run meanwhile.
-            ids, vectors = _stored(index)
+        started = time.monotonic()
+        parts = _parts(index)
         if action == "exact":
-            fresh = _new_flat(vectors.shape[1])
-            fresh.add_with_ids(vectors, ids)
+            fresh = _new_flat(int(index.d))
         else:
-            fresh = _build_ivf(ids, vectors, self.nprobe)
-        log.info("vector index: %s with %d vectors (%s)", type(fresh).__name__, n, action)
+            fresh = _trained_ivf(parts, int(index.d), self.nprobe)
+        for ids, vectors in parts:
+            fresh.add_with_ids(vectors, ids)
+        log.info(
+            "vector index: %s with %d vectors (%s) in %.1f s",
+            type(fresh).__name__,
+            n,
+            action,
+            time.monotonic() - started,
+        )
         with self._lock:
             self._index = fresh
             self._dirty = True
@@ -280,21 +292,27 @@ def _new_flat(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def _build_ivf(ids: Ids, vectors: Vectors, nprobe: int) -> Any:
-    """An IVF index trained on (a sample of) `vectors` and holding all of them."""
-    n, dim = vectors.shape
+def _trained_ivf(parts: Sequence[tuple[Ids, Vectors]], dim: int, nprobe: int) -> Any:
+    """An empty IVF index whose centroids are trained on (a sample of) the vectors in `parts`."""
+    n = sum(len(ids) for ids, _ in parts)
     nlist = max(1, round(LISTS_PER_SQRT * math.sqrt(n)))
     quantizer = faiss.IndexFlatIP(dim)
     index: Any = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     index.cp.max_points_per_centroid = TRAIN_POINTS_PER_LIST
     index.cp.seed = 1234
-    sample = vectors
-    if n > TRAIN_POINTS_PER_LIST * nlist:
-        rows = np.random.default_rng(1234).choice(n, TRAIN_POINTS_PER_LIST * nlist, replace=False)
-        sample = vectors[np.sort(rows)]
+    # The sample is drawn here (a copy of only the sampled rows) rather than by faiss, which
+    # would need all vectors in one array.
+    wanted = min(n, TRAIN_POINTS_PER_LIST * nlist)
+    rows = np.sort(np.random.default_rng(1234).choice(n, wanted, replace=False))
+    sample = np.empty((wanted, dim), dtype=np.float32)
+    offset = taken = 0
+    for _ids, vectors in parts:
+        lo, hi = np.searchsorted(rows, [offset, offset + len(vectors)])
+        sample[taken : taken + hi - lo] = vectors[rows[lo:hi] - offset]
+        taken += hi - lo
+        offset += len(vectors)
     index.train(sample)
     index.set_direct_map_type(_ID_HASHTABLE)
-    index.add_with_ids(vectors, ids)
     index.nprobe = nprobe
     return index
 
@@ -330,6 +348,19 @@ def _stored_ids(index: Any) -> Ids:
         parts = [ids.copy() for ids, _ in _ivf_lists(index)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     return faiss.vector_to_array(index.id_map).astype(np.int64, copy=False)
+
+
+def _parts(index: Any) -> list[tuple[Ids, Vectors]]:
+    """(ids, vectors) of everything in the index in a few parts, the vectors as views into
+    faiss's memory (valid while the index is unchanged)."""
+    if isinstance(index, faiss.IndexIVFFlat):
+        return list(_ivf_lists(index))
+    n, dim = int(index.ntotal), int(index.d)
+    if not n:
+        return []
+    flat: Any = faiss.downcast_index(index.index)
+    vectors = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
+    return [(faiss.vector_to_array(index.id_map).astype(np.int64), vectors)]
 
 
 def _stored(index: Any) -> tuple[Ids, Vectors]:
