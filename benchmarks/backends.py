@@ -42,6 +42,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 BACKENDS = ("torch", "onnx", "onnx-int8")
 DIFF_ROWS = 64
+SLOW_SEARCH_MS = 1500.0  # the engine answers partially past its budget (2 s by default)
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -176,12 +177,18 @@ def quality(backend: str, cache: Path, threads: int, scratch: Path) -> dict[str,
     if done.returncode:
         raise SystemExit(f"quality.py --backend {backend} failed:\n{done.stderr[-3000:]}")
     data = json.loads(report.read_text(encoding="utf-8"))
+    # A search over the engine's budget answers partially, which would be scored as a miss:
+    # count the searches that came near it, so a loaded machine cannot pass for a worse model.
+    slow = sum(
+        1 for q in data["queries"] for ms in q["latency_ms"].values() if ms >= SLOW_SEARCH_MS
+    )
     return {
         "mrr_semantic": data["modes"]["semantic"]["overall"]["mrr@10"],
         "mrr_hybrid": data["modes"]["hybrid"]["overall"]["mrr@10"],
-        "index_s": data["indexing"]["seconds"],
-        "chunks": data["corpus"]["chunks"],
-        "seconds": time.perf_counter() - started,
+        "quality_index_s": data["indexing"]["seconds"],
+        "quality_chunks": data["corpus"]["chunks"],
+        "quality_slow_searches": slow,
+        "quality_seconds": time.perf_counter() - started,
     }
 
 
@@ -213,6 +220,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         "max abs diff",
         "MRR@10 sem",
         "MRR@10 hyb",
+        "quality index s",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for backend, r in results.items():
@@ -228,6 +236,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             fmt(r.get("max_abs_diff"), ".1e"),
             fmt(r.get("mrr_semantic"), ".3f"),
             fmt(r.get("mrr_hybrid"), ".3f"),
+            fmt(r.get("quality_index_s"), ".0f") + ratio(backend, "quality_index_s", invert=True),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -284,6 +293,13 @@ def parent(args: argparse.Namespace) -> int:
                     shutil.copytree(cache / "models", qcache / "models")
                 results[backend].update(quality(backend, qcache, args.threads, scratch))
         print(table(results))
+        slow = {
+            b: r["quality_slow_searches"]
+            for b, r in results.items()
+            if "quality_slow_searches" in r
+        }
+        if any(slow.values()):
+            print(f"\nsearches over {SLOW_SEARCH_MS:.0f} ms in quality.py (maybe partial): {slow}")
         load = [round(x, 2) for x in os.getloadavg()]
         print(
             f"\n{len(texts)} chunks, {len(queries)} queries, {args.threads} threads, "
