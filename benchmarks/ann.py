@@ -243,7 +243,11 @@ def measure_size(
                 "add_s": round(add_s, 2),
                 "recall@10": recall(found, truth, k),
                 **latencies(lambda q, ivf=ivf: ivf.search(q, k), row_q),
-                "bytes": size if size is not None else n * (data.shape[1] * 4 + 8) + nlist * 1536,
+                # computed where serializing would cost another copy: vectors + ids + the
+                # id hash table (16 bytes an entry on disk) + centroids
+                "bytes": size
+                if size is not None
+                else n * (data.shape[1] * 4 + 8 + 16) + nlist * data.shape[1] * 4,
             }
             if nprobe in args.detail_nprobe:
                 _, found100 = ivf.search(queries, 100)

@@ -43,25 +43,31 @@ Ids = npt.NDArray[np.int64]
 # The IVF direct map kind that supports remove_ids and reconstruct by id (faiss's stubs omit it).
 _ID_HASHTABLE: int = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]
 
-# Above this many vectors the index becomes IVF. benchmarks/ann.py (real MiniLM code vectors,
-# grown to size with clustered perturbations; one query, k=10, 2 shared cores): exact search
-# took p50/p95 TODO ms at 100k, TODO at 200k and TODO at 500k; IVFFlat at NPROBE TODO.
-EXACT_MAX_VECTORS = 150_000
-# An IVF index that shrinks below this goes back to exact (half the threshold, so an index
-# hovering around the threshold does not flip back and forth).
-EXACT_RETURN_VECTORS = EXACT_MAX_VECTORS // 2
-# Lists scanned per query. TODO numbers.
+# Above this many vectors the index becomes IVF. benchmarks/ann.py (real MiniLM code vectors
+# grown to size with clustered perturbations; one query, k=10, one faiss thread, 2 cores shared
+# with other work, load ~7): exact search p50/p95 21/29 ms at 100k, 43/54 ms at 200k, 66/74 ms
+# at 500k, 147/161 ms at 1M, so exact p95 passes ~25-30 ms at about 100k on a busy machine
+# (environment.md saw 11 ms at 100k on a quiet one). IVFFlat at NPROBE=32 answered in
+# 0.3/8, 0.5/9, 0.7/5 and 1.0/5 ms at those sizes with recall@10 vs exact 0.998, 0.998, 1.0,
+# 0.999. The price is a one-off k-means on the indexer thread when the index crosses the
+# threshold (44 s at 100k on the busy machine; searches go on against the exact index meanwhile).
+EXACT_MAX_VECTORS = 100_000
+# An IVF index that shrinks below half the threshold goes back to exact (not at the threshold
+# itself, so an index hovering around it does not flip back and forth).
+# Lists scanned per query: recall@10 at nprobe 16 was 0.986-0.998 (too close to the 0.98 floor
+# at 200k), at 32 0.998-1.0, at 64 1.0 for twice the time (ann.py, 100k-1M).
 NPROBE = 32
-# nlist = LISTS_PER_SQRT * sqrt(vectors at training time): the usual rule; lists of ~250 vectors
-# at 1M.
+# nlist = LISTS_PER_SQRT * sqrt(vectors at training time), the usual rule: 1,265 lists of ~80
+# vectors at 100k, 4,000 lists of ~250 at 1M.
 LISTS_PER_SQRT = 4
-# k-means sees at most this many vectors per list (a random sample): faiss's own default (256)
-# trains 4x longer for no measurable recall on this data.
+# k-means is trained on a random sample of at most this many vectors per list (faiss's default
+# is 256): training time grows with the sample, and 64 gave the recall above.
 TRAIN_POINTS_PER_LIST = 64
 # Retrain (more lists, fresh centroids) when the index has grown this much since training.
 RETRAIN_GROWTH = 4.0
-# Filtered search on IVF (see _filtered_nprobe): at an allow-list of 10% of the ids, ann.py
-# measured recall@10 (vs exact filtered search) TODO.
+# Filtered search on IVF (see _filtered_nprobe). ann.py, allow-list of 10% of the ids, NPROBE 32,
+# recall@10 vs exact filtered search: 0.990-0.998 probing 32 lists, 0.999-1.0 probing 4x as many
+# (0.5-6 ms p50, 100k-1M), 1.0 probing all (9-76 ms p50, i.e. as slow as exact).
 FILTER_PROBE_SCALE = 0.4
 # Threads faiss may use for one query. On 2 shared cores, two OpenMP threads made one exact
 # query 4x slower (104 vs 23 ms p50 at 100k) while other processes (the embedder) kept the cores
