@@ -199,3 +199,17 @@ def test_searches_keep_answering_while_the_index_switches(tmp_path: Path) -> Non
         thread.join()
     assert not errors
     assert store.approximate and len(store) == 4000
+
+
+def test_a_saved_exact_index_over_the_threshold_switches_on_load(tmp_path: Path) -> None:
+    path = tmp_path / "v.faiss"
+    exact = VectorStore(path, exact_max=10_000)
+    data = _clustered(1500, seed=10)
+    exact.add(list(range(1500)), data)
+    exact.save()
+    assert not exact.approximate
+
+    lowered = VectorStore(path, exact_max=1000)
+    assert lowered.load()
+    assert lowered.approximate
+    assert lowered.search(data[7], 1)[0][0] == 7
