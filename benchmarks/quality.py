@@ -689,6 +689,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep-workspace", action="store_true", help="leave the corpus copy")
     parser.add_argument(
+        "--no-embed-context",
+        dest="embed_context",
+        action="store_false",
+        help="embed chunk text alone, without its file and enclosing names",
+    )
+    parser.add_argument(
         "--allow-other-versions",
         action="store_true",
         help="run even when installed package versions differ from the corpus definition",
@@ -710,7 +716,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="arama-quality-"))
     root = (scratch / "workspace").resolve()
     root.mkdir()
-    config = EngineConfig(cache_dir=cache_dir, threads=args.threads, backend=args.backend)
+    config = EngineConfig(
+        cache_dir=cache_dir,
+        threads=args.threads,
+        backend=args.backend,
+        embed_context=args.embed_context,
+    )
     engine: Engine | None = None
     try:
         corpus = build_corpus(root, allow_other_versions=args.allow_other_versions)

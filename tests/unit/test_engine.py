@@ -14,7 +14,8 @@ import pytest
 
 from arama.engine import queries
 from arama.engine.config import EngineConfig
-from arama.engine.embedder import EmbeddingCache
+from arama.engine.embedder import EmbeddingCache, text_hash
+from arama.engine.embedding_text import with_context
 from arama.engine.engine import Engine, SearchCancelled
 from arama.engine.ranking import SearchFilters, SearchRequest
 from conftest import BagOfWordsEmbedder
@@ -102,7 +103,11 @@ def test_restart_embeds_nothing_and_changes_embed_only_new_text(
         engine.notify_changed([retry])
         assert engine.wait_idle(30)
         assert engine.status()["cache"]["misses"] == 1
-        assert embedder.embedded_texts == ["def brand_new_helper():\n    return 42"]
+        assert embedder.embedded_texts == [
+            with_context(
+                "def brand_new_helper():\n    return 42", "retry.py", "brand_new_helper", None
+            )
+        ]
 
         # Delete and restore: the chunks leave results, then come back with no embedding.
         saved = retry.read_text()
@@ -118,11 +123,13 @@ def test_restart_embeds_nothing_and_changes_embed_only_new_text(
         assert _paths(engine.search(SearchRequest("retry_request")))[0] == "retry.py"
         assert engine.status()["cache"]["misses"] == 1
 
-        # A rename is a delete plus an add that costs nothing.
-        shutil.move(workspace / "src" / "matrix.rs", workspace / "src" / "grid.rs")
-        engine.notify_changed([workspace / "src" / "matrix.rs", workspace / "src" / "grid.rs"])
+        # A move to another directory is a delete plus an add that costs nothing (the text
+        # the model reads holds the file's name, not its directory).
+        (workspace / "core").mkdir()
+        shutil.move(workspace / "src" / "matrix.rs", workspace / "core" / "matrix.rs")
+        engine.notify_changed([workspace / "src" / "matrix.rs", workspace / "core" / "matrix.rs"])
         assert engine.wait_idle(30)
-        assert _paths(engine.search(SearchRequest("transpose")))[0] == "src/grid.rs"
+        assert _paths(engine.search(SearchRequest("transpose")))[0] == "core/matrix.rs"
         assert engine.status()["cache"]["misses"] == 1
     finally:
         engine.close()
@@ -212,7 +219,9 @@ def test_identical_text_is_embedded_once(tmp_path: Path, embedder: BagOfWordsEmb
     try:
         status = engine.status()
         assert status["chunks"] == 5 and status["embeddedChunks"] == 5
-        assert embedder.embedded_texts == ["def clamp(x, lo, hi):\n    return max(lo, min(x, hi))"]
+        assert embedder.embedded_texts == [
+            "util.py: clamp\ndef clamp(x, lo, hi):\n    return max(lo, min(x, hi))"
+        ]
         hits = engine.search(SearchRequest("clamp", mode="semantic", limit=10))["results"]
         assert len(hits) == 5
     finally:
@@ -288,14 +297,15 @@ def test_cancelled_search_stops_and_computes_nothing_more(tmp_path: Path, worksp
 
 
 def _vectors_served(engine: Engine) -> dict[str, npt.NDArray[np.float32]]:
-    """The vector the index holds for each chunk text."""
+    """The vector the index holds for each text the model was given (a chunk under its path
+    and names)."""
     (folder,) = engine.folders()
-    texts = folder.catalog.chunk_texts(sorted(folder.catalog.chunk_hashes()))
+    rows = folder.catalog.chunk_embedding_rows(sorted(folder.catalog.chunk_hashes()))
     served = {}
-    for chunk_id, (text, _digest) in texts.items():
+    for chunk_id, (text, _digest, path, symbol, container) in rows.items():
         vector = folder.vectors.vector(chunk_id)
         assert vector is not None, text
-        served[text] = vector
+        served[with_context(text, path, symbol, container)] = vector
     return served
 
 
@@ -338,8 +348,7 @@ def test_damaged_cache_entries_are_embedded_again_never_served(
     tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
 ) -> None:
     engine = _engine(tmp_path, embedder, workspace)
-    (folder,) = engine.folders()
-    texts = list(folder.catalog.chunk_texts(sorted(folder.catalog.chunk_hashes())).values())
+    texts = [(text, text_hash(text)) for text in _vectors_served(engine)]
     engine.close()
     # Damage every entry: a vector of the wrong dimension, a truncated one, one with NaNs.
     store = diskcache.Cache(str(tmp_path / "cache" / "embeddings"))

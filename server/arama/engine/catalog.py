@@ -311,6 +311,22 @@ class Catalog:
                 out[int(r[0])] = (str(r[1]), str(r[2]))
         return out
 
+    def chunk_embedding_rows(
+        self, ids: Sequence[int]
+    ) -> dict[int, tuple[str, str, str, str | None, str | None]]:
+        """id -> (text, text_hash, path, symbol, container) for the ids that still exist."""
+        out: dict[int, tuple[str, str, str, str | None, str | None]] = {}
+        db = self._db()
+        for part in _batches(ids, 500):
+            marks = ",".join("?" * len(part))
+            for r in db.execute(
+                "SELECT c.id, c.text, c.text_hash, f.path, c.symbol, c.container FROM chunks c "
+                f"JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
+                part,
+            ):
+                out[int(r[0])] = (str(r[1]), str(r[2]), str(r[3]), r[4], r[5])
+        return out
+
     def chunks_by_id(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         out: dict[int, ChunkRow] = {}
         db = self._db()

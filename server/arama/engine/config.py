@@ -43,6 +43,10 @@ class EngineConfig:
     # A search that runs longer answers with what it has (`partial: true`): the editor's
     # search-as-you-type must never hang behind a model that is still loading.
     search_budget_s: float = 2.0
+    # Head each chunk with its file name and enclosing names before embedding
+    # (embedding_text.py): MRR@10 on benchmarks/quality.py semantic 0.558 -> 0.614, hybrid
+    # 0.633 -> 0.675.
+    embed_context: bool = True
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""

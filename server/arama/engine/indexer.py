@@ -24,6 +24,7 @@ from arama.engine.catalog import Catalog, CatalogCorrupt, FileRow, NewChunk
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import Embedder, EmbeddingCache, SentenceTransformerEmbedder, text_hash
+from arama.engine.embedding_text import embedding_input
 from arama.engine.languages import PLAINTEXT, language_for_path
 from arama.engine.records import Chunk, ScannedFile, SkipFile
 from arama.engine.scanner import Scanner, read_source
@@ -326,7 +327,8 @@ class Indexer:
             catalog = Catalog(catalog_path)
             recovered.append(f"catalog rebuilt: {exc}")
         catalog.set_meta("root", str(root))
-        vectors = VectorStore(directory / f"vectors-{_slug(self.embedder.model_id)}.faiss")
+        identity = self.embedder.model_id + ("#context" if self.config.embed_context else "")
+        vectors = VectorStore(directory / f"vectors-{_slug(identity)}.faiss")
         folder = FolderIndex(
             number=self._next_number,
             root=root,
@@ -553,7 +555,13 @@ class Indexer:
         if not batch:
             folder.pending_order = None
             return
-        texts = folder.catalog.chunk_texts(batch)
+        context = self.config.embed_context
+        texts = {
+            chunk_id: embedding_input(text, digest, path, symbol, container, context=context)
+            for chunk_id, (text, digest, path, symbol, container) in (
+                folder.catalog.chunk_embedding_rows(batch).items()
+            )
+        }
         folder.pending.difference_update(set(batch) - texts.keys())
         ids = [i for i in batch if i in texts]
         dim = self._dimension(folder)
