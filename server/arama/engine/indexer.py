@@ -307,7 +307,12 @@ class Indexer:
         with self._folders_lock:
             if root in self._folders:
                 return self._folders[root]
-        if not root.is_dir():
+        try:
+            usable = root.is_dir()
+        except OSError as exc:  # a name too long, a permission wall: not ours to index
+            log.warning("workspace folder %.300s is unusable: %s", root, exc.strerror)
+            return None
+        if not usable:
             log.warning("workspace folder %s is not a directory", root)
             return None
         directory = self.config.workspace_dir(root)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
-from pygls.uris import to_fs_path
 
 from arama.arguments import ArgumentError, parse_context, parse_search, single_object
 from arama.engine.records import SearchCancelled
 from arama.lsp.app import AramaServer, server
 from arama.lsp.cancellation import cancellation_flag
+from arama.lsp.uris import local_path
 from arama.messages import text
 
 log = logging.getLogger(__name__)
@@ -92,11 +91,11 @@ async def context(ls: AramaServer, *args: Any) -> dict[str, Any]:
     except ArgumentError as exc:
         raise _invalid(exc) from None
     engine = await ls.get_engine()
-    path = to_fs_path(uri)
-    if not path or not engine.contains(Path(path)):
+    path = local_path(uri)
+    if path is None or not engine.contains(path):
         raise JsonRpcInvalidParams(text("error.uri", ls.locale, field="uri"))
     try:
-        return await ls.in_thread(engine.context, Path(path), line, limit)
+        return await ls.in_thread(engine.context, path, line, limit)
     except LookupError:
         raise JsonRpcInvalidParams(text("error.not_indexed", ls.locale)) from None
 

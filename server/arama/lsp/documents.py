@@ -9,36 +9,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from pathlib import Path
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from arama.lsp.app import AramaServer, server
+from arama.lsp.uris import local_path
 
 log = logging.getLogger(__name__)
 
 
-def _path(uri: str) -> Path | None:
-    """The local path a URI names, or None for anything that is not one (other schemes, an
-    unparsable URI such as `file://[`, a NUL byte, a relative path): events about those are
-    ignored."""
-    if not uri.startswith("file:"):
-        return None
-    try:
-        path = to_fs_path(uri)
-    except ValueError:
-        log.info("ignored an event for an unparsable URI: %.200r", uri)
-        return None
-    if not path or "\x00" in path or not Path(path).is_absolute():
-        return None  # `file:%` is "%", which would be taken relative to the server's cwd
-    return Path(path)
-
-
 def _push_buffer(ls: AramaServer, uri: str, closed: bool = False) -> None:
     engine = ls.engine
-    path = _path(uri)
+    path = local_path(uri)
     if engine is None or path is None:
         return
     if closed:
@@ -77,7 +60,7 @@ def did_close(ls: AramaServer, params: types.DidCloseTextDocumentParams) -> None
 def did_change_watched_files(ls: AramaServer, params: types.DidChangeWatchedFilesParams) -> None:
     if ls.engine is None:
         return
-    paths = [p for change in params.changes if (p := _path(change.uri)) is not None]
+    paths = [p for change in params.changes if (p := local_path(change.uri)) is not None]
     if paths:
         ls.engine.notify_changed(paths)
 
@@ -90,10 +73,10 @@ def did_change_workspace_folders(
     if engine is None:
         return
     for folder in params.event.removed:
-        if (path := _path(folder.uri)) is not None:
+        if (path := local_path(folder.uri)) is not None:
             engine.remove_folder(path)
     for folder in params.event.added:
-        if (path := _path(folder.uri)) is not None:
+        if (path := local_path(folder.uri)) is not None:
             engine.add_folder(path)
 
 

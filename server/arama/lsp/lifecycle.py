@@ -7,28 +7,25 @@ import logging
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from arama.lsp.app import AramaServer, server
 from arama.lsp.documents import register_file_watcher
 from arama.lsp.options import InitializationOptions
+from arama.lsp.uris import checked_path, local_path
 from arama.messages import text
 
 log = logging.getLogger(__name__)
 
 
 def _workspace_roots(params: types.InitializeParams) -> list[Path]:
-    roots: list[Path] = []
-    for folder in params.workspace_folders or []:
-        path = to_fs_path(folder.uri)
-        if path:
-            roots.append(Path(path))
+    """The folders to index; URIs that name no absolute local path are logged and left out."""
+    roots = [p for f in params.workspace_folders or [] if (p := local_path(f.uri)) is not None]
     if not roots and params.root_uri:
-        path = to_fs_path(params.root_uri)
-        if path:
-            roots.append(Path(path))
+        roots = [p for p in [local_path(params.root_uri)] if p is not None]
     if not roots and params.root_path:
-        roots.append(Path(params.root_path))
+        roots = [p for p in [checked_path(params.root_path)] if p is not None]
+    if not roots and (params.workspace_folders or params.root_uri or params.root_path):
+        log.warning("no usable workspace folder in initialize: nothing to index")
     return roots
 
 
@@ -71,9 +68,8 @@ async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> No
         engine.add_folder(root)
     # Documents opened while the engine was being created: their buffers rule from the start.
     for uri, document in list(ls.workspace.text_documents.items()):
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        if path:
-            engine.set_buffer(Path(path), document.source)
+        if (path := local_path(uri)) is not None:
+            engine.set_buffer(path, document.source)
     ls.engine = engine
     ls.engine_ready.set()
     engine.start()
