@@ -76,7 +76,9 @@ def test_export_is_reused_and_private(exported: OnnxEmbedder) -> None:
     assert stat.S_IMODE(exported.directory.stat().st_mode) == 0o700
     for item in exported.directory.iterdir():
         assert stat.S_IMODE(item.stat().st_mode) == 0o600
-    assert not [p for p in exported.directory.parent.iterdir() if p.name.startswith(".")]
+    # No half-made export left behind, and the exporter's temporary files (its TMPDIR, inside
+    # the cache) were removed with it.
+    assert [p.name for p in exported.directory.parent.iterdir()] == [exported.directory.name]
 
 
 def test_damaged_export_is_made_again(exported: OnnxEmbedder, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -298,6 +299,11 @@ class OnnxEmbedder:
         if self._scratch_dir is not None:
             self._scratch_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             env.setdefault("TORCHINDUCTOR_CACHE_DIR", str(self._scratch_dir))
+        # torch and the graph optimizer write temporary files: inside the cache, and only for
+        # the child's lifetime.
+        scratch = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory.parent))
+        env["TMPDIR"] = str(scratch)
+        env.setdefault("TORCHINDUCTOR_CACHE_DIR", str(scratch / "torchinductor"))
         log.info("exporting %s to ONNX in %s", self._source, self.directory)
         started = time.perf_counter()
         try:
@@ -313,6 +319,8 @@ class OnnxEmbedder:
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise OnnxUnavailable(f"ONNX export did not run: {exc}") from exc
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         self.exports += 1
         self.export_seconds = time.perf_counter() - started
         if done.returncode != 0:
