@@ -3,9 +3,11 @@ checks against torch, reuse of the export, recovery from a damaged one, and opti
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,13 @@ from arama.cli import build_parser
 from arama.engine.backends import FallbackEmbedder, make_embedder
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import DEFAULT_MODEL_ID, SentenceTransformerEmbedder
-from arama.engine.onnx_embedder import MODEL_FILE, OnnxEmbedder, OnnxUnavailable, onnx_model_id
+from arama.engine.onnx_embedder import (
+    MODEL_FILE,
+    ORT_HOME,
+    OnnxEmbedder,
+    OnnxUnavailable,
+    onnx_model_id,
+)
 from arama.lsp.options import InitializationOptions
 from conftest import BagOfWordsEmbedder
 
@@ -78,7 +86,8 @@ def test_export_is_reused_and_private(exported: OnnxEmbedder) -> None:
         assert stat.S_IMODE(item.stat().st_mode) == 0o600
     # No half-made export left behind, and the exporter's temporary files (its TMPDIR, inside
     # the cache) were removed with it.
-    assert [p.name for p in exported.directory.parent.iterdir()] == [exported.directory.name]
+    names = {p.name for p in exported.directory.parent.iterdir()}
+    assert names == {exported.directory.name, ORT_HOME}
 
 
 def test_damaged_export_is_made_again(exported: OnnxEmbedder, tmp_path: Path) -> None:
@@ -169,3 +178,20 @@ def test_export_child_cannot_import_workspace_code(
     with pytest.raises(OnnxUnavailable):  # remembered: no second child on the next call
         onnx.embed(["x"])
     assert onnx.exports == 1
+
+
+def test_onnxruntime_writes_nothing_outside_the_cache(tmp_path: Path) -> None:
+    """onnxruntime's import writes a device id and a telemetry store under ~/.cache unless told
+    otherwise; in a fresh process, HOME must stay empty."""
+    home, models = tmp_path / "home", tmp_path / "cache" / "models"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env["HOME"] = str(home)
+    code = (
+        "import sys; from pathlib import Path; "
+        "from arama.engine.onnx_embedder import import_onnxruntime; "
+        "import_onnxruntime(Path(sys.argv[1]))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(models)], env=env, check=True, timeout=60)
+    assert list(home.iterdir()) == []
+    assert stat.S_IMODE((models / ORT_HOME).stat().st_mode) == 0o700

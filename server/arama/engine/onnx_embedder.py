@@ -125,6 +125,38 @@ def export_directory(models_dir: Path, model_id: str, source: str, *, quantized:
     return models_dir / f"{readable}-{backend}-v{EXPORT_FORMAT}-{digest}"
 
 
+ORT_HOME = "onnxruntime-home"
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_onnxruntime(models_dir: Path) -> Any:
+    """`import onnxruntime`, confined to the cache directory.
+
+    On import, onnxruntime (1.2x+) creates a device id and a telemetry store under
+    `$XDG_CACHE_HOME` (else `~/.cache`)`/Microsoft/DeveloperTools/.onnxruntime/`, and keeps
+    writing there. The server writes only inside its cache directory, so the import runs with
+    XDG_CACHE_HOME pointing into it (the path is taken once, at import), and telemetry events
+    are switched off.
+    """
+    with _IMPORT_LOCK:
+        loaded: Any = sys.modules.get("onnxruntime")
+        if loaded is not None:
+            return loaded
+        home = models_dir / ORT_HOME
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        saved = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = str(home)
+        try:
+            import onnxruntime
+        finally:
+            if saved is None:
+                os.environ.pop("XDG_CACHE_HOME", None)
+            else:
+                os.environ["XDG_CACHE_HOME"] = saved
+        onnxruntime.disable_telemetry_events()
+        return onnxruntime
+
+
 class _Runner:
     """One ONNX Runtime session with its own tokenizer, used by one thread at a time."""
 
@@ -136,8 +168,9 @@ class _Runner:
         *,
         model_file: Path | None = None,
     ) -> None:
-        import onnxruntime as ort
         import tokenizers
+
+        ort = import_onnxruntime(directory.parent)
 
         options = ort.SessionOptions()
         if threads:
@@ -303,6 +336,7 @@ class OnnxEmbedder:
         # the child's lifetime.
         scratch = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory.parent))
         env["TMPDIR"] = str(scratch)
+        env["XDG_CACHE_HOME"] = str(scratch / "xdg-cache")  # Hugging Face, torch hub
         env.setdefault("TORCHINDUCTOR_CACHE_DIR", str(scratch / "torchinductor"))
         log.info("exporting %s to ONNX in %s", self._source, self.directory)
         started = time.perf_counter()

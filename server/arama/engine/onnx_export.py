@@ -34,6 +34,7 @@ from arama.engine.onnx_embedder import (
     TOKENIZER_FILE,
     ExportInfo,
     _Runner,
+    import_onnxruntime,
 )
 
 OPSET = 17
@@ -271,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.umask(0o077)
+    import_onnxruntime(args.out.parent)  # first, so that every later import is the confined one
     info = export(args.source, args.model_id, args.out, int8=args.int8, threads=args.threads)
     print(
         f"exported {args.source} to {args.out} in {info.seconds:.1f} s "
