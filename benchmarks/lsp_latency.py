@@ -107,7 +107,7 @@ async def storm(
     }
 
 
-async def run(workspace: Path, cache: Path, rounds: int, storm_files: int) -> dict[str, Any]:
+async def start(workspace: Path, cache: Path, options: dict[str, Any]) -> LanguageClient:
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "arama.lsp.server", "--log-level", "WARNING"]
     )
@@ -119,9 +119,43 @@ async def run(workspace: Path, cache: Path, rounds: int, storm_files: int) -> di
                 window=types.WindowClientCapabilities(work_done_progress=True)
             ),
             workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), workspace.name)],
-            initialization_options={"cacheDir": str(cache)},
+            initialization_options={"cacheDir": str(cache), **options},
         )
     )
+    return client
+
+
+def server_pid(client: LanguageClient) -> int:
+    return client._server.pid if client._server else 0  # type: ignore[attr-defined]
+
+
+async def warm_restart(workspace: Path, cache: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """A second server on the same cache: seconds from process start to `ready`, embeddings."""
+    started = time.perf_counter()
+    client = await start(workspace, cache, options)
+    while True:
+        status = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="arama.status", arguments=[])
+        )
+        if status["state"] == "ready" and status["files"]:
+            break
+        await asyncio.sleep(0.02)
+    ready_s = time.perf_counter() - started
+    pid = server_pid(client)
+    rss = peak_rss_mb(pid) if pid else 0.0
+    await client.shutdown_session()
+    await client.stop()
+    return {
+        "ready_s": round(ready_s, 2),
+        "cache_misses": status["cache"]["misses"],
+        "peak_rss_mb": rss,
+    }
+
+
+async def run(
+    workspace: Path, cache: Path, rounds: int, storm_files: int, options: dict[str, Any]
+) -> dict[str, Any]:
+    client = await start(workspace, cache, options)
 
     async def command(name: str, *args: Any) -> Any:
         return await client.workspace_execute_command_async(
@@ -168,8 +202,8 @@ async def run(workspace: Path, cache: Path, rounds: int, storm_files: int) -> di
         if storm_files
         else None
     )
-    server_pid = client._server.pid if client._server else 0  # type: ignore[attr-defined]
-    rss = peak_rss_mb(server_pid) if server_pid else 0.0
+    pid = server_pid(client)
+    rss = peak_rss_mb(pid) if pid else 0.0
     await client.shutdown_session()
     await client.stop()
     return {
@@ -193,13 +227,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--storm", type=int, default=0, help="files to write at once when ready")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        help="initializationOptions entry as key=JSON (e.g. embeddingBackend='\"onnx\"')",
+    )
     ns = parser.parse_args(argv)
+    options = {k: json.loads(v) for k, _, v in (o.partition("=") for o in ns.option)}
     corpus = ns.corpus or [REPO / "server", REPO / "tests"]
     with tempfile.TemporaryDirectory(prefix="arama-latency-") as tmp:
         workspace = Path(tmp) / "workspace"
         build_workspace(corpus, ns.replicate, workspace)
-        result = asyncio.run(run(workspace, Path(tmp) / "cache", ns.rounds, ns.storm))
+        cache = Path(tmp) / "cache"
+        result = asyncio.run(run(workspace, cache, ns.rounds, ns.storm, options))
+        result["warm_restart"] = asyncio.run(warm_restart(workspace, cache, options))
     result["replicate"] = ns.replicate
+    result["options"] = options
     for key, value in result.items():
         if isinstance(value, dict) and "n" not in value:
             for mode, stats in value.items():
