@@ -181,12 +181,13 @@ def test_export_child_cannot_import_workspace_code(
 
 
 def test_onnxruntime_writes_nothing_outside_the_cache(tmp_path: Path) -> None:
-    """onnxruntime's import writes a device id and a telemetry store under ~/.cache unless told
-    otherwise; in a fresh process, HOME must stay empty."""
-    home, models = tmp_path / "home", tmp_path / "cache" / "models"
+    """onnxruntime's import writes a device id and a telemetry store under ~/.cache and a
+    session file in TMPDIR unless told otherwise; in a fresh process both must stay empty."""
+    home, tmp, models = tmp_path / "home", tmp_path / "tmp", tmp_path / "cache" / "models"
     home.mkdir()
+    tmp.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-    env["HOME"] = str(home)
+    env.update(HOME=str(home), TMPDIR=str(tmp))
     code = (
         "import sys; from pathlib import Path; "
         "from arama.engine.onnx_embedder import import_onnxruntime; "
@@ -194,4 +195,5 @@ def test_onnxruntime_writes_nothing_outside_the_cache(tmp_path: Path) -> None:
     )
     subprocess.run([sys.executable, "-c", code, str(models)], env=env, check=True, timeout=60)
     assert list(home.iterdir()) == []
+    assert list(tmp.iterdir()) == []
     assert stat.S_IMODE((models / ORT_HOME).stat().st_mode) == 0o700

@@ -126,6 +126,9 @@ def export_directory(models_dir: Path, model_id: str, source: str, *, quantized:
 
 
 ORT_HOME = "onnxruntime-home"
+# Where onnxruntime's telemetry puts its files: XDG_CACHE_HOME (device id, event store) and
+# TMPDIR (a `.ses` session file).
+_ORT_PATH_VARIABLES = ("XDG_CACHE_HOME", "TMPDIR")
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -134,9 +137,9 @@ def import_onnxruntime(models_dir: Path) -> Any:
 
     On import, onnxruntime (1.2x+) creates a device id and a telemetry store under
     `$XDG_CACHE_HOME` (else `~/.cache`)`/Microsoft/DeveloperTools/.onnxruntime/`, and keeps
-    writing there. The server writes only inside its cache directory, so the import runs with
-    XDG_CACHE_HOME pointing into it (the path is taken once, at import), and telemetry events
-    are switched off.
+    writing there, plus `$TMPDIR/.ses`. The server writes only inside its cache directory, so
+    the import runs with both variables pointing into it (the paths are taken once, at import),
+    and telemetry events are switched off.
     """
     with _IMPORT_LOCK:
         loaded: Any = sys.modules.get("onnxruntime")
@@ -144,15 +147,16 @@ def import_onnxruntime(models_dir: Path) -> Any:
             return loaded
         home = models_dir / ORT_HOME
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        saved = os.environ.get("XDG_CACHE_HOME")
-        os.environ["XDG_CACHE_HOME"] = str(home)
+        saved = {name: os.environ.get(name) for name in _ORT_PATH_VARIABLES}
+        os.environ.update(dict.fromkeys(_ORT_PATH_VARIABLES, str(home)))
         try:
             import onnxruntime
         finally:
-            if saved is None:
-                os.environ.pop("XDG_CACHE_HOME", None)
-            else:
-                os.environ["XDG_CACHE_HOME"] = saved
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         onnxruntime.disable_telemetry_events()
         return onnxruntime
 
