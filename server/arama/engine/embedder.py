@@ -134,7 +134,8 @@ class SentenceTransformerEmbedder:
             return self._model
 
     def warm_up(self) -> None:
-        self.load()
+        # Queries need only their own instance; the indexing one loads when something needs
+        # embedding (a warm restart then costs one model load, and its memory, instead of two).
         with self._query_lock:
             if self._query_model is None:
                 self._query_model = self._new_model()
