@@ -571,9 +571,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--weights", type=parse_weights, help="e.g. dense=1,lexical=0.5,symbol=0")
     parser.add_argument("--rrf-k", type=float, help="reciprocal-rank-fusion constant")
     parser.add_argument("--sweep", action="store_true", help="grid of hybrid fusion settings")
-    parser.add_argument("--sweep-lexical", type=_floats, default=(0.25, 0.5, 0.75, 1.0))
+    parser.add_argument("--sweep-lexical", type=_floats, default=(0.5, 0.75, 1.0, 1.5))
     parser.add_argument("--sweep-symbol", type=_floats, default=(0.0, 0.25))
-    parser.add_argument("--sweep-rrf-k", type=_floats, default=(10.0, 30.0, 60.0))
+    parser.add_argument("--sweep-rrf-k", type=_floats, default=(10.0, 60.0))
     return parser.parse_args(argv)
 
 
