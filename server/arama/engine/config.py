@@ -14,8 +14,8 @@ TOMBSTONE_RETENTION_S = 7 * 24 * 3600
 # Embedding backends (see engine/backends.py): torch is the reference; onnx runs the same model
 # exported to ONNX (same vectors); onnx-int8 its int8-quantized variant (own cache identity).
 BACKENDS = ("torch", "onnx", "onnx-int8")
-# onnx: torch's vectors (max difference 2e-7, identical MRR@10) at ~10x faster start-up, 1.6x the
-# indexing speed and ~340 MB less memory (benchmarks/backends.py). int8 loses 0.024 hybrid MRR@10.
+# onnx: torch's vectors (max difference 2e-7, identical MRR@10) at ~9x faster start-up, 1.6-1.8x
+# the indexing speed, ~320 MB less memory (benchmarks/backends.py). int8: -0.011 hybrid MRR@10.
 DEFAULT_BACKEND = "onnx"
 
 
