@@ -102,10 +102,11 @@ class Workspace:
     stripped: dict[str, int]  # language -> documentation blocks removed
 
 
-def build_workspace(fetched: Sequence[Fetched], root: Path) -> Workspace:
-    """Write every corpus file under `root`, documentation removed, and collect the eligible
-    docstring queries. Unchanged files are not rewritten, so the engine's index of `root` from
-    an earlier run stays valid."""
+def build_workspace(fetched: Sequence[Fetched], root: Path, *, strip: bool = True) -> Workspace:
+    """Write every corpus file under `root`, documentation removed (unless `strip` is false:
+    the copy the natural questions search, as a developer's checkout has its docs), and collect
+    the eligible docstring queries. Unchanged files are not rewritten, so the engine's index of
+    `root` from an earlier run stays valid."""
     root.mkdir(parents=True, exist_ok=True)
     wanted: set[str] = set()
     digest = hashlib.sha256()
@@ -118,7 +119,7 @@ def build_workspace(fetched: Sequence[Fetched], root: Path) -> Workspace:
             text = source.read_text(encoding="utf-8", errors="replace")
             language = language_for_path(rel) or "plaintext"
             languages[language] = languages.get(language, 0) + 1
-            if language in GRAMMARS:
+            if strip and language in GRAMMARS:
                 result = strip_docs(text, language)
                 text = result.text
                 documented[language] = documented.get(language, 0) + len(result.functions)
@@ -445,7 +446,7 @@ def target_check(doc: Mapping[str, Any], questions: Mapping[str, Any] | None) ->
 
 
 def sweep(
-    engine: Engine,
+    engines: Mapping[str, Engine],
     sets: Mapping[str, Sequence[Query]],
     *,
     lexical: Sequence[float],
@@ -453,15 +454,16 @@ def sweep(
     rrf_k: Sequence[float],
 ) -> list[dict[str, Any]]:
     """Hybrid MRR@10 per query set and language over a grid of fusion knobs (monkeypatched in
-    this process only, via quality.ranking_knobs)."""
-    search = engine_search(engine, "hybrid", bypass_cache=True)
+    this process only, via quality.ranking_knobs); `engines` names the engine each query set
+    searches."""
+    searches = {name: engine_search(e, "hybrid", bypass_cache=True) for name, e in engines.items()}
     rows: list[dict[str, Any]] = []
     for k, lex, sym in itertools.product(rrf_k, lexical, symbol):
         weights = {"dense": 1.0, "lexical": lex, "symbol": sym}
         row: dict[str, Any] = {"rrf_k": k, "lexical": lex, "symbol": sym}
         with ranking_knobs(weights, k):
             for name, queries in sets.items():
-                ranks = {q.id: first_hit(q, search(q.text)) for q in queries}
+                ranks = {q.id: first_hit(q, searches[name](q.text)) for q in queries}
                 row[name] = scores(list(ranks.values()))["mrr@10"]
                 for group in sorted({q.group for q in queries}):
                     of_group = [ranks[q.id] for q in queries if q.group == group]
@@ -556,6 +558,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--per-language", type=int, default=200, help="docstring queries cap")
     parser.add_argument("--seed", type=int, default=4, help="sampling seed for the cap")
     parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
+    parser.add_argument(
+        "--questions-on",
+        choices=("original", "stripped"),
+        default="original",
+        help="which copy the natural questions search: the sources as published (default), "
+        "or the copy with documentation removed that the docstring queries use",
+    )
     parser.add_argument("--json", type=Path, help="write every number, per query too, here")
     parser.add_argument(
         "--packages",
@@ -607,18 +616,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs = sample_queries(workspace.candidates, args.per_language, args.seed)
 
     config = EngineConfig(cache_dir=cache_dir / "engine", threads=args.threads)
-    engine = Engine(config, embedder=BenchEmbedder() if args.embedder == "bow" else None)
+
+    def new_engine() -> Engine:
+        return Engine(config, embedder=BenchEmbedder() if args.embedder == "bow" else None)
+
+    engine = new_engine()
+    question_engine: Engine | None = None
     try:
         print(f"indexing {workspace.files} files under {workspace.root} ...", file=sys.stderr)
         index_seconds = _index(engine, workspace.root)
         status = engine.status()
         chunks = chunk_table(engine)
+        question_root, question_chunks = workspace.root, chunks
+        if args.questions.exists() and args.questions_on == "original":
+            original = build_workspace(fetched, cache_dir / "workspace-original", strip=False)
+            question_engine = new_engine()
+            print(f"indexing the original sources under {original.root} ...", file=sys.stderr)
+            index_seconds += _index(question_engine, original.root)
+            question_root, question_chunks = original.root, chunk_table(question_engine)
         questions = (
-            load_questions(args.questions, chunks, workspace.root)
+            load_questions(args.questions, question_chunks, question_root)
             if args.questions.exists()
             else []
         )
         engine.embedder.warm_up()  # hybrid skips the dense channel until the query model is up
+        if question_engine is not None:
+            question_engine.embedder.warm_up()
 
         print(f"baselines over {len(chunks)} chunks ...", file=sys.stderr)
         dense = DenseBaseline(engine, chunks)
@@ -630,10 +653,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             knobs = current_knobs()
             systems: dict[str, SearchFn] = {m: engine_search(engine, m) for m in MODES}
             systems |= {"bm25": bm25.search, "dense": dense.search}
+            question_systems = systems
+            if question_engine is not None:
+                question_systems = {m: engine_search(question_engine, m) for m in MODES}
+                question_systems |= {
+                    "bm25": Bm25Baseline(question_chunks).search,
+                    "dense": DenseBaseline(question_engine, question_chunks).search,
+                }
             for name, queries in sets.items():
                 if queries:
                     print(f"{name} queries: {len(queries)}", file=sys.stderr)
-                    runs[name] = run_queries(queries, systems)
+                    chosen = question_systems if name == "questions" else systems
+                    runs[name] = run_queries(queries, chosen)
                     summaries[name] = summarize(queries, runs[name])
         check = target_check(summaries["docstring"], summaries.get("questions"))
 
@@ -667,14 +698,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "cache_hits": status["cache"]["hits"],
                 "dense_baseline_embedded": dense.embedded,
             },
-            "settings": {"per_language": args.per_language, "seed": args.seed, "top_k": TOP_K},
+            "settings": {
+                "per_language": args.per_language,
+                "seed": args.seed,
+                "top_k": TOP_K,
+                "questions_on": args.questions_on,
+            },
             "results": summaries,
             "target": check,
         }
         if args.sweep:
             print("sweeping fusion knobs ...", file=sys.stderr)
             report["sweep"] = sweep(
-                engine,
+                {"docstring": engine, "questions": question_engine or engine},
                 {k: v for k, v in sets.items() if v},
                 lexical=args.sweep_lexical,
                 symbol=args.sweep_symbol,
@@ -700,6 +736,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\nwrote {args.json}")
     finally:
         engine.close()
+        if question_engine is not None:
+            question_engine.close()
     return 0
 
 
