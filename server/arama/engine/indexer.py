@@ -20,10 +20,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from arama.engine.backends import make_embedder
 from arama.engine.catalog import Catalog, CatalogCorrupt, FileRow, NewChunk
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
-from arama.engine.embedder import Embedder, EmbeddingCache, SentenceTransformerEmbedder, text_hash
+from arama.engine.embedder import Embedder, EmbeddingCache, text_hash
 from arama.engine.embedding_text import embedding_input
 from arama.engine.languages import PLAINTEXT, language_for_path
 from arama.engine.records import Chunk, ScannedFile, SkipFile
@@ -97,9 +98,7 @@ class Indexer:
     ) -> None:
         self.config = config
         config.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(
-            config.model, threads=config.threads, scratch_dir=config.cache_dir / "torch"
-        )
+        self.embedder: Embedder = embedder or make_embedder(config, config.cache_dir / "torch")
         self.cache = EmbeddingCache(config.embeddings_dir)
         self.on_progress = on_progress
         self._folders: dict[Path, FolderIndex] = {}
@@ -257,9 +256,13 @@ class Indexer:
                 with self._cv:
                     if self._jobs or self._has_pending():
                         continue
+                # The end of the progress bar goes out before status can say "ready".
+                self._report(Progress("idle", 0, 0))
+                with self._cv:
+                    if self._jobs or self._has_pending():
+                        continue
                     self._busy = False
                     self._cv.notify_all()
-                self._report(Progress("idle", 0, 0))
             with self._cv:
                 while not self._stopping and not self._jobs and not self._has_pending():
                     self._busy = False
@@ -707,6 +710,9 @@ class Indexer:
             recovered.extend(f"{folder.root}: {note}" for note in folder.recovered)
         if self.cache.recovered:
             recovered.append(self.cache.recovered)
+        backend_note = getattr(self.embedder, "note", None)  # e.g. ONNX unusable: torch instead
+        if backend_note:
+            recovered.append(str(backend_note))
         pending = self.pending_chunks()
         return {
             "state": self.state,
