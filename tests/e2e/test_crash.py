@@ -22,6 +22,7 @@ from arama.engine.catalog import Catalog
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import DEFAULT_MODEL_ID, EmbeddingCache, text_hash
+from arama.engine.embedding_text import with_context
 from arama.engine.scanner import Scanner, read_source
 from arama.engine.vectors import VectorStore
 from conftest import FIXTURE_WORKSPACE
@@ -66,13 +67,18 @@ def _expected_chunks(workspace: Path) -> dict[str, list[tuple[int, int, str]]]:
     return expected
 
 
-def _missing_from_cache(
-    cache_dir: Path, expected: dict[str, list[tuple[int, int, str]]]
-) -> tuple[int, int]:
-    """(unique texts, chunks) of the final disk state whose vectors the cache lacks."""
+def _missing_from_cache(cache_dir: Path, workspace: Path) -> tuple[int, int]:
+    """(unique texts, chunks) of the final disk state whose vectors the cache lacks; the texts
+    are what the engine gives the model (each chunk under its header)."""
+    texts = []
+    for scanned in Scanner(workspace).scan().files:
+        text, _raw = read_source(scanned)
+        texts += [
+            with_context(c.text, scanned.rel, c.symbol, c.container)
+            for c in chunk_source(text, scanned.language)
+        ]
     cache = EmbeddingCache(cache_dir / "embeddings")
     try:
-        texts = [text for chunks in expected.values() for _s, _e, text in chunks]
         found = cache.get_many(DEFAULT_MODEL_ID, [text_hash(t) for t in texts], None)
         missing = [t for t, v in zip(texts, found, strict=True) if v is None]
         return len(set(missing)), len(missing)
@@ -87,15 +93,26 @@ def test_sigkill_at_random_moments_never_corrupts_or_re_embeds(tmp_path: Path) -
     shutil.copytree(FIXTURE_WORKSPACE, workspace / "fixture")
     home, cache_dir = tmp_path / "home", tmp_path / "cache"
     home.mkdir()
+    # The ONNX export happens once per cache, before any kill: the kills are about indexing
+    # (a kill during the export has a test of its own below).
+    shutil.copytree(FIXTURE_WORKSPACE, tmp_path / "warm-up")
+    subprocess.run(
+        _arama("index", str(tmp_path / "warm-up"), "--cache-dir", str(cache_dir), "--quiet"),
+        env=_env(home),
+        check=True,
+        timeout=600,
+    )
     kills: list[float] = []
     for round_number in range(KILLS):
         process = subprocess.Popen(
-            _arama("index", str(workspace), "--cache-dir", str(cache_dir), "--quiet"),
+            _arama(
+                "index", str(workspace), "--cache-dir", str(cache_dir), "--quiet", "--threads", "1"
+            ),
             env=_env(home),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        moment = rng.uniform(0.5, 9.0)
+        moment = rng.uniform(0.3, 3.0)
         try:
             process.wait(timeout=moment)
         except subprocess.TimeoutExpired:
@@ -118,7 +135,7 @@ def test_sigkill_at_random_moments_never_corrupts_or_re_embeds(tmp_path: Path) -
     assert len(kills) >= KILLS - 2, f"most runs must be killed mid-way, got kills at {kills}"
 
     expected = _expected_chunks(workspace)
-    unique_missing, chunks_missing = _missing_from_cache(cache_dir, expected)
+    unique_missing, chunks_missing = _missing_from_cache(cache_dir, workspace)
     started = time.monotonic()
     final = subprocess.run(
         _arama("index", str(workspace), "--cache-dir", str(cache_dir), "--json"),
@@ -154,3 +171,51 @@ def test_sigkill_at_random_moments_never_corrupts_or_re_embeds(tmp_path: Path) -
     finally:
         catalog.close()
     assert not list(home.rglob("*")), "nothing may be written outside the cache dir"
+
+
+def _export_children(parent: int) -> list[int]:
+    """Pids of ONNX export processes whose parent is (or was) `parent`, or that were orphaned."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"arama.engine.onnx_export" in cmdline and ppid in (parent, 1):
+            found.append(int(proc.name))
+    return found
+
+
+def test_sigkill_during_the_onnx_export_leaves_no_process_and_no_scratch(tmp_path: Path) -> None:
+    """The export runs in a child process; a server killed meanwhile must not leave it running
+    (writing into the cache) nor leave its scratch directory behind."""
+    home, cache_dir = tmp_path / "home", tmp_path / "cache"
+    home.mkdir()
+    shutil.copytree(FIXTURE_WORKSPACE, tmp_path / "workspace")
+    process = subprocess.Popen(
+        _arama("index", str(tmp_path / "workspace"), "--cache-dir", str(cache_dir), "--quiet"),
+        env=_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while not children and time.monotonic() < deadline and process.poll() is None:
+            children = _export_children(process.pid)
+            time.sleep(0.05)
+        assert children, "no export child seen"
+        time.sleep(1.0)  # well inside the export (it takes 10 s or more)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in children):
+            assert time.monotonic() < deadline, "the export child outlived its parent"
+            time.sleep(0.1)
+        assert not list((cache_dir / "models").glob(".tmp-*"))
+    finally:
+        if process.poll() is None:
+            process.kill()

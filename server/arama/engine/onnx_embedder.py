@@ -338,6 +338,7 @@ class OnnxEmbedder:
             env.setdefault("TORCHINDUCTOR_CACHE_DIR", str(self._scratch_dir))
         # torch and the graph optimizer write temporary files: inside the cache, and only for
         # the child's lifetime.
+        _remove_stale_scratch(self.directory.parent)
         scratch = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory.parent))
         env["TMPDIR"] = str(scratch)
         env["XDG_CACHE_HOME"] = str(scratch / "xdg-cache")  # Hugging Face, torch hub
@@ -395,3 +396,17 @@ class OnnxEmbedder:
 
     def dimension(self) -> int:
         return self._ready().dimension
+
+
+STALE_SCRATCH_S = 3600.0
+
+
+def _remove_stale_scratch(models_dir: Path) -> None:
+    """Scratch directories of exports whose server was killed (older than any export runs)."""
+    now = time.time()
+    for scratch in models_dir.glob(".tmp-*"):
+        try:
+            if now - scratch.stat().st_mtime > STALE_SCRATCH_S:
+                shutil.rmtree(scratch, ignore_errors=True)
+        except OSError:
+            continue

@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -267,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--int8", action="store_true", help="dynamic int8 quantization")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
+    _exit_with_parent()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -280,6 +282,22 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _exit_with_parent() -> None:
+    """A server killed mid-export (SIGKILL, a crash) must not leave this child running and
+    writing into its cache: when the parent is gone, remove the scratch directory and exit."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        scratch = os.environ.get("TMPDIR")
+        if scratch and Path(scratch).name.startswith(".tmp-"):
+            shutil.rmtree(scratch, ignore_errors=True)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":
