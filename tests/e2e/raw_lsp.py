@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from conftest import FIXTURE_WORKSPACE
 from e2e.lsp_session import isolated_env
 
 SERVER_MODULE = [sys.executable, "-m", "arama.lsp.server", "--log-level", "INFO"]
@@ -137,4 +139,17 @@ def initialize_params(workspace: Path, cache_dir: Path, locale: str = "en") -> d
         "workspaceFolders": [{"uri": workspace.as_uri(), "name": workspace.name}],
         "initializationOptions": {"cacheDir": str(cache_dir)},
         "locale": locale,
+    }
+
+
+def fixture_dirs(base: Path) -> dict[str, Path]:
+    """A private copy of the fixture workspace, and where a raw server keeps its cache, home and
+    log, all under `base`."""
+    workspace = base / "workspace"
+    shutil.copytree(FIXTURE_WORKSPACE, workspace)
+    return {
+        "workspace": workspace,
+        "cache": base / "cache",
+        "home": base / "home",
+        "log": base / "server.log",
     }

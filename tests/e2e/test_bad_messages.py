@@ -30,7 +30,14 @@ from hypothesis import strategies as st
 from arama.lsp.transport import MAX_BODY_BYTES
 from arama.messages import CATALOG, text
 from conftest import FIXTURE_WORKSPACE
-from e2e.raw_lsp import RawServer, frame, initialize_params, notification, request
+from e2e.raw_lsp import (
+    RawServer,
+    fixture_dirs,
+    frame,
+    initialize_params,
+    notification,
+    request,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -39,14 +46,7 @@ STATES = {"starting", "indexing", "ready"}
 
 @pytest.fixture
 def dirs(tmp_path: Path) -> dict[str, Path]:
-    workspace = tmp_path / "workspace"
-    shutil.copytree(FIXTURE_WORKSPACE, workspace)
-    return {
-        "workspace": workspace,
-        "cache": tmp_path / "cache",
-        "home": tmp_path / "home",
-        "log": tmp_path / "server.log",
-    }
+    return fixture_dirs(tmp_path)
 
 
 def _initialized(dirs: dict[str, Path], locale: str = "en", msg_id: int = 1) -> RawServer:

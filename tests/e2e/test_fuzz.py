@@ -71,7 +71,14 @@ from conftest import FIXTURE_WORKSPACE
 from e2e.background_loop import BackgroundLoop
 from e2e.custom_session import server_command, start_session, stop_session
 from e2e.lsp_session import RESULT_KEYS, isolated_env, wait_ready
-from e2e.raw_lsp import RawServer, frame, initialize_params, notification, request
+from e2e.raw_lsp import (
+    RawServer,
+    fixture_dirs,
+    frame,
+    initialize_params,
+    notification,
+    request,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -729,14 +736,7 @@ def test_random_arguments_answer_a_turkish_client_in_turkish(turkish_session: Se
 
 @pytest.fixture
 def raw_dirs(tmp_path: Path) -> dict[str, Path]:
-    workspace = tmp_path / "workspace"
-    shutil.copytree(FIXTURE_WORKSPACE, workspace)
-    return {
-        "workspace": workspace,
-        "cache": tmp_path / "cache",
-        "home": tmp_path / "home",
-        "log": tmp_path / "server.log",
-    }
+    return fixture_dirs(tmp_path)
 
 
 def _status_when_ready(server: RawServer, first_id: int, timeout: float = 240.0) -> dict[str, Any]:
