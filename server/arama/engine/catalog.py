@@ -299,18 +299,6 @@ class Catalog:
             int(r[0]): str(r[1]) for r in self._db().execute("SELECT id, text_hash FROM chunks")
         }
 
-    def chunk_texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-        """id -> (text, text_hash) for the ids that still exist."""
-        out: dict[int, tuple[str, str]] = {}
-        db = self._db()
-        for part in _batches(ids, 500):
-            marks = ",".join("?" * len(part))
-            for r in db.execute(
-                f"SELECT id, text, text_hash FROM chunks WHERE id IN ({marks})", part
-            ):
-                out[int(r[0])] = (str(r[1]), str(r[2]))
-        return out
-
     def chunk_embedding_rows(
         self, ids: Sequence[int]
     ) -> dict[int, tuple[str, str, str, str | None, str | None]]:
