@@ -79,6 +79,7 @@ RECALL_AT = (1, 3, 10)
 DEFAULT_SWEEP_LEXICAL = (0.25, 0.5, 0.75, 1.0)
 DEFAULT_SWEEP_SYMBOL = (0.0, 0.25, 0.5, 1.0)
 DEFAULT_SWEEP_RRF_K = (10.0, 30.0, 60.0)
+DEFAULT_SWEEP_NAMES = (0.0, 0.25, 0.5, 0.75)
 
 log = logging.getLogger("quality")
 
@@ -481,13 +482,14 @@ def sweep(
     lexical: Sequence[float],
     symbol: Sequence[float],
     rrf_k: Sequence[float],
+    names: Sequence[float] = (0.5,),
 ) -> dict[str, Any]:
     """Hybrid MRR@10 over a grid of fusion knobs, on the one index already built."""
     search, bypass = uncached_search(engine)
     grid: list[dict[str, float]] = []
     per_query: dict[str, dict[str, int | None]] = {}
-    for k, lex, sym in itertools.product(rrf_k, lexical, symbol):
-        weights = {"dense": dense, "lexical": lex, "symbol": sym}
+    for k, lex, sym, nam in itertools.product(rrf_k, lexical, symbol, names):
+        weights = {"dense": dense, "lexical": lex, "symbol": sym, "names": nam}
         with ranking_knobs(weights, k):
             ranks: dict[str, int | None] = {}
             for query in queries:
@@ -506,7 +508,8 @@ def sweep(
             if of_kind:
                 row[f"mrr@10 {kind}"] = metrics(of_kind)["mrr@10"]
         grid.append(row)
-        per_query[f"dense={dense:g},lexical={lex:g},symbol={sym:g},rrf_k={k:g}"] = ranks
+        key = f"dense={dense:g},lexical={lex:g},symbol={sym:g},names={nam:g},rrf_k={k:g}"
+        per_query[key] = ranks
     best = max(grid, key=lambda row: (row["mrr@10"], row["recall@10"]))
     best_by_kind: dict[str, dict[str, float]] = {}
     for kind in KINDS:
@@ -603,17 +606,22 @@ def print_report(report: Mapping[str, Any], queries: Sequence[Query]) -> None:
         grid = sw["grid"]
         print(f"\nsweep: hybrid MRR@10, dense weight 1.0 ({sw['cache_bypass']})")
         symbols = sorted({row["symbol"] for row in grid})
-        for k in sorted({row["rrf_k"] for row in grid}):
+        for k, nam in itertools.product(
+            sorted({row["rrf_k"] for row in grid}), sorted({row["names"] for row in grid})
+        ):
             rows = []
             for lex in sorted({row["lexical"] for row in grid}):
                 cells = [
                     f"{row['mrr@10']:.3f}"
                     for sym in symbols
                     for row in grid
-                    if row["rrf_k"] == k and row["lexical"] == lex and row["symbol"] == sym
+                    if row["rrf_k"] == k
+                    and row["names"] == nam
+                    and row["lexical"] == lex
+                    and row["symbol"] == sym
                 ]
                 rows.append([f"lexical {lex:g}", *cells])
-            print(f"\nrrf_k = {k:g}\n")
+            print(f"\nrrf_k = {k:g}, names {nam:g}\n")
             print(_table(["", *(f"symbol {s:g}" for s in symbols)], rows))
         best = sw["best"]
         per_kind = ", ".join(
@@ -621,6 +629,7 @@ def print_report(report: Mapping[str, Any], queries: Sequence[Query]) -> None:
         )
         print(
             f"\nbest: lexical {best['lexical']:g}, symbol {best['symbol']:g}, "
+            f"names {best['names']:g}, "
             f"rrf_k {best['rrf_k']:g} -> MRR@10 {best['mrr@10']:.3f}, "
             f"R@1 {best['recall@1']:.3f}, R@10 {best['recall@10']:.3f} "
             f"({per_kind})"
@@ -685,6 +694,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep-symbol", type=_floats, default=DEFAULT_SWEEP_SYMBOL)
     parser.add_argument("--sweep-rrf-k", type=_floats, default=DEFAULT_SWEEP_RRF_K)
     parser.add_argument("--sweep-dense", type=float, default=1.0)
+    parser.add_argument("--sweep-names", type=_floats, default=DEFAULT_SWEEP_NAMES)
     parser.add_argument("--threads", type=int, help="torch threads (default: all CPUs)")
     parser.add_argument(
         "--backend", choices=BACKENDS, default="torch", help="embedding backend (real model only)"
@@ -800,6 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lexical=args.sweep_lexical,
                 symbol=args.sweep_symbol,
                 rrf_k=args.sweep_rrf_k,
+                names=args.sweep_names,
             )
         print_report(report, queries)
         if args.json:

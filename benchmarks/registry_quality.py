@@ -453,19 +453,22 @@ def sweep(
     lexical: Sequence[float],
     symbol: Sequence[float],
     rrf_k: Sequence[float],
+    names: Sequence[float] = (0.5,),
 ) -> list[dict[str, Any]]:
     """Hybrid MRR@10 per query set and language over a grid of fusion knobs (monkeypatched in
     this process only, via quality.ranking_knobs); `engines` names the engine each query set
     searches."""
     searches = {name: engine_search(e, "hybrid", bypass_cache=True) for name, e in engines.items()}
     rows: list[dict[str, Any]] = []
-    for k, lex, sym in itertools.product(rrf_k, lexical, symbol):
-        weights = {"dense": 1.0, "lexical": lex, "symbol": sym}
-        row: dict[str, Any] = {"rrf_k": k, "lexical": lex, "symbol": sym}
+    for k, lex, sym, nam in itertools.product(rrf_k, lexical, symbol, names):
+        weights = {"dense": 1.0, "lexical": lex, "symbol": sym, "names": nam}
+        row: dict[str, Any] = {"rrf_k": k, "lexical": lex, "symbol": sym, "names": nam}
         with ranking_knobs(weights, k):
             for name, queries in sets.items():
                 ranks = {q.id: first_hit(q, searches[name](q.text)) for q in queries}
-                row[name] = scores(list(ranks.values()))["mrr@10"]
+                overall = scores(list(ranks.values()))
+                row[name] = overall["mrr@10"]
+                row[f"{name} R@10"] = overall["recall@10"]
                 for group in sorted({q.group for q in queries}):
                     of_group = [ranks[q.id] for q in queries if q.group == group]
                     row[f"{name}:{group}"] = scores(of_group)["mrr@10"]
@@ -584,6 +587,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep-lexical", type=_floats, default=(0.5, 0.75, 1.0, 1.5))
     parser.add_argument("--sweep-symbol", type=_floats, default=(0.0, 0.25))
     parser.add_argument("--sweep-rrf-k", type=_floats, default=(10.0, 60.0))
+    parser.add_argument("--sweep-names", type=_floats, default=(0.0, 0.25, 0.5, 0.75))
     return parser.parse_args(argv)
 
 
@@ -716,6 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lexical=args.sweep_lexical,
                 symbol=args.sweep_symbol,
                 rrf_k=args.sweep_rrf_k,
+                names=args.sweep_names,
             )
         report["queries"] = {
             name: [

@@ -15,7 +15,7 @@ import pytest
 from arama.engine import queries
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import EmbeddingCache, text_hash
-from arama.engine.embedding_text import with_context
+from arama.engine.embedding_text import name_phrase, with_context
 from arama.engine.engine import Engine, SearchCancelled
 from arama.engine.ranking import SearchFilters, SearchRequest
 from conftest import BagOfWordsEmbedder
@@ -84,10 +84,13 @@ def test_restart_embeds_nothing_and_changes_embed_only_new_text(
     tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
 ) -> None:
     engine = _engine(tmp_path, embedder, workspace)
-    first_count = len(embedder.embedded_texts)
+    first_texts = list(embedder.embedded_texts)
     chunks = engine.status()["chunks"]
+    expected = _texts_to_embed(engine)
     engine.close()
-    assert first_count == chunks
+    # Each chunk's text and each definition's name, each distinct text once.
+    assert sorted(first_texts) == sorted(expected)
+    assert len(expected) > chunks
 
     embedder.embedded_texts.clear()
     engine = _engine(tmp_path, embedder, workspace)
@@ -102,11 +105,12 @@ def test_restart_embeds_nothing_and_changes_embed_only_new_text(
         retry.write_text(retry.read_text() + "\n\ndef brand_new_helper():\n    return 42\n")
         engine.notify_changed([retry])
         assert engine.wait_idle(30)
-        assert engine.status()["cache"]["misses"] == 1
+        assert engine.status()["cache"]["misses"] == 2
         assert embedder.embedded_texts == [
             with_context(
                 "def brand_new_helper():\n    return 42", "retry.py", "brand_new_helper", None
-            )
+            ),
+            "retry brand new helper",
         ]
 
         # Delete and restore: the chunks leave results, then come back with no embedding.
@@ -121,7 +125,7 @@ def test_restart_embeds_nothing_and_changes_embed_only_new_text(
         engine.notify_changed([retry])
         assert engine.wait_idle(30)
         assert _paths(engine.search(SearchRequest("retry_request")))[0] == "retry.py"
-        assert engine.status()["cache"]["misses"] == 1
+        assert engine.status()["cache"]["misses"] == 2
 
         # A move to another directory is a delete plus an add that costs nothing (the text
         # the model reads holds the file's name, not its directory).
@@ -130,7 +134,7 @@ def test_restart_embeds_nothing_and_changes_embed_only_new_text(
         engine.notify_changed([workspace / "src" / "matrix.rs", workspace / "core" / "matrix.rs"])
         assert engine.wait_idle(30)
         assert _paths(engine.search(SearchRequest("transpose")))[0] == "core/matrix.rs"
-        assert engine.status()["cache"]["misses"] == 1
+        assert engine.status()["cache"]["misses"] == 2
     finally:
         engine.close()
 
@@ -153,6 +157,60 @@ def test_corrupt_vector_file_is_rebuilt_from_cache(
             _paths(engine.search(SearchRequest("transpose matrix rows", mode="semantic")))[0]
             == "src/matrix.rs"
         )
+    finally:
+        engine.close()
+
+
+def _name_vectors_match_catalog(engine: Engine) -> None:
+    for folder in engine.folders():
+        named = folder.catalog.named_chunk_ids()
+        assert named and folder.names.store.ids() == named
+        rows = folder.catalog.chunk_embedding_rows(sorted(named))
+        for chunk_id, row in rows.items():
+            assert row.symbol is not None
+            vector = folder.names.store.vector(chunk_id)
+            assert vector is not None
+            expected = engine.embedder.embed([name_phrase(row.path, row.symbol, row.container)])
+            np.testing.assert_allclose(vector, expected[0], atol=1e-6)
+
+
+def test_name_vectors_follow_the_catalog_through_edits_and_restarts(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """Every named chunk has the vector of its definition's name, and only named chunks do:
+    after indexing, an edit, a deletion, a restart, an index from before name vectors existed
+    (an upgrade: filled from the cache, no note) and a damaged name file (rebuilt, noted)."""
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        _name_vectors_match_catalog(engine)
+        retry = workspace / "retry.py"
+        retry.write_text(retry.read_text() + "\n\ndef brand_new_helper():\n    return 42\n")
+        (workspace / "src" / "matrix.rs").unlink()
+        engine.notify_changed([retry, workspace / "src" / "matrix.rs"])
+        assert engine.wait_idle(30)
+        _name_vectors_match_catalog(engine)
+        assert engine.status()["pendingNames"] == 0
+    finally:
+        engine.close()
+
+    (names_file,) = (tmp_path / "cache" / "workspaces").glob("*/names-*.faiss")
+    names_file.unlink()
+    embedder.embedded_texts.clear()
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        assert embedder.embedded_texts == []  # the cache had every name
+        assert engine.status()["recovered"] == []
+        _name_vectors_match_catalog(engine)
+    finally:
+        engine.close()
+
+    names_file.write_bytes(names_file.read_bytes()[:64])
+    embedder.embedded_texts.clear()  # the check above asked the embedder itself
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        assert embedder.embedded_texts == []
+        assert any("name index rebuilt" in note for note in engine.status()["recovered"])
+        _name_vectors_match_catalog(engine)
     finally:
         engine.close()
 
@@ -220,7 +278,8 @@ def test_identical_text_is_embedded_once(tmp_path: Path, embedder: BagOfWordsEmb
         status = engine.status()
         assert status["chunks"] == 5 and status["embeddedChunks"] == 5
         assert embedder.embedded_texts == [
-            "util.py: clamp\ndef clamp(x, lo, hi):\n    return max(lo, min(x, hi))"
+            "util.py: clamp\ndef clamp(x, lo, hi):\n    return max(lo, min(x, hi))",
+            "util clamp",
         ]
         hits = engine.search(SearchRequest("clamp", mode="semantic", limit=10))["results"]
         assert len(hits) == 5
@@ -296,16 +355,30 @@ def test_cancelled_search_stops_and_computes_nothing_more(tmp_path: Path, worksp
         engine.close()
 
 
+def _texts_to_embed(engine: Engine) -> set[str]:
+    """What the model must read for the index: every chunk under its names, and every
+    definition's name in words."""
+    (folder,) = engine.folders()
+    rows = folder.catalog.chunk_embedding_rows(sorted(folder.catalog.chunk_hashes()))
+    texts = {with_context(r.text, r.path, r.symbol, r.container) for r in rows.values()}
+    names = {
+        name_phrase(r.path, r.symbol, r.container)
+        for r in rows.values()
+        if r.symbol is not None and r.kind is not None
+    }
+    return texts | names
+
+
 def _vectors_served(engine: Engine) -> dict[str, npt.NDArray[np.float32]]:
     """The vector the index holds for each text the model was given (a chunk under its path
     and names)."""
     (folder,) = engine.folders()
     rows = folder.catalog.chunk_embedding_rows(sorted(folder.catalog.chunk_hashes()))
     served = {}
-    for chunk_id, (text, _digest, path, symbol, container) in rows.items():
+    for chunk_id, row in rows.items():
         vector = folder.vectors.vector(chunk_id)
-        assert vector is not None, text
-        served[with_context(text, path, symbol, container)] = vector
+        assert vector is not None, row.text
+        served[with_context(row.text, row.path, row.symbol, row.container)] = vector
     return served
 
 
@@ -323,7 +396,8 @@ def test_changing_the_model_never_mixes_vectors_and_switching_back_is_free(
     try:
         status = engine.status()
         assert status["model"] == "test/model-b" and status["embeddedChunks"] == chunks
-        assert len(second.embedded_texts) == chunks  # nothing of model A was reused
+        # Nothing of model A was reused.
+        assert sorted(second.embedded_texts) == sorted(_texts_to_embed(engine))
         for text, vector in _vectors_served(engine).items():
             assert vector.shape == (96,)
             np.testing.assert_allclose(vector, second.embed([text])[0], atol=1e-6)

@@ -31,6 +31,29 @@ def test_fusion_rewards_agreement_and_respects_weights() -> None:
     assert heavy[a] > heavy[c]
 
 
+def test_fusion_counts_the_pieces_of_one_definition_as_one_candidate() -> None:
+    """A long function split in two: its name matches lexically in one piece and its meaning
+    in the other. Together that outranks a chunk only one channel likes best."""
+    head, tail, rival, loose = (0, 1), (0, 2), (0, 3), (0, 4)
+    rows = {
+        head: _row(1, "a.py", 0, 9, "long_function"),
+        tail: _row(2, "a.py", 10, 19, "long_function"),
+        rival: _row(3, "b.py", 0, 9, "rival"),
+        loose: _row(4, "c.py", 0, 9),  # no definition: always its own candidate
+    }
+    channels = {"dense": [rival, tail, loose, head], "lexical": [head, loose, rival]}
+    weights = {"dense": 1.0, "lexical": 1.0}
+    apart = reciprocal_rank_fusion(channels, weights)
+    assert max(apart, key=apart.__getitem__) == rival  # piece by piece, the rival wins
+    fused = reciprocal_rank_fusion(channels, weights, rows=rows)
+    assert set(fused) == {head, rival, loose}  # one entry for the function: its best piece
+    assert max(fused, key=fused.__getitem__) == head
+    # Each channel counts the function once, at its best piece's rank, and its other pieces
+    # take no rank from anyone: `loose` stays third in `dense`.
+    assert fused[head] == 1.0 / (10 + 2) + 1.0 / (10 + 1)
+    assert fused[loose] == 1.0 / (10 + 3) + 1.0 / (10 + 2)
+
+
 def test_fold_keeps_one_result_per_region_and_per_definition() -> None:
     ranked = [
         ((0, 1), _row(1, "a.py", 0, 9, "long_function"), 0.9),

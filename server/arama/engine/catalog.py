@@ -93,6 +93,18 @@ class ChunkRow:
 
 
 @dataclass(frozen=True, slots=True)
+class EmbeddingRow:
+    """A chunk as the embedder reads it: its text, and the names that head it."""
+
+    text: str
+    text_hash: str
+    path: str
+    symbol: str | None
+    container: str | None
+    kind: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewChunk:
     """A chunk about to be written, with the hash of the text that gets embedded."""
 
@@ -299,21 +311,26 @@ class Catalog:
             int(r[0]): str(r[1]) for r in self._db().execute("SELECT id, text_hash FROM chunks")
         }
 
-    def chunk_embedding_rows(
-        self, ids: Sequence[int]
-    ) -> dict[int, tuple[str, str, str, str | None, str | None]]:
-        """id -> (text, text_hash, path, symbol, container) for the ids that still exist."""
-        out: dict[int, tuple[str, str, str, str | None, str | None]] = {}
+    def chunk_embedding_rows(self, ids: Sequence[int]) -> dict[int, EmbeddingRow]:
+        """What the embedder needs of each id that still exists."""
+        out: dict[int, EmbeddingRow] = {}
         db = self._db()
         for part in _batches(ids, 500):
             marks = ",".join("?" * len(part))
             for r in db.execute(
-                "SELECT c.id, c.text, c.text_hash, f.path, c.symbol, c.container FROM chunks c "
-                f"JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
+                "SELECT c.id, c.text, c.text_hash, f.path, c.symbol, c.container, c.kind "
+                f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
                 part,
             ):
-                out[int(r[0])] = (str(r[1]), str(r[2]), str(r[3]), r[4], r[5])
+                out[int(r[0])] = EmbeddingRow(str(r[1]), str(r[2]), str(r[3]), r[4], r[5], r[6])
         return out
+
+    def named_chunk_ids(self) -> set[int]:
+        """Chunks that belong to a definition: what the name vectors must cover."""
+        rows = self._db().execute(
+            "SELECT id FROM chunks WHERE symbol IS NOT NULL AND kind IS NOT NULL"
+        )
+        return {int(r[0]) for r in rows}
 
     def chunks_by_id(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         out: dict[int, ChunkRow] = {}

@@ -21,11 +21,11 @@ from typing import Any, Literal
 import numpy as np
 
 from arama.engine.backends import make_embedder
-from arama.engine.catalog import Catalog, CatalogCorrupt, FileRow, NewChunk
+from arama.engine.catalog import Catalog, CatalogCorrupt, EmbeddingRow, FileRow, NewChunk
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import Embedder, EmbeddingCache, text_hash
-from arama.engine.embedding_text import embedding_input
+from arama.engine.embedding_text import embedding_input, name_phrase
 from arama.engine.languages import PLAINTEXT, language_for_path
 from arama.engine.records import Chunk, ScannedFile, SkipFile
 from arama.engine.scanner import Scanner, read_source
@@ -41,6 +41,7 @@ STORM_PATHS = 200  # a batch this large is a storm: rescan once it is over
 STORM_QUIET_S = 2.0
 CACHE_LOOKUP_BATCH = 512
 RACY_WINDOW_NS = 2_000_000_000  # the coarsest common timestamp (FAT: 2 s)
+NAMES_RECIPE = "#names-v1"  # bump when name_phrase changes: the name vectors' file changes too
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +57,38 @@ ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass
+class VectorSpace:
+    """One kind of vector a folder keeps per chunk, and the chunks still waiting for theirs."""
+
+    store: VectorStore
+    pending: set[int] = field(default_factory=set)
+    # Pending ids in embedding order, computed once per change of what is pending (recomputing
+    # it for every batch would scan every chunk each time).
+    order: deque[int] | None = None
+
+    def drop(self, ids: Sequence[int]) -> None:
+        self.store.remove(ids)
+        self.pending.difference_update(ids)
+
+    def want(self, ids: Iterable[int]) -> None:
+        self.pending.update(ids)
+        self.order = None
+
+
+@dataclass
 class FolderIndex:
-    """One workspace folder's index: catalog, vectors, and what still needs a vector."""
+    """One workspace folder's index: catalog, vectors, and what still needs a vector.
+
+    Two vector spaces: `chunks` holds each chunk's text (under its file and definition names),
+    `names` each named chunk's definition name in words (`embedding_text.name_phrase`)."""
 
     number: int
     root: Path
     directory: Path
     scanner: Scanner
     catalog: Catalog
-    vectors: VectorStore
-    pending: set[int] = field(default_factory=set)
+    chunks: VectorSpace
+    names: VectorSpace
     # Skipped files, counted once each: the scanner's stat-level refusals of the last full scan,
     # plus read-level refusals (binary, minified, ...) by path, so repeated events don't add up.
     skipped: Counter[str] = field(default_factory=Counter)
@@ -73,9 +96,14 @@ class FolderIndex:
     recovered: list[str] = field(default_factory=list)
     # Unsaved editor buffers (relative path -> text): while open, they are what gets indexed.
     overlays: dict[str, str] = field(default_factory=dict)
-    # Pending ids in embedding order, computed once per change of what is pending (recomputing
-    # it for every batch would scan every chunk each time).
-    pending_order: deque[int] | None = None
+
+    @property
+    def vectors(self) -> VectorStore:
+        return self.chunks.store
+
+    @property
+    def spaces(self) -> tuple[tuple[str, VectorSpace], ...]:
+        return (("chunks", self.chunks), ("names", self.names))
 
 
 @dataclass(slots=True)
@@ -123,6 +151,7 @@ class Indexer:
         self._walked: dict[Path, float] = {}  # new directories walked, and when
         self._storm_timers: dict[Path, threading.Timer] = {}
         self.embedded_chunks = 0
+        self.embedded_names = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -241,7 +270,7 @@ class Indexer:
 
     def _has_pending(self) -> bool:
         with self._folders_lock:
-            return any(f.pending for f in self._folders.values())
+            return any(f.chunks.pending or f.names.pending for f in self._folders.values())
 
     def _run(self) -> None:
         _lower_thread_priority()
@@ -337,6 +366,8 @@ class Indexer:
         catalog.set_meta("root", str(root))
         identity = self.embedder.model_id + ("#context" if self.config.embed_context else "")
         vectors = VectorStore(directory / f"vectors-{_slug(identity)}.faiss")
+        names_identity = self.embedder.model_id + NAMES_RECIPE
+        names = VectorStore(directory / f"names-{_slug(names_identity)}.faiss")
         folder = FolderIndex(
             number=self._next_number,
             root=root,
@@ -345,7 +376,8 @@ class Indexer:
                 root, exclude=self.config.exclude, max_file_size=self.config.max_file_size
             ),
             catalog=catalog,
-            vectors=vectors,
+            chunks=VectorSpace(vectors),
+            names=VectorSpace(names),
             recovered=recovered,
         )
         self._next_number += 1
@@ -357,25 +389,34 @@ class Indexer:
         return folder
 
     def _reconcile_vectors(self, folder: FolderIndex) -> None:
-        """Make the vector index hold exactly the catalog's chunks; what's missing is pending."""
-        wanted = folder.catalog.chunk_hashes()
-        if not folder.vectors.load():
-            if folder.vectors.load_error != "missing" or wanted:
-                folder.recovered.append(f"vector index rebuilt: {folder.vectors.load_error}")
-            folder.pending = set(wanted)
-            return
-        present = folder.vectors.ids()
-        orphans = present - wanted.keys()
-        if orphans:
-            folder.vectors.remove(orphans)
-        folder.pending = set(wanted.keys() - present)
-        if orphans or folder.pending:
-            log.info(
-                "%s: %d orphan vectors removed, %d chunks without vectors",
-                folder.root,
-                len(orphans),
-                len(folder.pending),
-            )
+        """Make each vector index hold exactly what the catalog asks of it; what's missing is
+        pending (and mostly comes back from the embedding cache)."""
+        for label, space, wanted in (
+            ("vector index", folder.chunks, set(folder.catalog.chunk_hashes())),
+            ("name index", folder.names, folder.catalog.named_chunk_ids()),
+        ):
+            if not space.store.load():
+                # A missing name index on a catalog that has chunks is an upgrade, not a loss.
+                missing = space.store.load_error == "missing"
+                if not missing or (wanted and space is folder.chunks):
+                    folder.recovered.append(f"{label} rebuilt: {space.store.load_error}")
+                space.pending = set(wanted)
+                space.order = None
+                continue
+            present = space.store.ids()
+            orphans = present - wanted
+            if orphans:
+                space.store.remove(orphans)
+            space.pending = wanted - present
+            space.order = None
+            if orphans or space.pending:
+                log.info(
+                    "%s %s: %d orphan vectors removed, %d chunks without vectors",
+                    folder.root,
+                    label,
+                    len(orphans),
+                    len(space.pending),
+                )
 
     def _sync(self, folder: FolderIndex) -> None:
         result = folder.scanner.scan()
@@ -468,15 +509,15 @@ class Indexer:
             language=scanned.language,
             chunks=new,
         )
-        folder.vectors.remove(removed)
-        folder.pending -= set(removed)
-        folder.pending.update(added)
-        folder.pending_order = None
+        for space in (folder.chunks, folder.names):
+            space.drop(removed)
+        folder.chunks.want(added)
+        folder.names.want(i for i, c in zip(added, chunks, strict=True) if _named(c))
 
     def _forget(self, folder: FolderIndex, rels: Sequence[str]) -> None:
         removed = folder.catalog.mark_deleted(rels)
-        folder.vectors.remove(removed)
-        folder.pending -= set(removed)
+        for space in (folder.chunks, folder.names):
+            space.drop(removed)
 
     def _update_paths(self, folder: FolderIndex, paths: frozenset[Path]) -> None:
         self.update_batches += 1
@@ -546,38 +587,44 @@ class Indexer:
                 self._index_file(folder, scanned, known.get(scanned.rel))
 
     def _embed_step(self) -> None:
-        """Give vectors to one batch of pending chunks: cache first, then the model."""
+        """Give vectors to one batch of pending chunks: cache first, then the model. Chunk
+        vectors of every folder come before any name vector: they serve every search."""
         with self._folders_lock:
-            folder = next((f for f in self._folders.values() if f.pending), None)
-        if folder is None:
+            work = next(
+                (
+                    (folder, label, space)
+                    for wanted in ("chunks", "names")
+                    for folder in self._folders.values()
+                    for label, space in folder.spaces
+                    if label == wanted and space.pending
+                ),
+                None,
+            )
+        if work is None:
             return
-        if not folder.pending_order:
-            order = folder.catalog.chunk_order_for_embedding(folder.pending)
-            folder.pending.intersection_update(order)  # ids whose chunk is gone need nothing
-            folder.pending_order = deque(order)
+        folder, label, space = work
+        if not space.order:
+            order = folder.catalog.chunk_order_for_embedding(space.pending)
+            space.pending.intersection_update(order)  # ids whose chunk is gone need nothing
+            space.order = deque(order)
         batch: list[int] = []
-        while folder.pending_order and len(batch) < CACHE_LOOKUP_BATCH:
-            chunk_id = folder.pending_order.popleft()
-            if chunk_id in folder.pending:
+        while space.order and len(batch) < CACHE_LOOKUP_BATCH:
+            chunk_id = space.order.popleft()
+            if chunk_id in space.pending:
                 batch.append(chunk_id)
         if not batch:
-            folder.pending_order = None
+            space.order = None
             return
-        context = self.config.embed_context
-        texts = {
-            chunk_id: embedding_input(text, digest, path, symbol, container, context=context)
-            for chunk_id, (text, digest, path, symbol, container) in (
-                folder.catalog.chunk_embedding_rows(batch).items()
-            )
-        }
-        folder.pending.difference_update(set(batch) - texts.keys())
+        rows = folder.catalog.chunk_embedding_rows(batch)
+        texts = self._texts(label, rows)
+        space.pending.difference_update(set(batch) - texts.keys())
         ids = [i for i in batch if i in texts]
         dim = self._dimension(folder)
         cached = self.cache.get_many(self.embedder.model_id, [texts[i][1] for i in ids], dim)
         hit_ids = [i for i, v in zip(ids, cached, strict=True) if v is not None]
         if hit_ids:
-            folder.vectors.add(hit_ids, np.vstack([v for v in cached if v is not None]))
-            folder.pending.difference_update(hit_ids)
+            space.store.add(hit_ids, np.vstack([v for v in cached if v is not None]))
+            space.pending.difference_update(hit_ids)
             self._changed(catalog=False)
         # Identical text (copies, vendored code, boilerplate) is embedded once per batch.
         ids_by_hash: dict[str, list[int]] = {}
@@ -586,7 +633,8 @@ class Indexer:
                 ids_by_hash.setdefault(texts[i][1], []).append(i)
         # Similar lengths in one batch waste little on padding.
         unique = sorted(ids_by_hash, key=lambda digest: len(texts[ids_by_hash[digest][0]][0]))
-        size = self.config.embed_batch_size
+        # Names are a few words each: larger batches cost no more memory than chunk batches.
+        size = self.config.embed_batch_size * (8 if label == "names" else 1)
         for start in range(0, len(unique), size):
             if self._stopping or self._jobs:
                 break  # let file updates go first; the rest stays pending
@@ -594,14 +642,36 @@ class Indexer:
             vectors = self._embed([texts[ids_by_hash[d][0]][0] for d in digests])
             self.cache.put_many(self.embedder.model_id, digests, vectors)
             part = [i for d in digests for i in ids_by_hash[d]]
-            rows = [row for row, d in enumerate(digests) for _ in ids_by_hash[d]]
-            folder.vectors.add(part, vectors[rows])
-            folder.pending.difference_update(part)
-            self.embedded_chunks += len(digests)
+            positions = [row for row, d in enumerate(digests) for _ in ids_by_hash[d]]
+            space.store.add(part, vectors[positions])
+            space.pending.difference_update(part)
+            if label == "chunks":
+                self.embedded_chunks += len(digests)
+            else:
+                self.embedded_names += len(digests)
             self._changed(catalog=False)
             self._report_embedding()
         self._report_embedding()
-        self._save(folder, force=not folder.pending)
+        self._save(folder, force=not (folder.chunks.pending or folder.names.pending))
+
+    def _texts(self, label: str, rows: dict[int, EmbeddingRow]) -> dict[int, tuple[str, str]]:
+        """chunk id -> (text to embed, its digest) in one vector space; chunks with nothing to
+        embed there (an unnamed chunk has no name vector) are left out."""
+        if label == "chunks":
+            context = self.config.embed_context
+            return {
+                i: embedding_input(
+                    r.text, r.text_hash, r.path, r.symbol, r.container, context=context
+                )
+                for i, r in rows.items()
+            }
+        out: dict[int, tuple[str, str]] = {}
+        for i, r in rows.items():
+            if r.symbol is not None and r.kind is not None:
+                phrase = name_phrase(r.path, r.symbol, r.container)
+                if phrase:
+                    out[i] = (phrase, text_hash(phrase))
+        return out
 
     def warm_up(self) -> None:
         """With nothing to index (a warm start), load the model now rather than on the first
@@ -634,13 +704,14 @@ class Indexer:
         now = time.monotonic()
         if force or now - self._last_save > SAVE_INTERVAL_S:
             try:
-                folder.vectors.save()
+                folder.chunks.store.save()
+                folder.names.store.save()
             except OSError:
                 log.exception("could not save vector index of %s", folder.root)
             self._last_save = now
 
     def _report_embedding(self) -> None:
-        pending = self.pending_chunks()
+        pending = self.pending_chunks() + self.pending_names()
         self._queue_total = max(self._queue_total, pending)
         self._report(Progress("embedding", self._queue_total - pending, self._queue_total))
         if not pending:
@@ -665,7 +736,11 @@ class Indexer:
 
     def pending_chunks(self) -> int:
         with self._folders_lock:
-            return sum(len(f.pending) for f in self._folders.values())
+            return sum(len(f.chunks.pending) for f in self._folders.values())
+
+    def pending_names(self) -> int:
+        with self._folders_lock:
+            return sum(len(f.names.pending) for f in self._folders.values())
 
     @property
     def state(self) -> State:
@@ -721,6 +796,7 @@ class Indexer:
             "pendingFiles": sum(len(j.paths) for j in self._jobs_snapshot()),
             "pendingChunks": pending,
             "embeddedChunks": chunks - pending,
+            "pendingNames": self.pending_names(),
             "model": self.embedder.model_id,
             "cache": {
                 "path": str(self.cache.directory),
@@ -748,6 +824,10 @@ def _unchanged(known: FileRow, scanned: ScannedFile) -> bool:
     if known.size != scanned.size or known.mtime_ns != scanned.mtime_ns:
         return False
     return int(known.indexed_at * 1e9) - scanned.mtime_ns > RACY_WINDOW_NS
+
+
+def _named(chunk: Chunk) -> bool:
+    return chunk.symbol is not None and chunk.kind is not None
 
 
 def _slug(model_id: str) -> str:

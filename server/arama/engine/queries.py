@@ -219,6 +219,7 @@ class Searcher:
             "dense": [],
             "lexical": [],
             "symbol": [],
+            "names": [],
         }
         use_dense = use_dense and request.mode in ("hybrid", "semantic")
         use_lexical = request.mode in ("hybrid", "lexical")
@@ -246,16 +247,19 @@ class Searcher:
                     allowed = self._allowed_ids(folder, matcher)
                 hits = folder.vectors.search(query_vector, depth, allowed)
                 channels["dense"].append([((folder.number, i), s) for i, s in hits])
+                if request.mode == "hybrid" and steps.go_on():
+                    names = folder.names.store.search(query_vector, depth, allowed)
+                    channels["names"].append([((folder.number, i), s) for i, s in names])
         steps.check_cancelled()
         ranked = {name: merge_ranked(lists) for name, lists in channels.items() if lists}
+        rows = self._rows(folders, list({k for keys in ranked.values() for k in keys}))
         if request.mode == "semantic":
             scores = dict(item for lists in channels["dense"] for item in lists)
         elif request.mode == "lexical":
             scores = dict(item for lists in channels["lexical"] for item in lists)
         else:
-            scores = reciprocal_rank_fusion(ranked)
+            scores = reciprocal_rank_fusion(ranked, rows=rows)
         order = sorted(scores, key=lambda k: scores[k], reverse=True)
-        rows = self._rows(folders, order)
         candidates = [(k, rows[k], scores[k]) for k in order if k in rows]
         if matcher is not None:
             candidates = [c for c in candidates if matcher.accepts_row(c[1])]
@@ -343,23 +347,27 @@ class Searcher:
         return [_symbol_dict(*table.lookup[k]) for k in order[:limit] if k in table.lookup]
 
     def _dense_symbol_keys(self, query: str, table: _SymbolTable) -> list[Key]:
-        """Symbols whose code is nearest the query in meaning (any piece of a split symbol)."""
+        """Symbols nearest the query in meaning: by their name in words ("retry with backoff"
+        is close to "retry request") and by their code (any piece of a split symbol)."""
         vector = self._query_vector(query)
-        keys: list[Key] = []
-        folders = self._index.folders()
-        for folder in folders:
-            hits = folder.vectors.search(vector, 50)
-            found = folder.catalog.chunks_by_id([i for i, _ in hits])
-            for chunk_id, _score in hits:
-                row = found.get(chunk_id)
-                if row is None or row.symbol is None or row.kind is None:
-                    continue
-                symbol = table.first_piece.get(
-                    (folder.number, row.path, row.symbol, row.kind, row.container)
-                )
-                if symbol is not None:
-                    keys.append((folder.number, symbol.chunk_id))
-        return list(dict.fromkeys(keys))
+        found_by: dict[str, list[Key]] = {"names": [], "code": []}
+        for folder in self._index.folders():
+            for label, store in (("names", folder.names.store), ("code", folder.vectors)):
+                hits = store.search(vector, 50)
+                rows = folder.catalog.chunks_by_id([i for i, _ in hits])
+                for chunk_id, _score in hits:
+                    row = rows.get(chunk_id)
+                    if row is None or row.symbol is None or row.kind is None:
+                        continue
+                    symbol = table.first_piece.get(
+                        (folder.number, row.path, row.symbol, row.kind, row.container)
+                    )
+                    if symbol is not None:
+                        found_by[label].append((folder.number, symbol.chunk_id))
+        fused = reciprocal_rank_fusion(
+            {k: list(dict.fromkeys(v)) for k, v in found_by.items()}, {"names": 1.0, "code": 1.0}
+        )
+        return sorted(fused, key=lambda k: fused[k], reverse=True)
 
     def _symbol_table(self) -> _SymbolTable:
         """The table for the current catalog. A large table that took long to build is not
