@@ -85,6 +85,55 @@ PACKAGES: tuple[Package, ...] = (
         (".ts",),
         ("/tests/", ".test.ts", "/locales/"),
     ),
+    # yargs ships compiled JS without comments and zod documents interfaces, not the functions
+    # that implement them: lodash and rxjs are the JS and TS docstring queries.
+    Package(
+        "lodash",
+        "npm",
+        "4.17.21",
+        "javascript",
+        (("package", "lodash"),),
+        (".js",),
+        # One module per function (`debounce.js`, `_baseClone.js`); left out: the bundles that
+        # repeat them all (`lodash.js`, `core.js`, minified), `fp/` and the index modules that
+        # only re-export (`array.js` = `{chunk: require('./chunk'), ...}`).
+        (
+            "/fp/",
+            *(
+                f"/lodash/{bundle}.js"
+                for bundle in (
+                    "lodash",
+                    "lodash.min",
+                    "core",
+                    "core.min",
+                    "fp",
+                    "index",
+                    "array",
+                    "collection",
+                    "date",
+                    "function",
+                    "lang",
+                    "math",
+                    "number",
+                    "object",
+                    "seq",
+                    "string",
+                    "util",
+                )
+            ),
+        ),
+    ),
+    Package(
+        "rxjs",
+        "npm",
+        "7.8.1",
+        "typescript",
+        # The TypeScript sources (the package also ships them); the ajax and testing parts
+        # are left out: 155 chunks for 6 documented functions.
+        (("package/src/internal", "rxjs"),),
+        (".ts",),
+        ("/ajax/", "/testing/"),
+    ),
     Package(
         "golang-github-stretchr-testify-dev",
         "debian",

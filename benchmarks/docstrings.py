@@ -5,6 +5,10 @@ the first sentence of a function's documentation is the query, the function is t
 the documentation is cut out of the copy that gets indexed, so a search cannot simply find the
 sentence it was asked for. Supported: Python docstrings, JSDoc/TSDoc `/** ... */` before
 functions and methods, Go `//` comments before funcs and methods, Rust `///` comments before fns.
+In JavaScript and TypeScript a function is also `const f = () => ...`, a function wrapped in a
+call (lodash's `var difference = baseRest(function (array, values) {...})`) or a class field
+holding an arrow; a TSDoc comment on an overload signature documents the implementation that
+follows the overloads; `{@link X}` and Markdown links are reduced to their words.
 
 Syntax comes from tree-sitter (the grammars the engine already ships), so odd formatting does
 not fool a regular expression. Only whole lines are removed, and only where the comment has its
@@ -34,6 +38,7 @@ _JS_FUNCTION_VALUES = frozenset(
     {"arrow_function", "function_expression", "function", "generator_function"}
 )
 _JS_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+_JS_SIGNATURES = frozenset({"function_signature", "method_signature"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[*_0-9])")
 
 
@@ -237,38 +242,108 @@ def _python(
 # -- JavaScript / TypeScript -------------------------------------------------------------------
 
 
-def _js_target(node: Node, source: bytes) -> tuple[str, Node] | None:
-    """(name, the statement a doc comment would precede) for function-like definitions."""
+def _js_outer(node: Node) -> Node:
+    """The statement a doc comment precedes: `export function f` puts it before the export."""
+    parent = node.parent
+    return parent if parent is not None and parent.type == "export_statement" else node
+
+
+def _js_function_value(value: Node | None) -> bool:
+    """A function, or a call that wraps one (`baseRest(function (array, values) {...})`,
+    `createErrorClass((_super) => ...)`): either way the initializer is the implementation."""
+    if value is None:
+        return False
+    if value.type in _JS_FUNCTION_VALUES:
+        return True
+    if value.type != "call_expression":
+        return False
+    arguments = value.child_by_field_name("arguments")
+    return arguments is not None and any(
+        argument.type in _JS_FUNCTION_VALUES for argument in arguments.named_children
+    )
+
+
+def _js_implementation(signature: Node, name: str, source: bytes) -> Node | None:
+    """The implementation after an overload signature (TypeScript `function f(a: string): string;`
+    or a class's `m(a: string): void;`): the next definition of the same name with a body, with
+    only more signatures of that name and comments in between."""
+    sibling = _js_outer(signature).next_named_sibling
+    while sibling is not None:
+        definition = sibling
+        if definition.type == "export_statement" and definition.named_children:
+            definition = definition.named_children[0]
+        if definition.type == "comment":
+            pass
+        elif _name(definition, source) != name:
+            return None
+        elif definition.type in _JS_DECLARATIONS or (
+            definition.type == "method_definition"
+            and definition.child_by_field_name("body") is not None
+        ):
+            return definition
+        elif definition.type not in _JS_SIGNATURES:
+            return None
+        sibling = sibling.next_named_sibling
+    return None
+
+
+def _js_target(node: Node, source: bytes) -> tuple[str, Node, Node] | None:
+    """(name, the statement a doc comment would precede, the implementation's outermost node)
+    for function-like definitions; for an overload signature the implementation is the
+    definition that follows it, and the target spans both."""
     if node.type in _JS_DECLARATIONS:
         name = _name(node, source)
-        outer = (
-            node.parent
-            if node.parent is not None and node.parent.type == "export_statement"
-            else node
-        )
-        return (name, outer) if name else None
+        return (name, _js_outer(node), _js_outer(node)) if name else None
     if node.type == "method_definition":
         name = _name(node, source)
-        return (name, node) if name and node.child_by_field_name("body") is not None else None
-    if node.type == "variable_declarator":
-        value = node.child_by_field_name("value")
+        if not name or node.child_by_field_name("body") is None:
+            return None
+        return name, node, node
+    if node.type in _JS_SIGNATURES:
         name = _name(node, source)
-        if value is None or value.type not in _JS_FUNCTION_VALUES or not name:
+        if node.type == "method_signature" and (
+            node.parent is None or node.parent.type != "class_body"
+        ):
+            return None  # an interface's member: there is no implementation to find
+        implementation = _js_implementation(node, name, source) if name else None
+        if name is None or implementation is None:
+            return None
+        return name, _js_outer(node), _js_outer(implementation)
+    if node.type == "public_field_definition":
+        # `static create = <T>(...) => ...`: a method in all but syntax.
+        name = _name(node, source)
+        value = node.child_by_field_name("value")
+        if not name or value is None or value.type not in _JS_FUNCTION_VALUES:
+            return None
+        return name, node, node
+    if node.type == "variable_declarator":
+        name = _name(node, source)
+        if not name or not _js_function_value(node.child_by_field_name("value")):
             return None
         declaration = node.parent
         if declaration is None or declaration.named_child_count != 1:
             return None
-        outer = declaration
-        if outer.parent is not None and outer.parent.type == "export_statement":
-            outer = outer.parent
-        return name, outer
+        outer = _js_outer(declaration)
+        return name, outer, outer
     return None
 
 
+# `{@link Observer}`, `{@link #add}`, `{@link connect|the connect operator}`
+_JSDOC_INLINE_TAG = re.compile(r"\{@link(?:code|plain)?\s+([^}|\s]+)(?:[|\s]\s*([^}]*))?\}")
+# `[SameValueZero](http://...#sec-samevaluezero)`, one level of parentheses inside the address
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|#)[^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)")
+
+
 def _clean_jsdoc(text: str) -> str:
+    """The comment's text without `/** */` and leading `*`, inline links reduced to their words
+    (`{@link Observer}` -> `Observer`, `[SameValueZero](http://...)` -> `SameValueZero`): a
+    developer typing a query would not type the markup or the address."""
     body = text[3:-2] if text.startswith("/**") and text.endswith("*/") else text
-    cleaned = [re.sub(r"^\s*\*? ?", "", line) for line in body.split("\n")]
-    return "\n".join(cleaned).strip()
+    cleaned = "\n".join(re.sub(r"^\s*\*? ?", "", line) for line in body.split("\n")).strip()
+    cleaned = _JSDOC_INLINE_TAG.sub(
+        lambda m: (m.group(2) or "").strip() or m.group(1).lstrip("#"), cleaned
+    )
+    return _MARKDOWN_LINK.sub(lambda m: m.group(1), cleaned)
 
 
 def _javascript(
@@ -278,21 +353,26 @@ def _javascript(
         target = _js_target(node, source)
         if target is None:
             continue
-        name, outer = target
-        comment = outer.prev_sibling
+        name, anchor, implementation = target
+        comment = anchor.prev_sibling
         if comment is None or comment.type != "comment":
             continue
         text = _text(comment, source)
-        if not text.startswith("/**") or _last_row(comment) < outer.start_point.row - 1:
+        if not text.startswith("/**") or _last_row(comment) < anchor.start_point.row - 1:
             continue
         container = _enclosing(
             node, frozenset({"class_declaration", "class", "abstract_class_declaration"}), source
         )
         function = DocFunction(
-            name, container, outer.start_point.row, _last_row(outer), _clean_jsdoc(text), False
+            name,
+            container,
+            anchor.start_point.row,  # an overload's target runs from its signature
+            _last_row(implementation),
+            _clean_jsdoc(text),
+            False,
         )
         edit = None
-        if _alone_on_lines(comment, lines) and _last_row(comment) < outer.start_point.row:
+        if _alone_on_lines(comment, lines) and _last_row(comment) < anchor.start_point.row:
             edit = _Edit(comment.start_point.row, _last_row(comment))
         yield function, edit
 
