@@ -14,7 +14,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "en": {
         "progress.title": "Arama: indexing workspace",
         "progress.scanning": "Reading files: {done}/{total}",
-        "progress.embedding": "Embedding code: {done}/{total} chunks",
+        "progress.embedding": "Embedding code: {done}/{total} pieces",
         "progress.done": "Index ready: {files} files, {chunks} chunks",
         "error.arguments": "'arguments' must be a list holding one JSON object.",
         "error.required": "'{field}' is required.",

@@ -22,7 +22,7 @@ from arama.engine.catalog import Catalog
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.embedder import DEFAULT_MODEL_ID, EmbeddingCache, text_hash
-from arama.engine.embedding_text import with_context
+from arama.engine.embedding_text import name_phrase, with_context
 from arama.engine.scanner import Scanner, read_source
 from arama.engine.vectors import VectorStore
 from conftest import FIXTURE_WORKSPACE
@@ -68,15 +68,15 @@ def _expected_chunks(workspace: Path) -> dict[str, list[tuple[int, int, str]]]:
 
 
 def _missing_from_cache(cache_dir: Path, workspace: Path) -> tuple[int, int]:
-    """(unique texts, chunks) of the final disk state whose vectors the cache lacks; the texts
-    are what the engine gives the model (each chunk under its header)."""
+    """(unique texts, vectors) of the final disk state that the cache lacks; the texts are
+    what the engine gives the model (each chunk under its header, each definition's name)."""
     texts = []
     for scanned in Scanner(workspace).scan().files:
         text, _raw = read_source(scanned)
-        texts += [
-            with_context(c.text, scanned.rel, c.symbol, c.container)
-            for c in chunk_source(text, scanned.language)
-        ]
+        for c in chunk_source(text, scanned.language):
+            texts.append(with_context(c.text, scanned.rel, c.symbol, c.container))
+            if c.symbol is not None and c.kind is not None:
+                texts.append(name_phrase(scanned.rel, c.symbol, c.container))
     cache = EmbeddingCache(cache_dir / "embeddings")
     try:
         found = cache.get_many(DEFAULT_MODEL_ID, [text_hash(t) for t in texts], None)
@@ -128,7 +128,7 @@ def test_sigkill_at_random_moments_never_corrupts_or_re_embeds(tmp_path: Path) -
         for catalog_file in (cache_dir / "workspaces").glob("*/catalog.sqlite"):
             catalog = Catalog(catalog_file)  # raises CatalogCorrupt on a damaged database
             catalog.close()
-        for vectors_file in (cache_dir / "workspaces").glob("*/vectors-*.faiss"):
+        for vectors_file in (cache_dir / "workspaces").glob("*/*.faiss"):
             store = VectorStore(vectors_file)
             assert store.load(), store.load_error
         _mutate(workspace, round_number, rng)
@@ -168,6 +168,10 @@ def test_sigkill_at_random_moments_never_corrupts_or_re_embeds(tmp_path: Path) -
         store = VectorStore(vectors_file)
         assert store.load()
         assert store.ids() == set(catalog.chunk_hashes()), "orphan or missing vectors"
+        (names_file,) = directory.glob("names-*.faiss")
+        names = VectorStore(names_file)
+        assert names.load()
+        assert names.ids() == catalog.named_chunk_ids(), "orphan or missing name vectors"
     finally:
         catalog.close()
     assert not list(home.rglob("*")), "nothing may be written outside the cache dir"

@@ -110,6 +110,7 @@ STATUS_KEYS = {
     "pendingFiles",
     "pendingChunks",
     "embeddedChunks",
+    "pendingNames",
     "model",
     "cache",
     "workspaceFolders",
@@ -546,7 +547,14 @@ def _check_context(answer: Any, workspace: Path) -> None:
 def _check_status(answer: Any) -> None:
     assert isinstance(answer, dict) and set(answer) >= STATUS_KEYS, answer
     assert answer["state"] in STATES
-    for key in ("files", "chunks", "pendingFiles", "pendingChunks", "embeddedChunks"):
+    for key in (
+        "files",
+        "chunks",
+        "pendingFiles",
+        "pendingChunks",
+        "embeddedChunks",
+        "pendingNames",
+    ):
         assert _is_int(answer[key]), (key, answer[key])
     assert set(answer["skippedFiles"]) <= set(vars(SkipReason).values())
     assert set(answer["cache"]) == {"path", "entries", "hits", "misses"}

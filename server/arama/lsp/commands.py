@@ -73,6 +73,7 @@ async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
             "pendingFiles": 0,
             "pendingChunks": 0,
             "embeddedChunks": 0,
+            "pendingNames": 0,
             "model": ls.options.model or "",
             "cache": {"path": "", "entries": 0, "hits": 0, "misses": 0},
             "workspaceFolders": [str(root) for root in ls.initial_roots],
