@@ -89,7 +89,8 @@ def cmd_index(ns: argparse.Namespace) -> int:
             skipped = sum(status["skippedFiles"].values())
             print(
                 f"indexed {status['files']} files, {status['chunks']} chunks "
-                f"({status['cache']['misses']} embedded, {status['cache']['hits']} from cache, "
+                f"({status['cache']['misses']} texts of chunks and definition names embedded, "
+                f"{status['cache']['hits']} from the cache, "
                 f"{skipped} files skipped)"
             )
     finally:

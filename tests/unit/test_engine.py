@@ -225,12 +225,20 @@ def test_corrupt_catalog_is_moved_aside_and_rebuilt(
     for extra in catalog.parent.glob("catalog.sqlite-*"):
         extra.unlink()
     catalog.write_bytes(b"SQLite format 3\x00" + b"\xee" * 8192)
+    # The new catalog numbers its chunks afresh, and in another order when files changed
+    # meanwhile: old vectors must not be served under new chunk ids.
+    first = min(p for p in workspace.rglob("*.py") if p.is_file())
+    first.unlink()
     engine = _engine(tmp_path, embedder, workspace)
     try:
         status = engine.status()
         assert status["state"] == "ready" and status["files"] >= 8
         assert any("catalog rebuilt" in note for note in status["recovered"])
-        assert len(embedder.embedded_texts) == embedded
+        assert len(embedder.embedded_texts) == embedded  # every vector came from the cache
+        served = _vectors_served(engine)
+        for text, vector in served.items():
+            np.testing.assert_allclose(vector, embedder.embed([text])[0], atol=1e-6)
+        _name_vectors_match_catalog(engine)
     finally:
         engine.close()
 
