@@ -139,6 +139,28 @@ def test_restart_embeds_nothing_and_changes_embed_only_new_text(
         engine.close()
 
 
+def test_files_of_a_new_directory_are_indexed_when_only_some_events_arrive(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """A branch switch creates a directory and writes files into it faster than the OS watch
+    on it starts; under load even the directory's own event can be lost. One event for one file
+    in it must bring in all of them."""
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        storm = workspace / "feature" / "handlers"
+        storm.mkdir(parents=True)
+        for n in range(30):
+            (storm / f"module_{n:02d}.py").write_text(
+                f"def handler_{n:02d}(event):\n    return 1\n"
+            )
+        engine.notify_changed([storm / "module_07.py"])  # the only event that arrived
+        assert engine.wait_idle(30)
+        indexed = engine.folders()[0].catalog.live_files()
+        assert {f"feature/handlers/module_{n:02d}.py" for n in range(30)} <= set(indexed)
+    finally:
+        engine.close()
+
+
 def test_corrupt_vector_file_is_rebuilt_from_cache(
     tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
 ) -> None:

@@ -525,6 +525,12 @@ class Indexer:
         if len(paths) >= STORM_PATHS:
             self._rescan_after_storm(folder.root)
         known = folder.catalog.live_files()
+        for directory in _new_directories(folder.root, paths, known):
+            # An event for a file in a directory the index has never seen: the directory is new
+            # (a branch switch, an unpacked archive), and the OS watch on it started only after
+            # it existed. Files written in between send no events of their own, and the event of
+            # the directory itself can be lost under load: walk it.
+            self._index_directory(folder, directory, known)
         gone: list[str] = []
         for path in sorted(paths):
             try:
@@ -824,6 +830,33 @@ def _unchanged(known: FileRow, scanned: ScannedFile) -> bool:
     if known.size != scanned.size or known.mtime_ns != scanned.mtime_ns:
         return False
     return int(known.indexed_at * 1e9) - scanned.mtime_ns > RACY_WINDOW_NS
+
+
+def _new_directories(root: Path, paths: Iterable[Path], known: Iterable[str]) -> list[Path]:
+    """The outermost directories under `root` holding a changed path and no indexed file."""
+    seen: set[str] = set()
+    for rel in known:
+        folders = rel.split("/")[:-1]
+        for depth in range(1, len(folders) + 1):
+            seen.add("/".join(folders[:depth]))
+    found: set[Path] = set()
+    for path in paths:
+        try:
+            parts = path.relative_to(root).parts[:-1]
+        except ValueError:
+            continue
+        for depth in range(1, len(parts) + 1):
+            if "/".join(parts[:depth]) not in seen:
+                found.add(root.joinpath(*parts[:depth]))
+                break
+    return sorted(d for d in found if _is_directory(d))
+
+
+def _is_directory(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a permission wall
+        return False
 
 
 def _named(chunk: Chunk) -> bool:
