@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -832,22 +832,29 @@ def _unchanged(known: FileRow, scanned: ScannedFile) -> bool:
     return int(known.indexed_at * 1e9) - scanned.mtime_ns > RACY_WINDOW_NS
 
 
-def _new_directories(root: Path, paths: Iterable[Path], known: Iterable[str]) -> list[Path]:
-    """The outermost directories under `root` holding a changed path and no indexed file."""
-    seen: set[str] = set()
-    for rel in known:
-        folders = rel.split("/")[:-1]
-        for depth in range(1, len(folders) + 1):
-            seen.add("/".join(folders[:depth]))
-    found: set[Path] = set()
+def _new_directories(root: Path, paths: Iterable[Path], known: Mapping[str, Any]) -> list[Path]:
+    """The outermost directories under `root` holding a changed path and no indexed file. A
+    save of an indexed file (the common event) costs a lookup, not a pass over the index."""
+    unknown: list[tuple[str, ...]] = []
     for path in paths:
         try:
-            parts = path.relative_to(root).parts[:-1]
+            parts = path.relative_to(root).parts
         except ValueError:
             continue
-        for depth in range(1, len(parts) + 1):
-            if "/".join(parts[:depth]) not in seen:
-                found.add(root.joinpath(*parts[:depth]))
+        if "/".join(parts) not in known and len(parts) > 1:
+            unknown.append(parts[:-1])
+    if not unknown:
+        return []
+    seen: set[str] = set()
+    for rel in known:
+        parents = rel.split("/")[:-1]
+        for depth in range(1, len(parents) + 1):
+            seen.add("/".join(parents[:depth]))
+    found: set[Path] = set()
+    for folders in unknown:
+        for depth in range(1, len(folders) + 1):
+            if "/".join(folders[:depth]) not in seen:
+                found.add(root.joinpath(*folders[:depth]))
                 break
     return sorted(d for d in found if _is_directory(d))
 
