@@ -103,14 +103,17 @@ FUZZ_SETTINGS = settings(
 STATES = {"starting", "indexing", "ready"}
 NAMED_FIELD = re.compile(r"'[A-Za-z][\w.\[\]]*'")
 """How every -32602 message names the bad field: 'limit', 'position.line', 'arguments'."""
-STATUS_KEYS = {
-    "state",
+STATUS_COUNTS = (
     "files",
     "chunks",
     "pendingFiles",
     "pendingChunks",
     "embeddedChunks",
     "pendingNames",
+)
+STATUS_KEYS = {
+    "state",
+    *STATUS_COUNTS,
     "model",
     "cache",
     "workspaceFolders",
@@ -547,14 +550,7 @@ def _check_context(answer: Any, workspace: Path) -> None:
 def _check_status(answer: Any) -> None:
     assert isinstance(answer, dict) and set(answer) >= STATUS_KEYS, answer
     assert answer["state"] in STATES
-    for key in (
-        "files",
-        "chunks",
-        "pendingFiles",
-        "pendingChunks",
-        "embeddedChunks",
-        "pendingNames",
-    ):
+    for key in STATUS_COUNTS:
         assert _is_int(answer[key]), (key, answer[key])
     assert set(answer["skippedFiles"]) <= set(vars(SkipReason).values())
     assert set(answer["cache"]) == {"path", "entries", "hits", "misses"}

@@ -30,7 +30,7 @@ from arama.engine.languages import PLAINTEXT, language_for_path
 from arama.engine.records import Chunk, ScannedFile, SkipFile
 from arama.engine.scanner import Scanner, read_source
 from arama.engine.vectors import VectorStore
-from arama.engine.watcher import FolderWatcher
+from arama.engine.watcher import FolderWatcher, is_directory
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,8 @@ class FolderIndex:
     def vectors(self) -> VectorStore:
         return self.chunks.store
 
-    @property
-    def spaces(self) -> tuple[tuple[str, VectorSpace], ...]:
-        return (("chunks", self.chunks), ("names", self.names))
+    def space(self, label: str) -> VectorSpace:
+        return self.names if label == "names" else self.chunks
 
 
 @dataclass(slots=True)
@@ -595,17 +594,13 @@ class Indexer:
     def _embed_step(self) -> None:
         """Give vectors to one batch of pending chunks: cache first, then the model. Chunk
         vectors of every folder come before any name vector: they serve every search."""
+        work: tuple[FolderIndex, str, VectorSpace] | None = None
         with self._folders_lock:
-            work = next(
-                (
-                    (folder, label, space)
-                    for wanted in ("chunks", "names")
-                    for folder in self._folders.values()
-                    for label, space in folder.spaces
-                    if label == wanted and space.pending
-                ),
-                None,
-            )
+            for label in ("chunks", "names"):
+                folder = next((f for f in self._folders.values() if f.space(label).pending), None)
+                if folder is not None:
+                    work = (folder, label, folder.space(label))
+                    break
         if work is None:
             return
         folder, label, space = work
@@ -856,14 +851,7 @@ def _new_directories(root: Path, paths: Iterable[Path], known: Mapping[str, Any]
             if "/".join(folders[:depth]) not in seen:
                 found.add(root.joinpath(*folders[:depth]))
                 break
-    return sorted(d for d in found if _is_directory(d))
-
-
-def _is_directory(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:  # a name too long, a permission wall
-        return False
+    return sorted(d for d in found if is_directory(d))
 
 
 def _named(chunk: Chunk) -> bool:

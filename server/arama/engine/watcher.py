@@ -34,7 +34,7 @@ class FolderWatcher:
 
     def set_roots(self, roots: Sequence[Path]) -> None:
         """(Re)start watching exactly these folders."""
-        wanted = tuple(sorted({r for r in roots if _is_dir(r)}))
+        wanted = tuple(sorted({r for r in roots if is_directory(r)}))
         with self._lock:
             if wanted == self._roots and self._thread is not None:
                 return
@@ -84,7 +84,7 @@ class FolderWatcher:
             log.exception("file watcher stopped; disk changes will be seen on the next rescan")
 
 
-def _is_dir(path: Path) -> bool:
+def is_directory(path: Path) -> bool:
     """`Path.is_dir`, but False for a path the OS refuses to look at (a name too long)."""
     try:
         return path.is_dir()
