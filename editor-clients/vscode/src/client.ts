@@ -21,6 +21,7 @@ import {
   WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 
+import type { StatusResponse } from './protocol';
 import { FoundServer, LocatorInput, locateServer, pythonFor, SERVER_MODULE } from './serverLocator';
 
 export const CLIENT_ID = 'arama';
@@ -185,8 +186,9 @@ export class AramaClient implements vscode.Disposable {
         ExecuteCommandRequest.type,
         { command: 'arama.status', arguments: [] },
         token,
-      )) as { state?: string } | null;
-      if (status?.state !== 'starting') {
+      )) as Pick<StatusResponse, 'state' | 'error'> | null;
+      // An `error` means the engine will not come: the command then fails at once with it.
+      if (status?.state !== 'starting' || status.error) {
         this.engineReady.add(client);
         return;
       }

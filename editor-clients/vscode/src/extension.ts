@@ -2,9 +2,10 @@
 
 import * as vscode from 'vscode';
 
+import { statusDetailLines } from './answerText';
 import { AramaClient, requestErrorMessage, SHOW_LOG_ACTION } from './client';
 import { formatCount, truncate } from './format';
-import { COMMANDS, StatusResponse } from './protocol';
+import { COMMANDS, ReindexResponse, StatusResponse } from './protocol';
 import { showRelatedPicker, showSearchPicker } from './searchPicker';
 import { StatsView } from './statsView';
 import { StatusBar } from './statusBar';
@@ -34,33 +35,7 @@ async function showStatus(client: AramaClient, statusBar: StatusBar): Promise<vo
     return;
   }
   void statusBar.refresh();
-  const n = (value: number | undefined): string => formatCount(value ?? 0, vscode.env.language);
-  const lines = [
-    vscode.l10n.t('Files: {0}', n(status.files)),
-    vscode.l10n.t('Chunks: {0} ({1} embedded)', n(status.chunks), n(status.embeddedChunks)),
-  ];
-  if (status.pendingFiles || status.pendingChunks) {
-    lines.push(vscode.l10n.t('Pending: {0} files, {1} chunks', n(status.pendingFiles), n(status.pendingChunks)));
-  }
-  lines.push(vscode.l10n.t('Model: {0}', status.model || '—'));
-  if (status.cache?.path) {
-    lines.push(
-      vscode.l10n.t(
-        'Embedding cache: {0} entries ({1} hits, {2} misses) in {3}',
-        n(status.cache.entries),
-        n(status.cache.hits),
-        n(status.cache.misses),
-        status.cache.path,
-      ),
-    );
-  }
-  if (status.workspaceFolders?.length) {
-    lines.push(vscode.l10n.t('Folders: {0}', status.workspaceFolders.join(', ')));
-  }
-  const skipped = Object.entries(status.skippedFiles ?? {});
-  if (skipped.length) {
-    lines.push(vscode.l10n.t('Skipped: {0}', skipped.map(([reason, count]) => `${reason} ${n(count)}`).join(', ')));
-  }
+  const lines = statusDetailLines(status, vscode.l10n, vscode.env.language);
   // The harmless action first: it is the dialog's default button.
   const statistics: vscode.MessageItem = { title: vscode.l10n.t('Show Statistics') };
   const reindex: vscode.MessageItem = { title: vscode.l10n.t('Reindex') };
@@ -76,7 +51,7 @@ async function showStatus(client: AramaClient, statusBar: StatusBar): Promise<vo
 
 async function reindex(client: AramaClient, statusBar: StatusBar): Promise<void> {
   try {
-    const answer = await client.execute<{ queued: number }>(COMMANDS.reindex, undefined);
+    const answer = await client.execute<ReindexResponse>(COMMANDS.reindex, undefined);
     void statusBar.refresh();
     void vscode.window.showInformationMessage(
       vscode.l10n.t('Arama is reindexing the workspace ({0} files queued).', formatCount(answer.queued, vscode.env.language)),

@@ -1,4 +1,8 @@
-/** Shapes of arama's `workspace/executeCommand` answers (the command contract, DESIGN.md). */
+/**
+ * Shapes of arama's `workspace/executeCommand` answers: the command contract (docs/contract.md),
+ * key for key what the server writes (`WIRE_KEYS` in server/arama/contract.py; checked by
+ * tests/clients/test_contract_keys.py). Every key is always written unless marked optional.
+ */
 
 export interface Position {
   line: number;
@@ -10,6 +14,7 @@ export interface Range {
   end: Position;
 }
 
+/** One hit of `arama.search`, also an item of `arama.context`'s `related`. */
 export interface SearchResult {
   uri: string;
   path: string;
@@ -23,48 +28,97 @@ export interface SearchResult {
   size: number;
 }
 
+/** `arama.search`. */
 export interface SearchResponse {
   results: SearchResult[];
   total: number;
   tookMs: number;
+  /** The index is still being built: results may be missing. */
   indexing: boolean;
+  /** Answered from memory (an identical request since the last index change). */
   cached: boolean;
+  /** The search time budget ran out: ranked from the channels that finished. */
+  partial: boolean;
 }
 
+/** The chunk at the position `arama.context` was asked about. */
+export interface ContextFocus {
+  uri: string;
+  path: string;
+  range: Range;
+  symbol: string | null;
+  snippet: string;
+}
+
+/** `arama.context`. */
 export interface ContextResponse {
-  focus: {
-    uri: string;
-    path: string;
-    range: Range;
-    symbol: string | null;
-    snippet: string;
-  } | null;
+  focus: ContextFocus | null;
   related: SearchResult[];
   tookMs: number;
 }
 
 export type IndexState = 'starting' | 'indexing' | 'ready';
 
+/** The embedding cache in `arama.status`. */
+export interface StatusCache {
+  path: string;
+  entries: number;
+  hits: number;
+  misses: number;
+}
+
+/** Index updates since the server started, in `arama.status`. */
+export interface StatusUpdates {
+  batches: number;
+  paths: number;
+}
+
+/** `arama.status`. */
 export interface StatusResponse {
   state: IndexState;
   files: number;
   chunks: number;
   pendingFiles: number;
-  pendingChunks?: number;
+  pendingChunks: number;
   embeddedChunks: number;
+  /** Definition names still waiting for their vector. */
+  pendingNames: number;
   model: string;
-  cache: { path?: string; entries?: number; hits?: number; misses?: number };
+  cache: StatusCache;
   workspaceFolders: string[];
-  skippedFiles?: Record<string, number>;
+  /** Files left out of the index, counted by reason. */
+  skippedFiles: Record<string, number>;
+  /** What the server repaired or fell back from (a rebuilt index, torch instead of ONNX). */
+  recovered: string[];
+  updates: StatusUpdates;
+  /** Only when the server cannot use its cache directory: then every other command fails. */
+  error?: string;
 }
 
+export interface StatsLanguage {
+  language: string;
+  files: number;
+}
+
+export interface StatsQuery {
+  query: string;
+  count: number;
+}
+
+/** `arama.stats`. */
 export interface StatsResponse {
   files: number;
   totalBytes: number;
   avgBytes: number;
   recentFiles7d: number;
-  languages: { language: string; files: number }[];
-  popularQueries: { query: string; count: number }[];
+  languages: StatsLanguage[];
+  popularQueries: StatsQuery[];
+}
+
+/** `arama.reindex`. */
+export interface ReindexResponse {
+  /** Files queued for indexing. */
+  queued: number;
 }
 
 export const COMMANDS = {

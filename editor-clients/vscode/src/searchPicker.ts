@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-languageclient/node';
 
+import { searchNotes } from './answerText';
 import { AramaClient, requestErrorMessage } from './client';
 import { describeFilters, parseQuery, ParsedQuery, searchArguments, SearchMode, SEARCH_MODES, withModePrefix } from './query';
 import { formatCount, presentResult } from './format';
@@ -112,6 +113,7 @@ export class SearchPicker {
   private results: SearchResult[] = [];
   private total = 0;
   private indexing = false;
+  private partial = false;
 
   constructor(
     private readonly client: AramaClient,
@@ -149,7 +151,7 @@ export class SearchPicker {
     const parts = [vscode.l10n.t('Arama: Search Workspace'), modeName(parsed.mode)];
     const filters = describeFilters(parsed);
     if (filters) parts.push(filters);
-    if (this.indexing) parts.push(vscode.l10n.t('Indexing — results may be incomplete'));
+    parts.push(...searchNotes({ indexing: this.indexing, partial: this.partial }, vscode.l10n));
     this.picker.title = parts.join(' · ');
     this.picker.buttons = SEARCH_MODES.filter((mode) => mode !== parsed.mode).map(
       (mode): ModeButton => ({
@@ -194,6 +196,7 @@ export class SearchPicker {
       this.results = offset === 0 ? response.results : [...this.results, ...response.results];
       this.total = response.total;
       this.indexing = response.indexing;
+      this.partial = response.partial;
       this.updateChrome(parsed);
       this.render(offset > 0 ? response.results.length : 0);
     } catch (err) {

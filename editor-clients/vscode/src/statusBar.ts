@@ -100,7 +100,8 @@ export class StatusBar implements vscode.Disposable {
     }
     this.render();
     clearTimeout(this.timer);
-    const busy = this.status?.state !== 'ready' || this.progress !== undefined;
+    // An `error` does not pass by itself: poll slowly (a restart clears it).
+    const busy = (this.status?.state !== 'ready' && !this.status?.error) || this.progress !== undefined;
     this.timer = setTimeout(() => void this.refresh(), busy ? POLL_BUSY_MS : POLL_IDLE_MS);
   }
 
@@ -109,6 +110,11 @@ export class StatusBar implements vscode.Disposable {
     const indexing = this.progress !== undefined || (status !== undefined && status.state !== 'ready');
     if (!status && !this.progress) {
       this.showStarting();
+      return;
+    }
+    if (status?.error) {
+      // The server cannot use its cache directory: nothing will be indexed until that is fixed.
+      this.showStopped(vscode.l10n.t('Error: {0}', status.error));
       return;
     }
     const tooltip = new vscode.MarkdownString(undefined, true);
@@ -148,9 +154,11 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = undefined;
   }
 
-  private showStopped(): void {
+  private showStopped(reason?: string): void {
     this.item.text = '$(error) Arama';
-    this.item.tooltip = vscode.l10n.t('The Arama language server is not running. Click for details.');
+    this.item.tooltip = reason
+      ? `${reason}\n\n${vscode.l10n.t('Click to show the index status.')}`
+      : vscode.l10n.t('The Arama language server is not running. Click for details.');
     this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
   }
 
