@@ -21,6 +21,7 @@ import {
   WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 
+import { initializationOptions } from './initOptions';
 import type { StatusResponse } from './protocol';
 import { FoundServer, LocatorInput, locateServer, pythonFor, SERVER_MODULE } from './serverLocator';
 
@@ -37,6 +38,8 @@ const RESTART_SETTINGS = [
   'arama.exclude',
   'arama.maxFileSize',
   'arama.threads',
+  'arama.embeddingBackend',
+  'arama.searchBudgetMs',
 ];
 
 export class ServerNotFoundError extends Error {}
@@ -236,20 +239,7 @@ export class AramaClient implements vscode.Disposable {
 
   private initializationOptions(): Record<string, unknown> {
     const config = vscode.workspace.getConfiguration('arama');
-    const options: Record<string, unknown> = {};
-    const model = config.get<string>('model', '').trim();
-    if (model) options.model = model;
-    const cacheDir = config.get<string>('cacheDir', '').trim();
-    if (cacheDir) {
-      options.cacheDir = cacheDir.replace(/^~(?=$|[\\/])/, os.homedir());
-    }
-    const exclude = config.get<string[]>('exclude', []);
-    if (Array.isArray(exclude) && exclude.length) options.exclude = exclude.filter((e) => typeof e === 'string');
-    const maxFileSize = config.get<number>('maxFileSize');
-    if (typeof maxFileSize === 'number' && maxFileSize > 0) options.maxFileSize = Math.floor(maxFileSize);
-    const threads = config.get<number | null>('threads');
-    if (typeof threads === 'number' && threads > 0) options.threads = Math.floor(threads);
-    return options;
+    return initializationOptions((key) => config.get(key), os.homedir());
   }
 
   private serverOptions(server: FoundServer, input: LocatorInput): ServerOptions {
