@@ -377,12 +377,26 @@ def test_message_catalog_is_complete(turkish: Session) -> None:
 
 def test_bad_options_in_turkish(turkish: Session) -> None:
     bad = turkish.value("bad_options")
-    names = ["root_markers", "cmd", "cmd", "locale", "limit", "init_options.threads"]
+    names = [
+        "root_markers",
+        "cmd",
+        "cmd",
+        "locale",
+        "limit",
+        "init_options.threads",
+        "init_options.embeddingBackend",
+        "init_options.searchBudgetMs",
+        "init_options.searchBudgetMs",
+    ]
     for case, name in zip(bad["cases"], names, strict=False):
         assert not case["ok"], turkish.report(str(bad))
         assert f"arama.setup(): geçersiz seçenek '{name}'" in case["error"], turkish.report(
             str(case)
         )
+    backend = bad["cases"][names.index("init_options.embeddingBackend")]["error"]
+    assert '"onnx", "onnx-int8", "torch" değerlerinden biri bekleniyordu' in backend, (
+        turkish.report(backend)
+    )
     unknown = bad["cases"][-1]
     assert "bilinmeyen seçenek 'rootmarkers'" in unknown["error"], turkish.report(str(unknown))
     assert not bad["configured"] and bad["clients"] == 0, turkish.report(str(bad))

@@ -12,7 +12,11 @@ H.check('lazy', function()
     commands = package.loaded['arama.commands'] ~= nil,
   }
   local command = vim.fn.exists(':Arama') == 2
-  require('arama').setup({ cmd = { P.arama_ls }, init_options = { cacheDir = P.cache_dir } })
+  require('arama').setup({
+    cmd = { P.arama_ls },
+    -- The server's defaults for the last two, given explicitly: setup() accepts them.
+    init_options = { cacheDir = P.cache_dir, embeddingBackend = 'onnx', searchBudgetMs = 2000 },
+  })
   return {
     command = command,
     before = before,

@@ -54,6 +54,9 @@ H.check('bad_options', function()
     { locale = 5 },
     { limit = 0 },
     { init_options = { threads = 'two' } },
+    { init_options = { embeddingBackend = 'cuda' } },
+    { init_options = { searchBudgetMs = 0 } },
+    { init_options = { searchBudgetMs = 600001 } },
     { rootmarkers = { '.git' } },
   }
   local out = {}

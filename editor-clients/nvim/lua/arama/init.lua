@@ -9,9 +9,19 @@ local api = vim.api
 --- The LSP client name, also the `vim.lsp.config` name.
 M.name = 'arama'
 
+--- The server's `initializationOptions`; every field is optional (see |arama-option-init_options|).
+---@class arama.InitOptions
+---@field cacheDir? string embedding cache and indexes
+---@field model? string a sentence-transformers model name or local path
+---@field exclude? string[] extra gitignore-style globs to leave out
+---@field maxFileSize? integer larger files are skipped (bytes)
+---@field threads? integer threads for embedding
+---@field embeddingBackend? 'onnx'|'onnx-int8'|'torch' how the model runs
+---@field searchBudgetMs? integer 1..600000: a search still running then answers with what it has
+
 ---@class arama.Config
 ---@field cmd string[]|fun(dispatchers: table): table command that starts the server (stdio)
----@field init_options table `initializationOptions`: cacheDir, model, exclude, maxFileSize, threads
+---@field init_options arama.InitOptions `initializationOptions`
 ---@field root_markers string[] files or directories marking a workspace root
 ---@field locale string|nil message language (`en`, `tr`, `tr_TR.UTF-8` ...); nil: from the environment
 ---@field filetypes string[]|nil attach only to these filetypes; nil: every file buffer
@@ -79,6 +89,12 @@ local function is_string_list(value, allow_empty)
   end
   return true
 end
+
+--- The server's `embeddingBackend` values.
+M.embedding_backends = { 'onnx', 'onnx-int8', 'torch' }
+
+--- The largest `searchBudgetMs` the server accepts.
+local MAX_SEARCH_BUDGET_MS = 600000
 
 local function is_integer(value, low, high)
   return type(value) == 'number'
@@ -158,6 +174,12 @@ local function build_config(opts)
   check('init_options.threads', init.threads, function(v)
     return is_integer(v, 1)
   end, 'expect.positive')
+  check('init_options.embeddingBackend', init.embeddingBackend, function(v)
+    return vim.tbl_contains(M.embedding_backends, v)
+  end, 'expect.backend')
+  check('init_options.searchBudgetMs', init.searchBudgetMs, function(v)
+    return is_integer(v, 1, MAX_SEARCH_BUDGET_MS)
+  end, 'expect.budget')
   local config = {}
   for _, key in ipairs(KNOWN_OPTIONS) do
     local value = opts[key]
