@@ -313,6 +313,15 @@ def test_status_notification(english: Session) -> None:
     assert "Model: " in note["message"], english.report(str(note))
 
 
+def test_status_lines_show_error_and_recovered(english: Session) -> None:
+    lines = english.value("status_lines")
+    assert lines == [
+        "Arama: starting, 0 files, 0 chunks (0 files waiting).",
+        "Error: cannot use /ro/arama",
+        "Recovered: embedding cache rebuilt: bad header",
+    ], english.report(str(lines))
+
+
 def test_stats_float_closes_with_q(english: Session) -> None:
     stats = english.value("stats")
     assert stats["relative"] == "editor", english.report(str(stats))

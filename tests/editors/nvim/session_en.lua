@@ -139,6 +139,26 @@ H.check('status', function()
   return H.next_note(count, 10000, ':Arama status')
 end)
 
+H.check('status_lines', function()
+  -- A server that cannot use its cache directory and has rebuilt something (made-up answer).
+  return require('arama.commands').status_lines({
+    state = 'starting',
+    files = 0,
+    chunks = 0,
+    pendingFiles = 0,
+    pendingChunks = 0,
+    embeddedChunks = 0,
+    pendingNames = 0,
+    model = '',
+    cache = { path = '', entries = 0, hits = 0, misses = 0 },
+    workspaceFolders = {},
+    skippedFiles = {},
+    recovered = { 'embedding cache rebuilt: bad header' },
+    updates = { batches = 0, paths = 0 },
+    error = 'cannot use /ro/arama',
+  })
+end)
+
 H.check('stats', function()
   vim.cmd('Arama stats')
   H.wait(10000, function()

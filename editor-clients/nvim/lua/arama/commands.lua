@@ -45,7 +45,7 @@ local function first_line(snippet)
 end
 
 --- `symbol — first snippet line` (or just one of them).
----@param result table an arama.search result
+---@param result arama.SearchResult
 ---@return string
 function M.item_text(result)
   local line = first_line(result.snippet)
@@ -83,7 +83,7 @@ local function byte_col(fname, position, encoding)
 end
 
 --- Quickfix items (filename, lnum, col, end_lnum, text, user_data = the result) in rank order.
----@param results table[] arama.search / arama.context results
+---@param results arama.SearchResult[] arama.search / arama.context results
 ---@param encoding string|nil the client's position encoding (default utf-16)
 ---@return table[]
 function M.to_items(results, encoding)
@@ -117,7 +117,7 @@ local function jump(item, client)
 end
 
 --- Quickfix list + :copen, or vim.ui.select and a jump to the choice.
----@param results table[]
+---@param results arama.SearchResult[]
 ---@param client table vim.lsp.Client
 ---@param opts { title: string, picker: boolean|nil, empty: string }
 local function show(results, client, opts)
@@ -175,11 +175,14 @@ function M.search(query, opts)
       { query = query, limit = arama().options().limit },
       opts.arguments or {}
     )
-    arama().exec(client, 'arama.search', argument, function(result)
-      if result.indexing then
+    arama().exec(client, 'arama.search', argument, function(answer)
+      ---@cast answer arama.SearchAnswer
+      if answer.indexing then
         notify(t('notify.incomplete'), vim.log.levels.WARN)
+      elseif answer.partial then
+        notify(t('notify.partial'), vim.log.levels.WARN)
       end
-      show(result.results or {}, client, {
+      show(answer.results or {}, client, {
         title = t('title.search', { query = query }),
         picker = opts.picker,
         empty = t('notify.no_results', { query = query }),
@@ -211,15 +214,16 @@ function M.related(opts)
       position = params.position,
       limit = opts.limit or arama().options().related_limit,
     }
-    arama().exec(client, 'arama.context', argument, function(result)
-      local focus = result.focus or {}
+    arama().exec(client, 'arama.context', argument, function(answer)
+      ---@cast answer arama.ContextAnswer
+      local focus = answer.focus or {}
       local symbol = present(focus.symbol) and focus.symbol
         or string.format(
           '%s:%d',
           vim.fn.fnamemodify(api.nvim_buf_get_name(bufnr), ':~:.'),
           params.position.line + 1
         )
-      show(result.related or {}, client, {
+      show(answer.related or {}, client, {
         title = t('title.related', { symbol = symbol }),
         picker = opts.picker,
         empty = t('notify.no_related', { symbol = symbol }),
@@ -231,15 +235,17 @@ end
 --- `:Arama reindex`: rescan every workspace folder.
 function M.reindex()
   arama().with_client(nil, function(client)
-    arama().exec(client, 'arama.reindex', nil, function(result)
-      notify(t('notify.reindex', { count = result.queued or 0 }))
+    arama().exec(client, 'arama.reindex', nil, function(answer)
+      ---@cast answer arama.ReindexAnswer
+      notify(t('notify.reindex', { count = answer.queued or 0 }))
       arama().refresh(client)
     end)
   end)
 end
 
---- The `arama.status` answer as lines of text.
----@param status table
+--- The `arama.status` answer as lines of text: the summary first, then the server's error if
+--- any, the model, cache, folders, skipped files and what the server recovered from.
+---@param status arama.Status
 ---@return string[]
 function M.status_lines(status)
   local state = present(status.state) and t('state.' .. status.state) or '?'
@@ -251,6 +257,9 @@ function M.status_lines(status)
       pending = status.pendingFiles or 0,
     }),
   }
+  if present(status.error) then
+    lines[#lines + 1] = t('status.error', { message = status.error })
+  end
   if present(status.model) then
     lines[#lines + 1] = t('status.model', { model = status.model })
   end
@@ -276,6 +285,9 @@ function M.status_lines(status)
     end
     lines[#lines + 1] = t('status.skipped', { skipped = table.concat(parts, ', ') })
   end
+  for _, note in ipairs(type(status.recovered) == 'table' and status.recovered or {}) do
+    lines[#lines + 1] = t('status.recovered', { note = note })
+  end
   return lines
 end
 
@@ -283,8 +295,10 @@ end
 function M.status()
   arama().with_client(nil, function(client)
     arama().exec(client, 'arama.status', nil, function(status)
+      ---@cast status arama.Status
       arama().record_status(client.id, status)
-      notify(table.concat(M.status_lines(status), '\n'))
+      local level = present(status.error) and vim.log.levels.ERROR or vim.log.levels.INFO
+      notify(table.concat(M.status_lines(status), '\n'), level)
     end)
   end)
 end
@@ -294,7 +308,7 @@ local function pad(text, width)
 end
 
 --- The `arama.stats` answer as lines of text.
----@param stats table
+---@param stats arama.Stats
 ---@return string[]
 function M.stats_lines(stats)
   local i18n = require('arama.i18n')

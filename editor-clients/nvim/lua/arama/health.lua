@@ -56,6 +56,7 @@ local function check_client(health, t, arama, client)
     health.error(t('health.status_failed', { message = err }))
     return
   end
+  ---@cast status arama.Status
   arama.record_status(client.id, status)
   if present(status.model) then
     health.ok(t('health.model', { model = status.model }))
@@ -73,6 +74,12 @@ local function check_client(health, t, arama, client)
     health.ok(index)
   else
     health.info(index)
+  end
+  if present(status.error) then
+    health.error(t('health.error', { message = status.error }))
+  end
+  for _, note in ipairs(type(status.recovered) == 'table' and status.recovered or {}) do
+    health.warn(t('health.recovered', { note = note }))
   end
   local cache = type(status.cache) == 'table' and status.cache or {}
   if present(cache.path) then

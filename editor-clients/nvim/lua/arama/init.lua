@@ -53,7 +53,7 @@ local KNOWN_OPTIONS = {
 ---@type arama.Config|nil
 M.config = nil
 
---- Last known state per client id, for the statusline: { state, pct, files, chunks, model }.
+--- Last known state per client id, for the statusline: { state, pct, files, chunks, model, error }.
 ---@type table<integer, table>
 local client_state = {}
 
@@ -457,7 +457,7 @@ end
 
 --- Records an `arama.status` answer for the statusline.
 ---@param client_id integer
----@param status table
+---@param status arama.Status
 function M.record_status(client_id, status)
   if type(status) ~= 'table' then
     return
@@ -467,13 +467,14 @@ function M.record_status(client_id, status)
   state.files = status.files
   state.chunks = status.chunks
   state.model = status.model
+  state.error = status.error
   if status.state ~= 'indexing' then
     state.pct = nil -- a percentage only comes with progress reports
   end
   status_changed()
 end
 
---- The last known status of a client: { state, pct, files, chunks, model } (may be empty).
+--- The last known status of a client: { state, pct, files, chunks, model, error } (may be empty).
 ---@param client_id integer
 ---@return table
 function M.client_status(client_id)
@@ -483,7 +484,7 @@ end
 --- Asks the server for `arama.status` and records it; `callback` gets the status, or nil when
 --- the request failed (errors are not shown: this runs in the background).
 ---@param client table vim.lsp.Client
----@param callback fun(status: table|nil)|nil
+---@param callback fun(status: arama.Status|nil)|nil
 function M.refresh(client, callback)
   M.exec(
     client,
@@ -521,8 +522,8 @@ local function watch(client)
       return
     end
     M.refresh(client, function(status)
-      if status and status.state == 'ready' then
-        state_of(client.id).watching = false
+      if status and (status.state == 'ready' or status.error) then
+        state_of(client.id).watching = false -- an `error` stays until the server restarts
       else
         vim.defer_fn(tick, status and status.state == 'starting' and 300 or 1000)
       end
@@ -557,8 +558,9 @@ function M.with_client(bufnr, callback)
       notify_text(not_running_text())
       return
     end
-    local state = (client_state[client.id] or {}).state
-    if client.initialized and state ~= nil and state ~= 'starting' then
+    local known = client_state[client.id] or {}
+    -- With an `error` the engine will not come: the command fails at once with that reason.
+    if client.initialized and known.state ~= nil and (known.state ~= 'starting' or known.error) then
       callback(client)
     elseif (vim.uv or vim.loop).now() > deadline then
       notify_text(t('notify.start_timeout', { seconds = timeout_s }))
@@ -604,7 +606,9 @@ function M.statusline()
     return ''
   end
   local state = client_state[client.id] or {}
-  if state.state == 'indexing' then
+  if state.error then
+    return t('statusline.error')
+  elseif state.state == 'indexing' then
     if state.pct then
       return t('statusline.indexing_pct', { pct = math.floor(state.pct) })
     end

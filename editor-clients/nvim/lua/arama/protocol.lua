@@ -1,0 +1,103 @@
+--- The answers of arama's server commands (`workspace/executeCommand`), as LuaCATS types for
+--- lua-language-server: the command contract of docs/contract.md, key for key what the server
+--- writes (`WIRE_KEYS` in server/arama/contract.py; tests/clients/test_contract_keys.py checks
+--- these annotations against it). Every field is always present unless marked optional. JSON
+--- `null` arrives as nil (Neovim's LSP client decodes with `luanil`).
+---
+--- Annotations only: requiring this module returns an empty table.
+
+---@class arama.Position
+---@field line integer 0-based
+---@field character integer in the client's position encoding
+
+---@class arama.Range
+---@field start arama.Position
+---@field end arama.Position
+
+--- `arama.search`.
+---@class arama.SearchAnswer
+---@field results arama.SearchResult[]
+---@field total integer results in all pages
+---@field tookMs number
+---@field indexing boolean the index is still being built: results may be missing
+---@field cached boolean answered from memory
+---@field partial boolean the time budget ran out: ranked from the channels that finished
+
+--- One hit of `arama.search`, also an item of `arama.context`'s `related`.
+---@class arama.SearchResult
+---@field uri string
+---@field path string relative to its workspace folder
+---@field range arama.Range
+---@field snippet string
+---@field score number higher is better
+---@field symbol string|nil
+---@field symbolKind integer|nil LSP SymbolKind
+---@field language string
+---@field lastModified string ISO 8601
+---@field size integer bytes
+
+--- `arama.context`.
+---@class arama.ContextAnswer
+---@field focus arama.Focus|nil
+---@field related arama.SearchResult[]
+---@field tookMs number
+
+--- The chunk at the position `arama.context` was asked about.
+---@class arama.Focus
+---@field uri string
+---@field path string
+---@field range arama.Range
+---@field symbol string|nil
+---@field snippet string
+
+--- `arama.status`.
+---@class arama.Status
+---@field state 'starting'|'indexing'|'ready'
+---@field files integer
+---@field chunks integer
+---@field pendingFiles integer
+---@field pendingChunks integer
+---@field embeddedChunks integer
+---@field pendingNames integer definition names still waiting for their vector
+---@field model string
+---@field cache arama.StatusCache
+---@field workspaceFolders string[]
+---@field skippedFiles table<string, integer> files left out, counted by reason
+---@field recovered string[] what the server repaired or fell back from
+---@field updates arama.StatusUpdates
+---@field error? string only when the cache directory is unusable: every other command fails
+
+--- The embedding cache in `arama.status`.
+---@class arama.StatusCache
+---@field path string
+---@field entries integer
+---@field hits integer
+---@field misses integer
+
+--- Index updates since the server started, in `arama.status`.
+---@class arama.StatusUpdates
+---@field batches integer
+---@field paths integer
+
+--- `arama.stats`.
+---@class arama.Stats
+---@field files integer
+---@field totalBytes integer
+---@field avgBytes number
+---@field recentFiles7d integer
+---@field languages arama.StatsLanguage[]
+---@field popularQueries arama.StatsQuery[]
+
+---@class arama.StatsLanguage
+---@field language string
+---@field files integer
+
+---@class arama.StatsQuery
+---@field query string
+---@field count integer
+
+--- `arama.reindex`.
+---@class arama.ReindexAnswer
+---@field queued integer files queued for indexing
+
+return {}
