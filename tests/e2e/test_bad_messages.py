@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 
 from arama.lsp.transport import MAX_BODY_BYTES
 from arama.messages import CATALOG, text
-from conftest import FIXTURE_WORKSPACE
-from e2e.raw_lsp import (
+from support.fixtures import FIXTURE_WORKSPACE
+from support.raw_lsp import (
     RawServer,
     fixture_dirs,
     frame,

@@ -22,13 +22,13 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
-from conftest import FIXTURE_WORKSPACE
-from e2e.custom_session import start_session, stop_session
-from e2e.lsp_session import command, isolated_env, wait_ready
+from support.custom_session import start_session, stop_session
+from support.fixtures import FIXTURE_WORKSPACE
+from support.lsp_session import command, isolated_env, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-GATED_SERVER = Path(__file__).with_name("gated_server.py")
+GATED_SERVER = Path(__file__).parents[1] / "support" / "gated_server.py"
 BUDGET_MS = 600
 
 

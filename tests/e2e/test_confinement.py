@@ -12,7 +12,7 @@ other offline switches unset, and HF_HOME unset (so the Hugging Face default is 
 Evidence, three kinds:
 - a snapshot (type, size, mtime, mode) of every path in the world before and after: anything
   that differs must be under the cache directory or be one of the test's own edits;
-- a Python audit hook (`e2e.audit_hook`, loaded through PYTHONPATH) logging every open, socket,
+- a Python audit hook (`support.audit_hook`, loaded through PYTHONPATH) logging every open, socket,
   process and compile event of the server process;
 - trap files in the workspace (`sitecustomize.py`, `conftest.py`, `setup.py`, modules named like
   the server's dependencies, a git `core.fsmonitor` command) that write a marker if executed.
@@ -39,11 +39,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from conftest import FIXTURE_WORKSPACE
-from e2e.audit_hook import install, read_events
-from e2e.background_loop import BackgroundLoop
-from e2e.custom_session import server_command, start_session, stop_session
-from e2e.lsp_session import command, isolated_env, wait_ready
+from support.audit_hook import install, read_events
+from support.background_loop import BackgroundLoop
+from support.custom_session import server_command, start_session, stop_session
+from support.fixtures import FIXTURE_WORKSPACE
+from support.lsp_session import command, isolated_env, wait_ready
 
 pytestmark = pytest.mark.e2e
 

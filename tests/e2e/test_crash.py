@@ -25,7 +25,7 @@ from arama.engine.embedder import DEFAULT_MODEL_ID, EmbeddingCache, text_hash
 from arama.engine.embedding_text import name_phrase, with_context
 from arama.engine.scanner import Scanner, read_source
 from arama.engine.vectors import VectorStore
-from conftest import FIXTURE_WORKSPACE
+from support.fixtures import FIXTURE_WORKSPACE
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,8 @@ import pytest
 import pytest_asyncio
 from pytest_lsp import LanguageClient
 
-from conftest import FIXTURE_WORKSPACE
-from e2e.lsp_session import command, lsp_server, wait_ready
+from support.fixtures import FIXTURE_WORKSPACE
+from support.lsp_session import command, lsp_server, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 

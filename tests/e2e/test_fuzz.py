@@ -67,11 +67,11 @@ from arama.arguments import ArgumentError, parse_context, parse_search, single_o
 from arama.engine.languages import all_language_ids
 from arama.engine.records import SkipReason
 from arama.messages import text
-from conftest import FIXTURE_WORKSPACE
-from e2e.background_loop import BackgroundLoop
-from e2e.custom_session import server_command, start_session, stop_session
-from e2e.lsp_session import RESULT_KEYS, isolated_env, wait_ready
-from e2e.raw_lsp import (
+from support.background_loop import BackgroundLoop
+from support.custom_session import server_command, start_session, stop_session
+from support.fixtures import FIXTURE_WORKSPACE
+from support.lsp_session import RESULT_KEYS, isolated_env, wait_ready
+from support.raw_lsp import (
     RawServer,
     fixture_dirs,
     frame,

@@ -3,7 +3,7 @@
 Two levels:
 
 - The real server over stdio (real model) on a workspace holding every hostile case built by
-  `e2e.hostile_workspace`: a 50 MiB file, a binary named `.py`, invalid UTF-8, a 5 MiB one-line
+  `support.hostile_workspace`: a 50 MiB file, a binary named `.py`, invalid UTF-8, a 5 MiB one-line
   bundle `app.js` and a smaller one, code nested 10,000 levels deep (`.py` and `.js`), a FIFO and
   a unix socket, symlink loops, links to a file and a directory outside the workspace, a dangling
   link, a file name that is not UTF-8, rule files whose patterns would backtrack for hours, long
@@ -38,14 +38,14 @@ from arama.engine.embedder import text_hash
 from arama.engine.engine import Engine
 from arama.engine.ranking import SearchRequest
 from arama.engine.records import SkipReason
-from conftest import BagOfWordsEmbedder
-from e2e.hostile_workspace import (
+from support.embedder import BagOfWordsEmbedder
+from support.hostile_workspace import (
     MAX_FILE_SIZE,
     NORMAL_FUNCTION,
     HostileWorkspace,
     build_hostile_workspace,
 )
-from e2e.lsp_session import command, lsp_server, wait_ready
+from support.lsp_session import command, lsp_server, wait_ready
 
 pytestmark = pytest.mark.e2e
 server_test = pytest.mark.asyncio(loop_scope="module")

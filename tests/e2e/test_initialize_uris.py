@@ -7,8 +7,8 @@ import shutil
 import time
 from pathlib import Path
 
-from conftest import FIXTURE_WORKSPACE
-from e2e.raw_lsp import RawServer, initialize_params, notification, request
+from support.fixtures import FIXTURE_WORKSPACE
+from support.raw_lsp import RawServer, initialize_params, notification, request
 
 HOSTILE_FOLDER_URIS = [
     "file://[",  # an unclosed IPv6 host: the URI parser raises

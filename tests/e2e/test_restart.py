@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from conftest import FIXTURE_WORKSPACE
-from e2e.lsp_session import command, lsp_server, wait_ready
+from support.fixtures import FIXTURE_WORKSPACE
+from support.lsp_session import command, lsp_server, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 

@@ -14,8 +14,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
-from conftest import FIXTURE_WORKSPACE
-from e2e.lsp_session import RESULT_KEYS, command, lsp_server, wait_ready
+from support.fixtures import FIXTURE_WORKSPACE
+from support.lsp_session import RESULT_KEYS, command, lsp_server, wait_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 

@@ -1,4 +1,4 @@
-"""The engine end to end in-process, with the deterministic test embedder (see conftest)."""
+"""The engine end to end in-process, with the deterministic test embedder (support/embedder.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from arama.engine.embedder import EmbeddingCache, text_hash
 from arama.engine.embedding_text import name_phrase, with_context
 from arama.engine.engine import Engine, SearchCancelled
 from arama.engine.ranking import SearchFilters, SearchRequest
-from conftest import BagOfWordsEmbedder
+from support.embedder import BagOfWordsEmbedder
 
 
 def _engine(tmp_path: Path, embedder: BagOfWordsEmbedder, *roots: Path) -> Engine:

@@ -27,7 +27,7 @@ from arama.engine.onnx_embedder import (
     onnx_model_id,
 )
 from arama.lsp.options import InitializationOptions
-from conftest import BagOfWordsEmbedder
+from support.embedder import BagOfWordsEmbedder
 
 TEXTS = [
     "where are embeddings cached on disk by content hash",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pytest_lsp import LanguageClient
 
-from e2e.lsp_session import start_session
+from support.lsp_session import start_session
 
 ARAMA_LS = str(Path(sys.executable).parent / "arama-ls")
 """The console script editors start (its sys.path[0] is the venv's bin, never the cwd)."""

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import FIXTURE_WORKSPACE
-from e2e.lsp_session import isolated_env
+from support.fixtures import FIXTURE_WORKSPACE
+from support.lsp_session import isolated_env
 
 SERVER_MODULE = [sys.executable, "-m", "arama.lsp.server", "--log-level", "INFO"]
 
