@@ -56,7 +56,7 @@ def real_vectors(limit: int) -> Matrix:
     if path.exists():
         return np.load(path)
     from arama.engine.chunker import chunk_source
-    from arama.engine.embedder import SentenceTransformerEmbedder
+    from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
     from arama.engine.records import SkipFile
     from arama.engine.scanner import Scanner, read_source
 
@@ -71,7 +71,7 @@ def real_vectors(limit: int) -> Matrix:
             continue
         for scanned in Scanner(root).scan().files:
             try:
-                text, _raw = read_source(scanned)
+                text = read_source(scanned)
             except SkipFile:
                 continue
             for chunk in chunk_source(text, scanned.language):

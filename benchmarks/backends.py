@@ -57,7 +57,7 @@ def chunk_texts(root: Path, limit: int) -> list[str]:
     texts: dict[str, None] = {}
     for scanned in Scanner(root).scan().files:
         try:
-            text, _raw = read_source(scanned)
+            text = read_source(scanned)
         except SkipFile:
             continue
         for chunk in chunk_source(text, scanned.language):
@@ -79,8 +79,8 @@ def query_texts() -> list[str]:
 
 def child(args: argparse.Namespace) -> int:
     """Load one backend, embed, report JSON on stdout. Timed from the parent's spawn time."""
-    from arama.engine.backends import make_embedder
     from arama.engine.config import EngineConfig
+    from arama.engine.embedding.backends import make_embedder
 
     inputs = json.loads(Path(args.inputs).read_text(encoding="utf-8"))
     texts: list[str] = inputs["texts"]

@@ -44,11 +44,11 @@ import numpy as np
 import numpy.typing as npt
 
 from arama.engine import ranking
-from arama.engine.backends import make_embedder
 from arama.engine.config import BACKENDS, EngineConfig
+from arama.engine.embedding.backends import make_embedder
 from arama.engine.engine import Engine
 from arama.engine.lexical import identifier_parts
-from arama.engine.ranking import MODES, Mode, SearchRequest
+from arama.engine.search.request import MODES, Mode, SearchRequest
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent

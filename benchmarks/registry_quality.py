@@ -44,10 +44,10 @@ import numpy as np
 import numpy.typing as npt
 
 from arama.engine.config import EngineConfig
-from arama.engine.embedder import text_hash
 from arama.engine.engine import Engine, Progress
+from arama.engine.hashing import text_hash
 from arama.engine.languages import language_for_path
-from arama.engine.ranking import MODES, SearchRequest
+from arama.engine.search.request import MODES, SearchRequest
 from corpora import PACKAGES, Fetched, fetch_all
 from docstrings import GRAMMARS, first_sentence, strip_docs
 from quality import (

@@ -23,15 +23,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from arama.engine.backends import make_embedder
 from arama.engine.chunker import chunk_source
 from arama.engine.config import BACKENDS, DEFAULT_BACKEND, EngineConfig
-from arama.engine.embedder import Embedder, SentenceTransformerEmbedder
-from arama.engine.embedding_text import with_context
+from arama.engine.embedding.backends import make_embedder
+from arama.engine.embedding.protocol import Embedder
+from arama.engine.embedding.text import with_context
+from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
 from arama.engine.engine import Engine
-from arama.engine.ranking import SearchRequest
 from arama.engine.records import SkipFile
 from arama.engine.scanner import Scanner, read_source
+from arama.engine.search.request import SearchRequest
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = [
@@ -51,7 +52,7 @@ def chunk_texts(root: Path) -> list[str]:
     texts: list[str] = []
     for scanned in Scanner(root).scan().files:
         try:
-            text, _raw = read_source(scanned)
+            text = read_source(scanned)
         except SkipFile:
             continue
         texts.extend(

@@ -1,4 +1,4 @@
-"""Validation of command arguments per the command contract (DESIGN.md).
+"""Validation of command arguments per the command contract (docs/contract.md).
 
 Shared by the server and the CLI's `--json` input so both reject the same things with the same
 words. A failure raises `ArgumentError` naming the field, with a message in the caller's locale.
@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pathspec
 
 from arama.engine.languages import all_language_ids
-from arama.engine.ranking import MODES, Mode, SearchFilters, SearchRequest
 from arama.engine.scanner import glob_too_complex
+from arama.engine.search.request import MODES, Mode, SearchFilters, SearchRequest
 from arama.messages import text
 
 MAX_QUERY_CHARS = 1000

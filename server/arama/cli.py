@@ -15,11 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from arama import __version__
+from arama import __version__, contract
 from arama.arguments import ArgumentError, parse_search
-from arama.engine.config import BACKENDS, DEFAULT_BACKEND, EngineConfig, default_cache_dir
+from arama.engine.config import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DEFAULT_MAX_FILE_SIZE,
+    EngineConfig,
+    default_cache_dir,
+)
 from arama.engine.engine import Engine, Progress
-from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
 
 
 class _ProgressBar:
@@ -84,13 +89,13 @@ def cmd_index(ns: argparse.Namespace) -> int:
     try:
         status = engine.status()
         if ns.json:
-            print(json.dumps(status, ensure_ascii=False, indent=2))
+            print(json.dumps(contract.status_json(status), ensure_ascii=False, indent=2))
         else:
-            skipped = sum(status["skippedFiles"].values())
+            skipped = sum(status.skipped_files.values())
             print(
-                f"indexed {status['files']} files, {status['chunks']} chunks "
-                f"({status['cache']['misses']} texts of chunks and definition names embedded, "
-                f"{status['cache']['hits']} from the cache, "
+                f"indexed {status.files} files, {status.chunks} chunks "
+                f"({status.cache.misses} texts of chunks and definition names embedded, "
+                f"{status.cache.hits} from the cache, "
                 f"{skipped} files skipped)"
             )
     finally:
@@ -115,25 +120,25 @@ def cmd_search(ns: argparse.Namespace) -> int:
     finally:
         engine.close()
     if ns.json:
-        print(json.dumps(answer, ensure_ascii=False, indent=2))
+        print(json.dumps(contract.search_json(answer), ensure_ascii=False, indent=2))
         return 0
-    if not answer["results"]:
+    if not answer.hits:
         print("no results")
         return 1
-    for rank, hit in enumerate(answer["results"], 1):
-        line = hit["range"]["start"]["line"] + 1
-        symbol = hit["symbol"] or "-"
-        print(f"{rank:>2}. {hit['path']}:{line}  {symbol}  score={hit['score']:.4f}")
-        for snippet_line in hit["snippet"].split("\n")[: ns.snippet_lines]:
+    for rank, hit in enumerate(answer.hits, 1):
+        chunk = hit.chunk
+        symbol = chunk.symbol or "-"
+        print(f"{rank:>2}. {chunk.path}:{chunk.start_line + 1}  {symbol}  score={hit.score:.4f}")
+        for snippet_line in contract.snippet(chunk.text).split("\n")[: ns.snippet_lines]:
             print(f"      {snippet_line}")
-    print(f"({answer['total']} candidates, {answer['tookMs']:.1f} ms)")
+    print(f"({answer.total} candidates, {answer.took_ms:.1f} ms)")
     return 0
 
 
 def cmd_status(ns: argparse.Namespace) -> int:
     engine = _open(ns, index=False, quiet=True)
     try:
-        print(json.dumps(engine.status(), ensure_ascii=False, indent=2))
+        print(json.dumps(contract.status_json(engine.status()), ensure_ascii=False, indent=2))
     finally:
         engine.close()
     return 0

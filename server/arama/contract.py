@@ -8,6 +8,11 @@ read nothing that is never written and declare everything that is.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+from arama.engine.records import ContextAnswer, Hit, IndexStats, IndexStatus, SearchAnswer, Span
+
 CONTRACT_VERSION = 1
 
 WIRE_KEYS: dict[str, frozenset[str]] = {
@@ -63,3 +68,115 @@ WIRE_KEYS: dict[str, frozenset[str]] = {
     "range": frozenset({"start", "end"}),
     "position": frozenset({"line", "character"}),
 }
+
+SNIPPET_MAX_LINES = 12
+
+JSON = dict[str, Any]
+
+
+def search_json(answer: SearchAnswer) -> JSON:
+    """`arama.search`."""
+    return {
+        "results": [hit_json(hit) for hit in answer.hits],
+        "total": answer.total,
+        "tookMs": answer.took_ms,
+        "indexing": answer.indexing,
+        "cached": answer.cached,
+        "partial": answer.partial,
+    }
+
+
+def hit_json(hit: Hit) -> JSON:
+    """One search result (also the items of `related` in `arama.context`)."""
+    chunk = hit.chunk
+    return {
+        "uri": (hit.root / chunk.path).as_uri(),
+        "path": chunk.path,
+        "range": range_json(hit.span),
+        "snippet": snippet(chunk.text),
+        "score": round(float(hit.score), 6),
+        "symbol": chunk.symbol,
+        "symbolKind": chunk.kind,
+        "language": chunk.language,
+        "lastModified": iso_from_ns(chunk.mtime_ns),
+        "size": chunk.size,
+    }
+
+
+def context_json(answer: ContextAnswer) -> JSON:
+    """`arama.context`."""
+    focus = answer.focus
+    return {
+        "focus": {
+            "uri": (focus.root / focus.chunk.path).as_uri(),
+            "path": focus.chunk.path,
+            "range": range_json(focus.span),
+            "symbol": focus.chunk.symbol,
+            "snippet": snippet(focus.chunk.text),
+        },
+        "related": [hit_json(hit) for hit in answer.related],
+        "tookMs": answer.took_ms,
+    }
+
+
+def status_json(status: IndexStatus) -> JSON:
+    """`arama.status`; `error` only when the engine could not start."""
+    out: JSON = {
+        "state": status.state,
+        "files": status.files,
+        "chunks": status.chunks,
+        "pendingFiles": status.pending_files,
+        "pendingChunks": status.pending_chunks,
+        "embeddedChunks": status.embedded_chunks,
+        "pendingNames": status.pending_names,
+        "model": status.model,
+        "cache": {
+            "path": status.cache.path,
+            "entries": status.cache.entries,
+            "hits": status.cache.hits,
+            "misses": status.cache.misses,
+        },
+        "workspaceFolders": [str(root) for root in status.workspace_folders],
+        "skippedFiles": dict(status.skipped_files),
+        "recovered": list(status.recovered),
+        "updates": {"batches": status.update_batches, "paths": status.updated_paths},
+    }
+    if status.error is not None:
+        out["error"] = status.error
+    return out
+
+
+def stats_json(stats: IndexStats) -> JSON:
+    """`arama.stats`."""
+    return {
+        "files": stats.files,
+        "totalBytes": stats.total_bytes,
+        "avgBytes": stats.avg_bytes,
+        "recentFiles7d": stats.recent_files_7d,
+        "languages": [{"language": k, "files": v} for k, v in stats.languages],
+        "popularQueries": [{"query": k, "count": v} for k, v in stats.popular_queries],
+    }
+
+
+def reindex_json(queued: int) -> JSON:
+    """`arama.reindex`."""
+    return {"queued": queued}
+
+
+def range_json(span: Span) -> JSON:
+    """An LSP Range (0-based) over whole lines: the end is the end of the last line."""
+    return {
+        "start": {"line": span.start_line, "character": 0},
+        "end": {"line": span.end_line, "character": span.end_character},
+    }
+
+
+def snippet(text: str) -> str:
+    lines = text.split("\n")
+    if len(lines) > SNIPPET_MAX_LINES:
+        lines = [*lines[:SNIPPET_MAX_LINES], "…"]
+    return "\n".join(lines)
+
+
+def iso_from_ns(mtime_ns: int) -> str:
+    return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).isoformat().replace("+00:00", "Z")

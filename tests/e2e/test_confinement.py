@@ -500,7 +500,7 @@ def test_no_workspace_code_is_executed(cycle: Cycle) -> None:
         e
         for e in processes
         if e["e"] == "subprocess.Popen"
-        and "'-P', '-m', 'arama.engine.onnx_export'" in str(e["args"][1])
+        and "'-P', '-m', 'arama.engine.embedding.onnx_export'" in str(e["args"][1])
         and Path(re.sub(r"^PosixPath\('(.*)'\)$", r"\1", str(e["args"][2]))).is_relative_to(
             cycle.cache
         )

@@ -21,8 +21,10 @@ import pytest
 from arama.engine.catalog import Catalog
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
-from arama.engine.embedder import DEFAULT_MODEL_ID, EmbeddingCache, text_hash
-from arama.engine.embedding_text import name_phrase, with_context
+from arama.engine.embedding.cache import EmbeddingCache
+from arama.engine.embedding.protocol import DEFAULT_MODEL_ID
+from arama.engine.embedding.text import name_phrase, with_context
+from arama.engine.hashing import text_hash
 from arama.engine.scanner import Scanner, read_source
 from arama.engine.vectors import VectorStore
 from support.fixtures import FIXTURE_WORKSPACE
@@ -60,7 +62,7 @@ def _expected_chunks(workspace: Path) -> dict[str, list[tuple[int, int, str]]]:
     result = Scanner(workspace).scan()
     expected: dict[str, list[tuple[int, int, str]]] = {}
     for scanned in result.files:
-        text, _raw = read_source(scanned)
+        text = read_source(scanned)
         expected[scanned.rel] = [
             (c.start_line, c.end_line, c.text) for c in chunk_source(text, scanned.language)
         ]
@@ -72,7 +74,7 @@ def _missing_from_cache(cache_dir: Path, workspace: Path) -> tuple[int, int]:
     what the engine gives the model (each chunk under its header, each definition's name)."""
     texts = []
     for scanned in Scanner(workspace).scan().files:
-        text, _raw = read_source(scanned)
+        text = read_source(scanned)
         for c in chunk_source(text, scanned.language):
             texts.append(with_context(c.text, scanned.rel, c.symbol, c.container))
             if c.symbol is not None and c.kind is not None:
@@ -188,7 +190,7 @@ def _export_children(parent: int) -> list[int]:
             ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if b"arama.engine.onnx_export" in cmdline and ppid in (parent, 1):
+        if b"arama.engine.embedding.onnx_export" in cmdline and ppid in (parent, 1):
             found.append(int(proc.name))
     return found
 

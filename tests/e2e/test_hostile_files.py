@@ -34,10 +34,9 @@ from pytest_lsp import LanguageClient
 
 from arama.engine import scanner
 from arama.engine.config import EngineConfig
-from arama.engine.embedder import text_hash
-from arama.engine.engine import Engine
-from arama.engine.ranking import SearchRequest
+from arama.engine.hashing import text_hash
 from arama.engine.records import SkipReason
+from arama.engine.search.request import SearchRequest
 from support.embedder import BagOfWordsEmbedder
 from support.hostile_workspace import (
     MAX_FILE_SIZE,
@@ -45,6 +44,7 @@ from support.hostile_workspace import (
     HostileWorkspace,
     build_hostile_workspace,
 )
+from support.json_engine import JsonEngine as Engine
 from support.lsp_session import command, lsp_server, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -158,7 +158,7 @@ def _symbols(engine: Engine, query: str) -> list[str | None]:
 
 
 def _indexed(engine: Engine) -> set[str]:
-    (folder,) = engine._folders.values()
+    (folder,) = engine.folders()
     return set(folder.catalog.live_files())
 
 
@@ -404,7 +404,7 @@ def test_engine_torn_read_is_repaired_by_a_rescan(
         engine.reindex()
         assert engine.wait_idle(60)
         assert "replacement_function" in _symbols(engine, "replacement_function")
-        folder = next(iter(engine._folders.values()))
+        (folder,) = engine.folders()
         stored = folder.catalog.file("victim.py")
         assert stored is not None and stored.sha256 == text_hash(new_text)
     finally:

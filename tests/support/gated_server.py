@@ -18,17 +18,17 @@ from typing import Any
 
 def main() -> None:
     gate = Path(sys.argv[1])
-    from arama.engine import queries
+    from arama.engine.search.searcher import Searcher
     from arama.lsp import server
 
-    encode = queries.Searcher._query_vector
+    encode = Searcher.query_vector
 
-    def held(self: queries.Searcher, query: str) -> Any:
+    def held(self: Searcher, query: str) -> Any:
         while gate.exists():
             time.sleep(0.02)
         return encode(self, query)
 
-    queries.Searcher._query_vector = held  # type: ignore[method-assign]
+    Searcher.query_vector = held  # type: ignore[method-assign]
     server.main(sys.argv[2:])
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arama.engine.catalog import Catalog, CatalogCorrupt, NewChunk
-from arama.engine.embedder import text_hash
-from arama.engine.records import Chunk, SymbolKind
+from arama.engine.catalog import Catalog, CatalogCorrupt
+from arama.engine.hashing import text_hash
+from arama.engine.records import Chunk, NewChunk, SymbolKind
 
 
 def _chunks(*texts: str) -> list[NewChunk]:

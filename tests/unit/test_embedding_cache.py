@@ -4,7 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from arama.engine.embedder import EmbeddingCache, text_hash
+from arama.engine.embedding.cache import EmbeddingCache
+from arama.engine.hashing import text_hash
 
 
 def test_hits_misses_and_model_separation(tmp_path: Path) -> None:

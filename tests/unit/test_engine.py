@@ -12,13 +12,15 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from arama.engine import queries
 from arama.engine.config import EngineConfig
-from arama.engine.embedder import EmbeddingCache, text_hash
-from arama.engine.embedding_text import name_phrase, with_context
-from arama.engine.engine import Engine, SearchCancelled
-from arama.engine.ranking import SearchFilters, SearchRequest
+from arama.engine.embedding.cache import EmbeddingCache
+from arama.engine.embedding.text import name_phrase, with_context
+from arama.engine.engine import SearchCancelled
+from arama.engine.hashing import text_hash
+from arama.engine.search import symbols as symbols_module
+from arama.engine.search.request import SearchFilters, SearchRequest
 from support.embedder import BagOfWordsEmbedder
+from support.json_engine import JsonEngine as Engine
 
 
 def _engine(tmp_path: Path, embedder: BagOfWordsEmbedder, *roots: Path) -> Engine:
@@ -183,16 +185,16 @@ def test_corrupt_vector_file_is_rebuilt_from_cache(
         engine.close()
 
 
-def _name_vectors_match_catalog(engine: Engine) -> None:
+def _name_vectors_match_catalog(engine: Engine, embedder: BagOfWordsEmbedder) -> None:
     for folder in engine.folders():
         named = folder.catalog.named_chunk_ids()
-        assert named and folder.names.store.ids() == named
+        assert named and folder.name_vectors.ids() == named
         rows = folder.catalog.chunk_embedding_rows(sorted(named))
         for chunk_id, row in rows.items():
             assert row.symbol is not None
-            vector = folder.names.store.vector(chunk_id)
+            vector = folder.name_vectors.vector(chunk_id)
             assert vector is not None
-            expected = engine.embedder.embed([name_phrase(row.path, row.symbol, row.container)])
+            expected = embedder.embed([name_phrase(row.path, row.symbol, row.container)])
             np.testing.assert_allclose(vector, expected[0], atol=1e-6)
 
 
@@ -204,13 +206,13 @@ def test_name_vectors_follow_the_catalog_through_edits_and_restarts(
     (an upgrade: filled from the cache, no note) and a damaged name file (rebuilt, noted)."""
     engine = _engine(tmp_path, embedder, workspace)
     try:
-        _name_vectors_match_catalog(engine)
+        _name_vectors_match_catalog(engine, embedder)
         retry = workspace / "retry.py"
         retry.write_text(retry.read_text() + "\n\ndef brand_new_helper():\n    return 42\n")
         (workspace / "src" / "matrix.rs").unlink()
         engine.notify_changed([retry, workspace / "src" / "matrix.rs"])
         assert engine.wait_idle(30)
-        _name_vectors_match_catalog(engine)
+        _name_vectors_match_catalog(engine, embedder)
         assert engine.status()["pendingNames"] == 0
     finally:
         engine.close()
@@ -222,7 +224,7 @@ def test_name_vectors_follow_the_catalog_through_edits_and_restarts(
     try:
         assert embedder.embedded_texts == []  # the cache had every name
         assert engine.status()["recovered"] == []
-        _name_vectors_match_catalog(engine)
+        _name_vectors_match_catalog(engine, embedder)
     finally:
         engine.close()
 
@@ -232,7 +234,7 @@ def test_name_vectors_follow_the_catalog_through_edits_and_restarts(
     try:
         assert embedder.embedded_texts == []
         assert any("name index rebuilt" in note for note in engine.status()["recovered"])
-        _name_vectors_match_catalog(engine)
+        _name_vectors_match_catalog(engine, embedder)
     finally:
         engine.close()
 
@@ -260,7 +262,7 @@ def test_corrupt_catalog_is_moved_aside_and_rebuilt(
         served = _vectors_served(engine)
         for text, vector in served.items():
             np.testing.assert_allclose(vector, embedder.embed([text])[0], atol=1e-6)
-        _name_vectors_match_catalog(engine)
+        _name_vectors_match_catalog(engine, embedder)
     finally:
         engine.close()
 
@@ -406,7 +408,7 @@ def _vectors_served(engine: Engine) -> dict[str, npt.NDArray[np.float32]]:
     rows = folder.catalog.chunk_embedding_rows(sorted(folder.catalog.chunk_hashes()))
     served = {}
     for chunk_id, row in rows.items():
-        vector = folder.vectors.vector(chunk_id)
+        vector = folder.chunk_vectors.vector(chunk_id)
         assert vector is not None, row.text
         served[with_context(row.text, row.path, row.symbol, row.container)] = vector
     return served
@@ -486,15 +488,15 @@ def test_slow_symbol_table_is_rebuilt_in_the_background(
 ) -> None:
     engine = _engine(tmp_path, embedder, workspace)
     try:
-        assert engine.symbols("retry_request")[0]["name"] == "retry_request"
-        monkeypatch.setattr(queries, "REBUILD_SYMBOLS_AFTER_S", -1.0)  # every table is "slow"
+        assert engine.symbols("retry_request")[0].symbol.symbol == "retry_request"
+        monkeypatch.setattr(symbols_module, "REBUILD_SYMBOLS_AFTER_S", -1.0)  # every table is slow
         (workspace / "fresh.py").write_text("def freshly_written_helper():\n    return 1\n")
         engine.notify_changed([workspace / "fresh.py"])
         assert engine.wait_idle(30)
         names: list[str] = []
         deadline = time.monotonic() + 10
         while "freshly_written_helper" not in names and time.monotonic() < deadline:
-            names = [s["name"] for s in engine.symbols("freshly_written_helper")]
+            names = [s.symbol.symbol for s in engine.symbols("freshly_written_helper")]
             time.sleep(0.02)
         assert names[0] == "freshly_written_helper"
     finally:

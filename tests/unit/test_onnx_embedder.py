@@ -16,16 +16,17 @@ import numpy as np
 import pytest
 
 from arama.cli import build_parser
-from arama.engine.backends import FallbackEmbedder, make_embedder
 from arama.engine.config import EngineConfig
-from arama.engine.embedder import DEFAULT_MODEL_ID, SentenceTransformerEmbedder
-from arama.engine.onnx_embedder import (
+from arama.engine.embedding.backends import FallbackEmbedder, make_embedder
+from arama.engine.embedding.onnx_embedder import (
     MODEL_FILE,
     ORT_HOME,
     OnnxEmbedder,
     OnnxUnavailable,
     onnx_model_id,
 )
+from arama.engine.embedding.protocol import DEFAULT_MODEL_ID
+from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
 from arama.lsp.options import InitializationOptions
 from support.embedder import BagOfWordsEmbedder
 
@@ -172,7 +173,11 @@ def test_export_child_cannot_import_workspace_code(
     with pytest.raises(OnnxUnavailable, match="exit 3"):
         onnx.warm_up()
     command = seen["command"]
-    assert isinstance(command, list) and command[1:4] == ["-P", "-m", "arama.engine.onnx_export"]
+    assert isinstance(command, list) and command[1:4] == [
+        "-P",
+        "-m",
+        "arama.engine.embedding.onnx_export",
+    ]
     assert seen["cwd"] == tmp_path / "cache" / "models"
     assert seen["stdin"] == subprocess.DEVNULL  # stdin/stdout are the server's LSP channel
     with pytest.raises(OnnxUnavailable):  # remembered: no second child on the next call
@@ -190,7 +195,7 @@ def test_onnxruntime_writes_nothing_outside_the_cache(tmp_path: Path) -> None:
     env.update(HOME=str(home), TMPDIR=str(tmp))
     code = (
         "import sys; from pathlib import Path; "
-        "from arama.engine.onnx_embedder import import_onnxruntime; "
+        "from arama.engine.embedding.onnx_embedder import import_onnxruntime; "
         "import_onnxruntime(Path(sys.argv[1]))"
     )
     subprocess.run([sys.executable, "-c", code, str(models)], env=env, check=True, timeout=60)

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from arama.engine.catalog import ChunkRow
-from arama.engine.ranking import SearchFilters, fold_overlaps, reciprocal_rank_fusion
+from arama.engine.config import Fusion
+from arama.engine.records import ChunkRow
+from arama.engine.search.fusion import fold_overlaps, reciprocal_rank_fusion
+from arama.engine.search.request import SearchFilters
+
+FUSION = Fusion()
 
 
 def _row(chunk_id: int, path: str, start: int, end: int, symbol: str | None = None) -> ChunkRow:
@@ -24,10 +28,12 @@ def _row(chunk_id: int, path: str, start: int, end: int, symbol: str | None = No
 def test_fusion_rewards_agreement_and_respects_weights() -> None:
     a, b, c = (0, 1), (0, 2), (0, 3)
     fused = reciprocal_rank_fusion(
-        {"dense": [a, b], "lexical": [b, c]}, {"dense": 1.0, "lexical": 1.0}
+        {"dense": [a, b], "lexical": [b, c]}, FUSION, weights={"dense": 1.0, "lexical": 1.0}
     )
     assert max(fused, key=fused.__getitem__) == b  # in both lists
-    heavy = reciprocal_rank_fusion({"dense": [a], "lexical": [c]}, {"dense": 1.0, "lexical": 0.1})
+    heavy = reciprocal_rank_fusion(
+        {"dense": [a], "lexical": [c]}, FUSION, weights={"dense": 1.0, "lexical": 0.1}
+    )
     assert heavy[a] > heavy[c]
 
 
@@ -43,9 +49,9 @@ def test_fusion_counts_the_pieces_of_one_definition_as_one_candidate() -> None:
     }
     channels = {"dense": [rival, tail, loose, head], "lexical": [head, loose, rival]}
     weights = {"dense": 1.0, "lexical": 1.0}
-    apart = reciprocal_rank_fusion(channels, weights)
+    apart = reciprocal_rank_fusion(channels, FUSION, weights=weights)
     assert max(apart, key=apart.__getitem__) == rival  # piece by piece, the rival wins
-    fused = reciprocal_rank_fusion(channels, weights, rows=rows)
+    fused = reciprocal_rank_fusion(channels, FUSION, rows=rows, weights=weights)
     assert set(fused) == {head, rival, loose}  # one entry for the function: its best piece
     assert max(fused, key=fused.__getitem__) == head
     # Each channel counts the function once, at its best piece's rank, and its other pieces

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from arama.engine import scanner as scanner_module
+from arama.engine.config import DEFAULT_MAX_FILE_SIZE
 from arama.engine.records import ScannedFile, SkipFile, SkipReason
 from arama.engine.scanner import (
-    DEFAULT_MAX_FILE_SIZE,
     IGNORED,
     MINIFIED_MAX_LINE,
     MINIFIED_MIN_CHARS,
@@ -418,7 +418,7 @@ def test_read_source_rechecks_size_on_what_it_reads(tmp_path: Path) -> None:
     file = Scanner(tmp_path, max_file_size=100).check(path)
     path.write_text("x" * 500)
     assert skip_reason(lambda: read_source(file, max_file_size=100)) == SkipReason.TOO_LARGE
-    assert read_source(file, max_file_size=500)[0] == "x" * 500
+    assert read_source(file, max_file_size=500) == "x" * 500
 
 
 # -- read_source --------------------------------------------------------------------------
@@ -439,23 +439,20 @@ def test_mostly_undecodable_bytes_are_binary(tmp_path: Path) -> None:
 def test_invalid_utf8_is_decoded_with_replacement(tmp_path: Path) -> None:
     raw = b"name = 'caf\xe9'\n# \xef\xbf\xbd already here\n" + b"ok = 1\n" * 20
     path = write(tmp_path, "latin.py", raw)
-    text, got_raw = read_source(scanned(path))
+    text = read_source(scanned(path))
     assert text.startswith("name = 'caf\ufffd'\n# \ufffd already here\n")
-    assert got_raw == raw
 
 
 def test_line_breaks_are_normalized_and_bom_stripped(tmp_path: Path) -> None:
     raw = b"\xef\xbb\xbfa = 1\r\nb = 2\rc = 3\n"
     path = write(tmp_path, "crlf.py", raw)
-    text, got_raw = read_source(scanned(path))
-    assert text == "a = 1\nb = 2\nc = 3\n"
-    assert got_raw == raw
+    assert read_source(scanned(path)) == "a = 1\nb = 2\nc = 3\n"
 
 
 def test_unicode_content_round_trips(tmp_path: Path) -> None:
     source = "şehir = 'İstanbul'  # 東京 🚀\n"
     path = write(tmp_path, "u.py", source)
-    assert read_source(scanned(path)) == (source, source.encode())
+    assert read_source(scanned(path)) == source
 
 
 def test_minified_files_are_rejected(tmp_path: Path) -> None:
@@ -474,7 +471,7 @@ def test_minified_files_are_rejected(tmp_path: Path) -> None:
     for name, (content, language, expected) in cases.items():
         file = scanned(write(tmp_path, name, content), language)
         if expected is None:
-            assert read_source(file)[0] == content
+            assert read_source(file) == content
         else:
             assert skip_reason(lambda file=file: read_source(file)) == expected, name
 
@@ -629,7 +626,7 @@ def test_unicode_file_names(tmp_path: Path) -> None:
     for file in result.files:
         assert scanner.rel(file.path) == file.rel
         assert scanner.check(tmp_path / file.rel).rel == file.rel
-        assert read_source(file)[0] == "x\n"
+        assert read_source(file) == "x\n"
 
 
 def test_language_ids(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arama.engine.symbols import NameIndex, fold_query, name_score
+from arama.engine.search.names import NameIndex, fold_query, name_score
 
 NAMES = [
     "retry_request",

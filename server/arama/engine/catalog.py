@@ -14,12 +14,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from arama.engine.lexical import fts_document, fts_query, normalized_symbol
-from arama.engine.records import Chunk, SymbolKind
-from arama.engine.symbols import SymbolRow
+from arama.engine.records import ChunkRow, EmbeddingRow, FileRow, NewChunk, SymbolRow
 
 SCHEMA_VERSION = 1
 
@@ -62,56 +60,6 @@ CREATE TABLE IF NOT EXISTS searches (
 """
 
 
-@dataclass(frozen=True, slots=True)
-class FileRow:
-    id: int
-    path: str
-    sha256: str
-    size: int
-    mtime_ns: int
-    language: str
-    deleted_at: float | None
-    indexed_at: float = 0.0  # when the text was last read and checked against `sha256`
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkRow:
-    """A chunk joined with its file, as search results need it."""
-
-    id: int
-    path: str
-    language: str
-    size: int
-    mtime_ns: int
-    start_line: int
-    end_line: int
-    symbol: str | None
-    kind: int | None
-    container: str | None
-    text: str
-    text_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class EmbeddingRow:
-    """A chunk as the embedder reads it: its text, and the names that head it."""
-
-    text: str
-    text_hash: str
-    path: str
-    symbol: str | None
-    container: str | None
-    kind: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewChunk:
-    """A chunk about to be written, with the hash of the text that gets embedded."""
-
-    chunk: Chunk
-    text_hash: str
-
-
 _CHUNK_COLUMNS = (
     "c.id, f.path, f.language, f.size, f.mtime_ns, c.start_line, c.end_line, c.symbol, c.kind, "
     "c.container, c.text, c.text_hash"
@@ -122,186 +70,12 @@ class CatalogCorrupt(Exception):
     """The database file exists but cannot be used; the caller moves it aside and starts anew."""
 
 
-class Catalog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
-        try:
-            db = self._db()
-            with db:
-                db.executescript(_SCHEMA)
-                db.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            row = db.execute("PRAGMA quick_check").fetchone()
-            if row is None or row[0] != "ok":
-                raise CatalogCorrupt(f"quick_check: {row[0] if row else 'no answer'}")
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise CatalogCorrupt(str(exc)) from exc
-
-    # -- connections -------------------------------------------------------------------------
+class CatalogQueries:
+    """The read side of the catalog: what searches, the embedder and the statistics ask.
+    `Catalog` adds the connections, the schema and every write; reads run on any thread."""
 
     def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=30000")
-            self._local.db = db
-            with self._all_lock:
-                self._all.append(db)
-        return db
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; writers are serialized so WAL never reports 'busy'."""
-        db = self._db()
-        with self._write_lock, db:
-            yield db
-
-    def close(self) -> None:
-        with self._all_lock:
-            for db in self._all:
-                try:
-                    db.close()
-                except sqlite3.Error:
-                    pass
-            self._all.clear()
-        self._local = threading.local()
-
-    # -- meta ---------------------------------------------------------------------------------
-
-    def get_meta(self, key: str) -> str | None:
-        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
-
-    # -- files --------------------------------------------------------------------------------
-
-    def file(self, path: str) -> FileRow | None:
-        row = (
-            self._db()
-            .execute(
-                "SELECT id, path, sha256, size, mtime_ns, language, deleted_at, indexed_at "
-                "FROM files "
-                "WHERE path = ?",
-                (path,),
-            )
-            .fetchone()
-        )
-        return None if row is None else FileRow(*row)
-
-    def live_files(self) -> dict[str, FileRow]:
-        rows = self._db().execute(
-            "SELECT id, path, sha256, size, mtime_ns, language, deleted_at, indexed_at "
-            "FROM files "
-            "WHERE deleted_at IS NULL"
-        )
-        return {r[1]: FileRow(*r) for r in rows}
-
-    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
-        """Same content, new stat (a `touch`, a checkout that rewrote identical bytes): the text
-        was read and checked just now."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE files SET size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?",
-                (size, mtime_ns, time.time(), file_id),
-            )
-
-    def replace_file(
-        self,
-        path: str,
-        *,
-        sha256: str,
-        size: int,
-        mtime_ns: int,
-        language: str,
-        chunks: Sequence[NewChunk],
-    ) -> tuple[list[int], list[int]]:
-        """Write a file's new chunks in place of its old ones, atomically.
-
-        Returns (removed chunk ids, added chunk ids) so the caller can update the vectors.
-        """
-        now = time.time()
-        with self._write() as db:
-            row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
-            removed: list[int] = []
-            if row is None:
-                cur = db.execute(
-                    "INSERT INTO files(path, sha256, size, mtime_ns, language, indexed_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (path, sha256, size, mtime_ns, language, now),
-                )
-                file_id = int(cur.lastrowid or 0)
-            else:
-                file_id = int(row[0])
-                removed = _delete_chunks(db, file_id)
-                db.execute(
-                    "UPDATE files SET sha256 = ?, size = ?, mtime_ns = ?, language = ?, "
-                    "indexed_at = ?, deleted_at = NULL WHERE id = ?",
-                    (sha256, size, mtime_ns, language, now, file_id),
-                )
-            added: list[int] = []
-            for new in chunks:
-                c = new.chunk
-                cur = db.execute(
-                    "INSERT INTO chunks(file_id, start_line, end_line, symbol, kind, container, "
-                    "text, text_hash, symbol_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        file_id,
-                        c.start_line,
-                        c.end_line,
-                        c.symbol,
-                        None if c.kind is None else int(c.kind),
-                        c.container,
-                        c.text,
-                        new.text_hash,
-                        normalized_symbol(c.symbol),
-                    ),
-                )
-                chunk_id = int(cur.lastrowid or 0)
-                symbol_doc, path_doc, body_doc = fts_document(c.symbol, c.container, path, c.text)
-                db.execute(
-                    "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?, ?, ?, ?)",
-                    (chunk_id, symbol_doc, path_doc, body_doc),
-                )
-                added.append(chunk_id)
-        return removed, added
-
-    def mark_deleted(self, paths: Iterable[str]) -> list[int]:
-        """Tombstone files: their chunks leave the index, the file row stays for stats/restore.
-
-        The vectors stay in the embedding cache, so a restored file costs no embedding.
-        """
-        now = time.time()
-        removed: list[int] = []
-        with self._write() as db:
-            for path in paths:
-                row = db.execute(
-                    "SELECT id FROM files WHERE path = ? AND deleted_at IS NULL", (path,)
-                ).fetchone()
-                if row is None:
-                    continue
-                removed.extend(_delete_chunks(db, int(row[0])))
-                db.execute("UPDATE files SET deleted_at = ? WHERE id = ?", (now, int(row[0])))
-        return removed
-
-    def purge_tombstones(self, older_than: float) -> int:
-        with self._write() as db:
-            cur = db.execute(
-                "DELETE FROM files WHERE deleted_at IS NOT NULL AND deleted_at < ?", (older_than,)
-            )
-            return cur.rowcount
+        raise NotImplementedError  # the connection of the calling thread (Catalog)
 
     # -- chunks -------------------------------------------------------------------------------
 
@@ -446,6 +220,20 @@ class Catalog:
             for r in rows
         ]
 
+    def text_ending_at(self, path: str, line: int) -> str | None:
+        """The text of a chunk of `path` whose last line is `line` (its end gives the end
+        column of a definition spanning several chunks)."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT c.text FROM chunks c JOIN files f ON f.id = c.file_id "
+                "WHERE f.path = ? AND c.end_line = ? LIMIT 1",
+                (path, line),
+            )
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
     def chunk_at(self, path: str, line: int) -> ChunkRow | None:
         """The narrowest chunk of `path` covering `line` (a method rather than its class)."""
         row = (
@@ -467,14 +255,7 @@ class Catalog:
         chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return int(files), int(chunks)
 
-    # -- history and stats -----------------------------------------------------------------
-
-    def record_search(self, query: str, mode: str) -> None:
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO searches(query, mode, at) VALUES (?, ?, ?)",
-                (query, mode, time.time()),
-            )
+    # -- statistics --------------------------------------------------------------------------
 
     def popular_queries(self, limit: int) -> list[tuple[str, int]]:
         rows = self._db().execute(
@@ -504,6 +285,193 @@ class Catalog:
         return int(files), int(total), int(recent), languages
 
 
+class Catalog(CatalogQueries):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        try:
+            db = self._db()
+            with db:
+                db.executescript(_SCHEMA)
+                db.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            row = db.execute("PRAGMA quick_check").fetchone()
+            if row is None or row[0] != "ok":
+                raise CatalogCorrupt(f"quick_check: {row[0] if row else 'no answer'}")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise CatalogCorrupt(str(exc)) from exc
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; writers are serialized so WAL never reports 'busy'."""
+        db = self._db()
+        with self._write_lock, db:
+            yield db
+
+    def close(self) -> None:
+        with self._all_lock:
+            for db in self._all:
+                try:
+                    db.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- files --------------------------------------------------------------------------------
+
+    def file(self, path: str) -> FileRow | None:
+        row = (
+            self._db()
+            .execute(
+                "SELECT id, path, sha256, size, mtime_ns, language, deleted_at, indexed_at "
+                "FROM files "
+                "WHERE path = ?",
+                (path,),
+            )
+            .fetchone()
+        )
+        return None if row is None else FileRow(*row)
+
+    def live_files(self) -> dict[str, FileRow]:
+        rows = self._db().execute(
+            "SELECT id, path, sha256, size, mtime_ns, language, deleted_at, indexed_at "
+            "FROM files "
+            "WHERE deleted_at IS NULL"
+        )
+        return {r[1]: FileRow(*r) for r in rows}
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        """Same content, new stat (a `touch`, a checkout that rewrote identical bytes): the text
+        was read and checked just now."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE files SET size = ?, mtime_ns = ?, indexed_at = ? WHERE id = ?",
+                (size, mtime_ns, time.time(), file_id),
+            )
+
+    def replace_file(
+        self,
+        path: str,
+        *,
+        sha256: str,
+        size: int,
+        mtime_ns: int,
+        language: str,
+        chunks: Sequence[NewChunk],
+    ) -> tuple[list[int], list[int]]:
+        """Write a file's new chunks in place of its old ones, atomically.
+
+        Returns (removed chunk ids, added chunk ids) so the caller can update the vectors.
+        """
+        now = time.time()
+        with self._write() as db:
+            row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            removed: list[int] = []
+            if row is None:
+                cur = db.execute(
+                    "INSERT INTO files(path, sha256, size, mtime_ns, language, indexed_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (path, sha256, size, mtime_ns, language, now),
+                )
+                file_id = int(cur.lastrowid or 0)
+            else:
+                file_id = int(row[0])
+                removed = _delete_chunks(db, file_id)
+                db.execute(
+                    "UPDATE files SET sha256 = ?, size = ?, mtime_ns = ?, language = ?, "
+                    "indexed_at = ?, deleted_at = NULL WHERE id = ?",
+                    (sha256, size, mtime_ns, language, now, file_id),
+                )
+            added: list[int] = []
+            for new in chunks:
+                c = new.chunk
+                cur = db.execute(
+                    "INSERT INTO chunks(file_id, start_line, end_line, symbol, kind, container, "
+                    "text, text_hash, symbol_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        file_id,
+                        c.start_line,
+                        c.end_line,
+                        c.symbol,
+                        None if c.kind is None else int(c.kind),
+                        c.container,
+                        c.text,
+                        new.text_hash,
+                        normalized_symbol(c.symbol),
+                    ),
+                )
+                chunk_id = int(cur.lastrowid or 0)
+                symbol_doc, path_doc, body_doc = fts_document(c.symbol, c.container, path, c.text)
+                db.execute(
+                    "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?, ?, ?, ?)",
+                    (chunk_id, symbol_doc, path_doc, body_doc),
+                )
+                added.append(chunk_id)
+        return removed, added
+
+    def mark_deleted(self, paths: Iterable[str]) -> list[int]:
+        """Tombstone files: their chunks leave the index, the file row stays for stats/restore.
+
+        The vectors stay in the embedding cache, so a restored file costs no embedding.
+        """
+        now = time.time()
+        removed: list[int] = []
+        with self._write() as db:
+            for path in paths:
+                row = db.execute(
+                    "SELECT id FROM files WHERE path = ? AND deleted_at IS NULL", (path,)
+                ).fetchone()
+                if row is None:
+                    continue
+                removed.extend(_delete_chunks(db, int(row[0])))
+                db.execute("UPDATE files SET deleted_at = ? WHERE id = ?", (now, int(row[0])))
+        return removed
+
+    def purge_tombstones(self, older_than: float) -> int:
+        with self._write() as db:
+            cur = db.execute(
+                "DELETE FROM files WHERE deleted_at IS NOT NULL AND deleted_at < ?", (older_than,)
+            )
+            return cur.rowcount
+
+    # -- history ---------------------------------------------------------------------------
+
+    def record_search(self, query: str, mode: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO searches(query, mode, at) VALUES (?, ?, ?)",
+                (query, mode, time.time()),
+            )
+
+
 def _delete_chunks(db: sqlite3.Connection, file_id: int) -> list[int]:
     ids = [int(r[0]) for r in db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
     for part in _batches(ids, 500):
@@ -522,12 +490,3 @@ def _batches(items: Sequence[int] | Iterable[int], size: int) -> Iterator[list[i
             batch = []
     if batch:
         yield batch
-
-
-def symbol_kind(value: int | None) -> SymbolKind | None:
-    if value is None:
-        return None
-    try:
-        return SymbolKind(value)
-    except ValueError:
-        return None

@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
-
+DEFAULT_MAX_FILE_SIZE = 1_048_576
 TOMBSTONE_RETENTION_S = 7 * 24 * 3600
-# Embedding backends (see engine/backends.py): torch is the reference; onnx runs the same model
-# exported to ONNX (same vectors); onnx-int8 its int8-quantized variant (own cache identity).
+# Embedding backends (see engine/embedding/backends.py): torch is the reference; onnx runs the
+# same model exported to ONNX (same vectors); onnx-int8 its int8-quantized variant (own cache
+# identity).
 BACKENDS = ("torch", "onnx", "onnx-int8")
 # onnx: torch's vectors (max difference 2e-7, identical MRR@10) at ~9x faster start-up, 1.6-1.8x
 # the indexing speed, ~320 MB less memory (benchmarks/backends.py). int8: -0.011 hybrid MRR@10.
@@ -27,6 +27,32 @@ def default_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "arama"
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How `hybrid` fuses its channels: weighted reciprocal-rank fusion, share = weight / (k +
+    rank). Chosen by sweeping all three query sets (`benchmarks/quality.py --sweep`,
+    `benchmarks/registry_quality.py --sweep`: hand-written queries, docstring queries, natural
+    questions). On a grid of lexical .5/.75/1, symbol .25/.5, names 0/.25/.5/.75 (k 10), the
+    best points were within 0.002 of each other on the mean MRR@10 of the three sets; this one
+    costs the hand-written set least (0.675 -> 0.660 MRR@10, Recall@10 0.883 -> 0.904) for
+    docstring MRR@10 0.615 -> 0.643 and natural-question Recall@10 0.767 -> 0.860. `names` is
+    the channel of definition-name vectors (embedding/text.py `name_phrase`)."""
+
+    dense: float = 1.0
+    lexical: float = 0.75
+    symbol: float = 0.25
+    names: float = 0.25
+    k: float = 10.0
+
+    def weights(self) -> dict[str, float]:
+        return {
+            "dense": self.dense,
+            "lexical": self.lexical,
+            "symbol": self.symbol,
+            "names": self.names,
+        }
 
 
 @dataclass(frozen=True)
@@ -49,9 +75,16 @@ class EngineConfig:
     # search-as-you-type must never hang behind a model that is still loading.
     search_budget_s: float = 2.0
     # Head each chunk with its file name and enclosing names before embedding
-    # (embedding_text.py): MRR@10 on benchmarks/quality.py semantic 0.558 -> 0.614, hybrid
+    # (embedding/text.py): MRR@10 on benchmarks/quality.py semantic 0.558 -> 0.614, hybrid
     # 0.633 -> 0.675.
     embed_context: bool = True
+    fusion: Fusion = field(default_factory=Fusion)
+    # Identical searches between two index changes are answered from memory. Benchmarks turn
+    # this off to measure the work itself.
+    use_result_cache: bool = True
+    # Query vectors remembered (the editor searches as the user types; a query comes back).
+    # 0 remembers none: benchmarks measure the query's encoding in every search.
+    query_vector_memo: int = 256
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""

@@ -1,13 +1,19 @@
-"""Plain records passed between the engine's rooms (scanner, chunker, catalog, engine).
+"""Plain records passed between the engine's rooms, and the typed answers the engine gives.
 
-They live in one small module so that no room has to import another just for a type.
+They live in one small module so that no room has to import another just for a type: ranking
+does not import storage to name a row, the LSP layer does not import the searcher to name an
+answer. Nothing here knows the wire format; `arama.contract` turns the answers into JSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
+from typing import Literal
+
+State = Literal["starting", "indexing", "ready"]
 
 
 class SymbolKind(IntEnum):
@@ -48,6 +54,11 @@ class Chunk:
     kind: SymbolKind | None = None
     container: str | None = None
 
+    @property
+    def is_definition(self) -> bool:
+        """Part of a named definition (and so also given a name vector)."""
+        return self.symbol is not None and self.kind is not None
+
 
 @dataclass(frozen=True, slots=True)
 class ScannedFile:
@@ -84,3 +95,216 @@ class SkipFile(Exception):
 
 class SearchCancelled(Exception):
     """The client withdrew the request; nothing more was computed for it."""
+
+
+# -- catalog rows -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    """A chunk about to be written, with the hash of the text that gets embedded."""
+
+    chunk: Chunk
+    text_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    id: int
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    language: str
+    deleted_at: float | None
+    indexed_at: float = 0.0  # when the text was last read and checked against `sha256`
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """A chunk joined with its file, as search results need it."""
+
+    id: int
+    path: str
+    language: str
+    size: int
+    mtime_ns: int
+    start_line: int
+    end_line: int
+    symbol: str | None
+    kind: int | None
+    container: str | None
+    text: str
+    text_hash: str
+
+    @property
+    def is_definition(self) -> bool:
+        return self.symbol is not None and self.kind is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingRow:
+    """A chunk as the embedder reads it: its text, and the names that head it."""
+
+    text: str
+    text_hash: str
+    path: str
+    symbol: str | None
+    container: str | None
+    kind: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolRow:
+    """One definition: the first chunk of a (possibly split) symbol, spanning all its pieces."""
+
+    chunk_id: int
+    path: str
+    symbol: str
+    symbol_norm: str
+    kind: int
+    container: str | None
+    start_line: int
+    end_line: int
+
+
+# -- what the engine reports and answers --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the indexer is doing, for progress bars: `phase` is "scanning", "embedding", or
+    "idle" when the work is done (then `files` and `chunks` say what the index holds)."""
+
+    phase: str
+    done: int
+    total: int
+    files: int = 0
+    chunks: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Whole lines of a file: 0-based, both ends inclusive; `end_character` is the length of
+    the last line in UTF-16 code units (LSP's default position encoding)."""
+
+    start_line: int
+    end_line: int
+    end_character: int
+
+    @classmethod
+    def of_text(cls, start_line: int, end_line: int, text: str) -> Span:
+        """The span of `text` placed at `start_line`..`end_line` (its last line ends it)."""
+        last_line = text.rsplit("\n", 1)[-1] if text else ""
+        return cls(start_line, end_line, len(last_line.encode("utf-16-le")) // 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One chunk of one workspace folder, with its score (higher is better)."""
+
+    root: Path
+    chunk: ChunkRow
+    score: float
+
+    @property
+    def span(self) -> Span:
+        return Span.of_text(self.chunk.start_line, self.chunk.end_line, self.chunk.text)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchAnswer:
+    """One page of a search. `indexing`: results may be incomplete; `cached`: served from
+    memory; `partial`: the time budget ended the search before every channel answered."""
+
+    hits: tuple[Hit, ...]
+    total: int
+    took_ms: float
+    indexing: bool
+    cached: bool = False
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContextAnswer:
+    """The chunk at a position and the code related to it (never the focus itself)."""
+
+    focus: Hit
+    related: tuple[Hit, ...]
+    took_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolHit:
+    """A definition for `workspace/symbol`, spanning every piece of a split one."""
+
+    root: Path
+    symbol: SymbolRow
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStatus:
+    path: str
+    entries: int
+    hits: int
+    misses: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStatus:
+    """The state of the index. `pending_files`: paths waiting in queued jobs; `recovered`:
+    repairs made (a rebuilt catalog, a vector file rebuilt from the cache, ...); `error`: why
+    the engine could not start at all."""
+
+    state: State
+    files: int
+    chunks: int
+    pending_files: int
+    pending_chunks: int
+    pending_names: int
+    model: str
+    cache: CacheStatus
+    workspace_folders: tuple[Path, ...]
+    skipped_files: Mapping[str, int] = field(default_factory=dict)
+    recovered: tuple[str, ...] = ()
+    update_batches: int = 0
+    updated_paths: int = 0
+    error: str | None = None
+
+    @property
+    def embedded_chunks(self) -> int:
+        return self.chunks - self.pending_chunks
+
+    @classmethod
+    def starting(
+        cls, model: str, folders: tuple[Path, ...], error: str | None = None
+    ) -> IndexStatus:
+        """Before the engine exists (the server is creating it, or could not)."""
+        return cls(
+            state="starting",
+            files=0,
+            chunks=0,
+            pending_files=0,
+            pending_chunks=0,
+            pending_names=0,
+            model=model,
+            cache=CacheStatus("", 0, 0, 0),
+            workspace_folders=folders,
+            error=error,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """Statistics for `arama.stats`: counts over live files, the top languages and queries."""
+
+    files: int
+    total_bytes: int
+    recent_files_7d: int
+    languages: tuple[tuple[str, int], ...]
+    popular_queries: tuple[tuple[str, int], ...]
+
+    @property
+    def avg_bytes(self) -> float:
+        return round(self.total_bytes / self.files, 1) if self.files else 0

@@ -41,12 +41,11 @@ from pathlib import Path, PurePath
 
 import pathspec
 
+from arama.engine.config import DEFAULT_MAX_FILE_SIZE
 from arama.engine.languages import PLAINTEXT, language_for_path, language_from_shebang
 from arama.engine.records import ScannedFile, SkipFile, SkipReason
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MAX_FILE_SIZE = 1_048_576
 
 IGNORED = "ignored"
 """`SkipFile.reason` from `check` for a path the rules exclude; not a status counter."""
@@ -230,8 +229,27 @@ class Scanner:
         self._user = _compile(exclude, "exclude setting")
         # rule file path -> ((st_ino, st_size, st_mtime_ns), compiled rules or None)
         self._ignore_cache: dict[str, tuple[tuple[int, int, int], _Spec | None]] = {}
+        # Workspace folders open inside this one (relative, and resolved with a separator):
+        # their subtrees belong to them, so each file is indexed once, by its innermost folder.
+        self._nested: frozenset[str] = frozenset()
+        self._nested_prefixes: tuple[str, ...] = ()
 
     # -- public API -----------------------------------------------------------------------
+
+    def set_nested_folders(self, roots: Iterable[Path]) -> bool:
+        """Leave these folders (open workspace folders inside this one) to their own index;
+        returns whether the set changed (the folder then needs a rescan)."""
+        rels: set[str] = set()
+        for root in roots:
+            rel = self._relative(str(root))
+            if rel:
+                rels.add(rel)
+        nested = frozenset(rels)
+        if nested == self._nested:
+            return False
+        self._nested = nested
+        self._nested_prefixes = tuple(self._prefix + r.replace("/", os.sep) + os.sep for r in rels)
+        return True
 
     def scan(self) -> ScanResult:
         """Walk the whole folder; never raises for anything found in it."""
@@ -288,6 +306,8 @@ class Scanner:
             raise SkipFile(_reason_for(exc), rel) from exc
         if not self._inside(real):
             raise SkipFile(SkipReason.OUTSIDE_ROOT, f"{rel} -> {real}")
+        if self._in_nested_folder(real):
+            raise SkipFile(IGNORED, f"{rel} is in a nested workspace folder")
         real_rel = self._relative(real)
         if real_rel and real_rel != rel and not self.is_ignored(Path(real)):
             raise SkipFile(IGNORED, f"{rel} is an alias of {real_rel}")
@@ -318,7 +338,10 @@ class Scanner:
     def _excluded(
         self, rel: str, name: str, is_dir: bool, layers: tuple[_Layer, ...], real: str
     ) -> bool:
-        """Gitignore verdict for one entry: the highest-precedence rule with an opinion wins."""
+        """Gitignore verdict for one entry: the highest-precedence rule with an opinion wins.
+        A nested workspace folder is out whatever the rules say: it has an index of its own."""
+        if is_dir and rel in self._nested:
+            return True
         key = f"{rel}/" if is_dir else rel
         verdict = self._user.check_file(key).include if self._user is not None else None
         if verdict is None:
@@ -395,6 +418,9 @@ class Scanner:
             mtime_ns=st.st_mtime_ns,
             language=_language(real, names, st.st_size),
         )
+
+    def _in_nested_folder(self, real: str) -> bool:
+        return any(real.startswith(p) or real + os.sep == p for p in self._nested_prefixes)
 
     def _inside(self, real: str) -> bool:
         return real == self._root_str or real.startswith(self._prefix)
@@ -513,6 +539,8 @@ class _Walk:
         if not self.scanner._inside(target):
             self._skip(SkipReason.OUTSIDE_ROOT, f"{rel} -> {target}")
             return
+        if self.scanner._in_nested_folder(target):
+            return  # indexed by the nested workspace folder it points into
         if not _representable(name):
             self._skip(SkipReason.UNREADABLE, f"{rel} (name is not valid UTF-8)")
             return
@@ -537,10 +565,8 @@ class _Walk:
         self.included.add((st.st_dev, st.st_ino))
 
 
-def read_source(
-    file: ScannedFile, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE
-) -> tuple[str, bytes]:
-    """Return (text, raw bytes) of a scanned file, or raise SkipFile saying why not.
+def read_source(file: ScannedFile, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
+    """Return the text of a scanned file, or raise SkipFile saying why not.
 
     Reasons: VANISHED, UNREADABLE, PATH_TOO_LONG, NOT_REGULAR (it changed since the scan),
     TOO_LARGE (judged on the bytes actually read, at most max + 1 of them), BINARY (a NUL
@@ -550,8 +576,7 @@ def read_source(
     is judged by the longest line only).
 
     The text is UTF-8 with invalid bytes replaced, without a BOM, and with every line break
-    (CRLF, and lone CR) turned into LF, since LSP counts all three as line ends. `raw` is the
-    file exactly as read.
+    (CRLF, and lone CR) turned into LF, since LSP counts all three as line ends.
     """
     raw = _read_regular(os.fspath(file.path), max_file_size + 1, max_size=max_file_size)
     if len(raw) > max_file_size:
@@ -565,7 +590,7 @@ def read_source(
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _looks_minified(text, file.language):
         raise SkipFile(SkipReason.MINIFIED, file.rel)
-    return text, raw
+    return text
 
 
 def _mostly_undecodable(text: str, body: bytes) -> bool:

@@ -1,4 +1,7 @@
-"""The `arama.*` workspace commands of the command contract (DESIGN.md)."""
+"""The `arama.*` workspace commands of the command contract (docs/contract.md).
+
+Handlers validate, hand the work to the engine on a worker thread, and write the answer with
+`arama.contract`; nothing here ranks or indexes."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from typing import Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
+from arama import contract
 from arama.arguments import ArgumentError, parse_context, parse_search, single_object
-from arama.engine.records import SearchCancelled
+from arama.engine.records import IndexStatus, SearchCancelled
 from arama.lsp.app import AramaServer, server
 from arama.lsp.cancellation import cancellation_flag
 from arama.lsp.uris import local_path
@@ -45,7 +49,7 @@ async def search(ls: AramaServer, *args: Any) -> dict[str, Any]:
 
     def run() -> dict[str, Any] | None:
         try:
-            return engine.search(request, cancelled=withdrawn.is_set)
+            return contract.search_json(engine.search(request, cancelled=withdrawn.is_set))
         except SearchCancelled:
             took = (time.perf_counter() - started) * 1000
             log.info("search cancelled after %.0f ms: %r", took, request.query[:80])
@@ -65,24 +69,12 @@ async def search(ls: AramaServer, *args: Any) -> dict[str, Any]:
 async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
     _no_arguments(ls, args)
     engine = ls.engine
-    if engine is None:
-        return {  # the engine is being created: the same shape, all empty
-            "state": "starting",
-            "files": 0,
-            "chunks": 0,
-            "pendingFiles": 0,
-            "pendingChunks": 0,
-            "embeddedChunks": 0,
-            "pendingNames": 0,
-            "model": ls.options.model or "",
-            "cache": {"path": "", "entries": 0, "hits": 0, "misses": 0},
-            "workspaceFolders": [str(root) for root in ls.initial_roots],
-            "skippedFiles": {},
-            "recovered": [],
-            "updates": {"batches": 0, "paths": 0},
-            **({"error": ls.engine_error} if ls.engine_error else {}),
-        }
-    return await ls.in_thread(engine.status)
+    if engine is None:  # the engine is being created (or could not be): the same shape, empty
+        starting = IndexStatus.starting(
+            ls.options.model or "", tuple(ls.initial_roots), ls.engine_error
+        )
+        return contract.status_json(starting)
+    return contract.status_json(await ls.in_thread(engine.status))
 
 
 @server.command("arama.context")
@@ -96,7 +88,7 @@ async def context(ls: AramaServer, *args: Any) -> dict[str, Any]:
     if path is None or not engine.contains(path):
         raise JsonRpcInvalidParams(text("error.uri", ls.locale, field="uri"))
     try:
-        return await ls.in_thread(engine.context, path, line, limit)
+        return contract.context_json(await ls.in_thread(engine.context, path, line, limit))
     except LookupError:
         raise JsonRpcInvalidParams(text("error.not_indexed", ls.locale)) from None
 
@@ -105,11 +97,11 @@ async def context(ls: AramaServer, *args: Any) -> dict[str, Any]:
 async def stats(ls: AramaServer, *args: Any) -> dict[str, Any]:
     _no_arguments(ls, args)
     engine = await ls.get_engine()
-    return await ls.in_thread(engine.stats)
+    return contract.stats_json(await ls.in_thread(engine.stats))
 
 
 @server.command("arama.reindex")
 async def reindex(ls: AramaServer, *args: Any) -> dict[str, Any]:
     _no_arguments(ls, args)
     engine = await ls.get_engine()
-    return {"queued": await ls.in_thread(engine.reindex)}
+    return contract.reindex_json(await ls.in_thread(engine.reindex))

@@ -18,15 +18,21 @@ log = logging.getLogger(__name__)
 
 
 def _workspace_roots(params: types.InitializeParams) -> list[Path]:
-    """The folders to index; URIs that name no absolute local path are logged and left out."""
-    roots = [p for f in params.workspace_folders or [] if (p := local_path(f.uri)) is not None]
-    if not roots and params.root_uri:
-        roots = [p for p in [local_path(params.root_uri)] if p is not None]
-    if not roots and params.root_path:
-        roots = [p for p in [checked_path(params.root_path)] if p is not None]
-    if not roots and (params.workspace_folders or params.root_uri or params.root_path):
+    """The folders to index: the workspace folders, else the root URI, else the root path (the
+    first of them that names a usable folder). URIs that name no absolute local path are left
+    out."""
+    sources = (
+        [local_path(folder.uri) for folder in params.workspace_folders or []],
+        [local_path(params.root_uri)] if params.root_uri else [],
+        [checked_path(params.root_path)] if params.root_path else [],
+    )
+    for source in sources:
+        roots = [path for path in source if path is not None]
+        if roots:
+            return roots
+    if any(sources):
         log.warning("no usable workspace folder in initialize: nothing to index")
-    return roots
+    return []
 
 
 @server.feature(types.INITIALIZE)

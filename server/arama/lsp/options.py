@@ -9,8 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arama.engine.config import BACKENDS, DEFAULT_BACKEND, EngineConfig, default_cache_dir
-from arama.engine.scanner import DEFAULT_MAX_FILE_SIZE
+from arama.engine.config import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DEFAULT_MAX_FILE_SIZE,
+    EngineConfig,
+    default_cache_dir,
+)
 
 log = logging.getLogger(__name__)
 

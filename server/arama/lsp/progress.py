@@ -17,7 +17,7 @@ from lsprotocol import types
 from arama.messages import text
 
 if TYPE_CHECKING:
-    from arama.engine.engine import Progress
+    from arama.engine.records import Progress
     from arama.lsp.app import AramaServer
 
 log = logging.getLogger(__name__)
@@ -111,11 +111,10 @@ class IndexingProgress:
             return
         token, self._token = self._token, None
         self._last_percentage = 0
-        engine = self.server.engine
-        files = chunks = 0
-        if engine is not None:
-            status = engine.status()
-            files, chunks = status["files"], status["chunks"]
+        # The counts come with the idle report (computed on the indexing thread): nothing here
+        # may touch SQLite or the disk, this runs on the event loop.
+        latest = self._latest
+        files, chunks = (latest.files, latest.chunks) if latest is not None else (0, 0)
         self.server.work_done_progress.end(
             token,
             types.WorkDoneProgressEnd(

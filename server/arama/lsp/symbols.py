@@ -2,41 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lsprotocol import types
 
+from arama.engine.records import SymbolHit
 from arama.lsp.app import AramaServer, server
 
 MAX_SYMBOLS = 100
 
 
-def _workspace_symbol(item: dict[str, Any]) -> types.WorkspaceSymbol:
+def workspace_symbol(hit: SymbolHit) -> types.WorkspaceSymbol:
     try:
-        kind = types.SymbolKind(item["kind"])
+        kind = types.SymbolKind(hit.symbol.kind)
     except ValueError:
         kind = types.SymbolKind.Variable
-    start, end = item["range"]["start"], item["range"]["end"]
+    span = hit.span
     return types.WorkspaceSymbol(
-        name=item["name"],
+        name=hit.symbol.symbol,
         kind=kind,
-        container_name=item["containerName"],
+        container_name=hit.symbol.container,
         location=types.Location(
-            uri=item["uri"],
+            uri=(hit.root / hit.symbol.path).as_uri(),
             range=types.Range(
-                start=types.Position(start["line"], start["character"]),
-                end=types.Position(end["line"], end["character"]),
+                start=types.Position(span.start_line, 0),
+                end=types.Position(span.end_line, span.end_character),
             ),
         ),
     )
 
 
 @server.feature(types.WORKSPACE_SYMBOL)
-async def workspace_symbol(
+async def on_workspace_symbol(
     ls: AramaServer, params: types.WorkspaceSymbolParams
 ) -> list[types.WorkspaceSymbol]:
     engine = ls.engine
     if engine is None:
         return []
     found = await ls.in_thread(engine.symbols, params.query[:1000], MAX_SYMBOLS)
-    return [_workspace_symbol(item) for item in found]
+    return [workspace_symbol(hit) for hit in found]

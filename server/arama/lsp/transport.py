@@ -117,6 +117,8 @@ class FrameReader:
                 return None
             return body
 
+    # complexity: one pass over a header block, every recovery rule of the class docstring a
+    # branch of it; split into pieces, the rules would lose the one place that orders them.
     def _read_header_block(self) -> int | None:
         """The Content-Length of the next header block; -1 if the block is invalid; None at end
         of input."""

@@ -1,10 +1,10 @@
 """The embedding model on ONNX Runtime: torch's vectors at a fraction of the memory and start-up.
 
 The server process never imports torch on this path. The ONNX file is made once, from the model's
-own weights, by a child process (`arama.engine.onnx_export`, which does import torch) and kept in
-the cache directory; every later start only opens it (a fraction of a second). Tokenization uses
-the `tokenizers` library with the truncation and padding sentence-transformers would apply, saved
-beside the model by the exporter, so the two backends see the same tokens.
+own weights, by a child process (`arama.engine.embedding.onnx_export`, which does import torch)
+and kept in the cache directory; every later start only opens it (a fraction of a second).
+Tokenization uses the `tokenizers` library with the truncation and padding sentence-transformers
+would apply, saved beside the model by the exporter, so the two backends see the same tokens.
 
 Queries and indexing batches each get their own session, tokenizer and lock: a query never waits
 behind a batch, and a fast tokenizer is never used from two threads at once. The query session
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from arama.engine.embedder import Vectors, default_model_path, model_identity
+from arama.engine.embedding.protocol import Vectors, default_model_path, model_identity
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ class OnnxEmbedder:
             sys.executable,
             "-P",  # with -m, Python would put the working directory (a workspace) on sys.path
             "-m",
-            "arama.engine.onnx_export",
+            "arama.engine.embedding.onnx_export",
             "--source",
             self._source,
             "--model-id",

@@ -13,7 +13,7 @@ the embedded text's digest, and the vector file's name).
 
 from __future__ import annotations
 
-from arama.engine.embedder import text_hash
+from arama.engine.hashing import text_hash
 from arama.engine.lexical import identifier_parts
 
 

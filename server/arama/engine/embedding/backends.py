@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from arama.engine.config import BACKENDS, EngineConfig
-from arama.engine.embedder import Embedder, SentenceTransformerEmbedder, Vectors
-from arama.engine.onnx_embedder import OnnxEmbedder, OnnxUnavailable
+from arama.engine.embedding.onnx_embedder import OnnxEmbedder, OnnxUnavailable
+from arama.engine.embedding.protocol import Embedder, Vectors
+from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
 
 log = logging.getLogger(__name__)
 

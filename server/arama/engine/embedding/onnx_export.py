@@ -1,6 +1,7 @@
 """Export a sentence-transformers model to ONNX; run as a child process of the server.
 
-    python -m arama.engine.onnx_export --source DIR_OR_NAME --model-id ID --out DIR [--int8]
+    python -m arama.engine.embedding.onnx_export \
+        --source DIR_OR_NAME --model-id ID --out DIR [--int8]
 
 This is the only place the ONNX backend touches torch, and it runs in its own process so that
 torch's few hundred MB never enter the server. It loads the model offline, traces the whole
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from arama.engine.onnx_embedder import (
+from arama.engine.embedding.onnx_embedder import (
     EXPORT_FORMAT,
     INFO_FILE,
     MODEL_FILE,

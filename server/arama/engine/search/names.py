@@ -11,23 +11,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from arama.engine.lexical import identifier_parts
-
-
-@dataclass(frozen=True, slots=True)
-class SymbolRow:
-    """One definition: the first chunk of a (possibly split) symbol, spanning all its pieces."""
-
-    chunk_id: int
-    path: str
-    symbol: str
-    symbol_norm: str
-    kind: int
-    container: str | None
-    start_line: int
-    end_line: int
 
 
 def fold_query(query: str) -> str:

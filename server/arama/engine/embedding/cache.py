@@ -1,0 +1,105 @@
+"""The on-disk embedding cache that makes every text cost one embedding, ever.
+
+The cache key is sha256(model id, sha256(text)): it knows nothing of paths or positions, so a
+rename, a branch switch, an undo, or the same file in another workspace all hit the cache.
+Vectors are stored as raw float32 bytes and checked for length on read, so a truncated or
+foreign entry is treated as a miss and embedded again, never served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import diskcache
+import numpy as np
+
+from arama.engine.embedding.protocol import Vectors
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE_SIZE_LIMIT = 16 * 1024**3  # diskcache evicts beyond its limit (1 GiB by default)
+
+
+class EmbeddingCache:
+    """diskcache store: cache key -> float32 vector bytes. Safe across processes."""
+
+    def __init__(self, directory: Path, *, size_limit: int = DEFAULT_CACHE_SIZE_LIMIT) -> None:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.directory = directory
+        self.recovered: str | None = None
+        try:
+            self._cache = self._open(directory, size_limit)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # read-only or unreachable: moving it aside would not help
+            # A damaged store costs re-embedding, not the server: move it aside, start anew.
+            aside = directory.with_name(f"{directory.name}.corrupt-{int(time.time())}")
+            log.error("embedding cache %s is corrupt (%s); moved to %s", directory, exc, aside)
+            directory.rename(aside)
+            directory.mkdir(mode=0o700)
+            self._cache = self._open(directory, size_limit)
+            self.recovered = f"embedding cache rebuilt: {exc}"
+        self.hits = 0
+        self.misses = 0
+        self._count_lock = threading.Lock()
+
+    @staticmethod
+    def _open(directory: Path, size_limit: int) -> diskcache.Cache:
+        cache = diskcache.Cache(
+            str(directory), size_limit=size_limit, eviction_policy="least-recently-stored"
+        )
+        len(cache)  # touches the settings table: a malformed database fails here, not later
+        return cache
+
+    @staticmethod
+    def key(model_id: str, text_digest: str) -> str:
+        return hashlib.sha256(f"{model_id}\0{text_digest}".encode()).hexdigest()
+
+    def get_many(
+        self, model_id: str, digests: Sequence[str], dim: int | None
+    ) -> list[Vectors | None]:
+        """Vectors for each digest, None where missing or unusable (wrong size, corrupt)."""
+        found: list[Vectors | None] = []
+        hits = 0
+        for digest in digests:
+            vector = self._read(self.key(model_id, digest), dim)
+            found.append(vector)
+            hits += vector is not None
+        with self._count_lock:
+            self.hits += hits
+            self.misses += len(digests) - hits
+        return found
+
+    def _read(self, key: str, dim: int | None) -> Vectors | None:
+        try:
+            raw = self._cache.get(key)
+        except Exception:  # a corrupt entry must cost an embedding, not the server
+            log.warning("unreadable embedding cache entry %s", key, exc_info=True)
+            return None
+        if not isinstance(raw, bytes) or not raw or len(raw) % 4:
+            return None
+        vector = np.frombuffer(raw, dtype=np.float32)
+        if dim is not None and vector.shape[0] != dim:
+            return None
+        if not np.all(np.isfinite(vector)):
+            return None
+        return vector
+
+    def put_many(self, model_id: str, digests: Sequence[str], vectors: Vectors) -> None:
+        with self._cache.transact():
+            for digest, vector in zip(digests, vectors, strict=True):
+                self._cache.set(
+                    self.key(model_id, digest), np.asarray(vector, np.float32).tobytes()
+                )
+
+    def entries(self) -> int:
+        return len(self._cache)
+
+    def close(self) -> None:
+        self._cache.close()

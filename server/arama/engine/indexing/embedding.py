@@ -1,0 +1,218 @@
+"""Vectors for pending chunks and definition names: cache first, then the model, in batches.
+
+Order: chunk vectors of every folder before any name vector (they serve every search); within
+a folder, most recently modified files first (what the user touches gets embedded first).
+Within one batch, cache hits come first, identical texts are embedded once, and misses are sorted
+by length (little padding). The loop gives way to queued jobs between model calls, so a file
+save never waits behind an embedding backlog. Vector files are saved every `SAVE_INTERVAL_S`
+per folder and whenever a folder has nothing left pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from arama.engine.config import EngineConfig
+from arama.engine.embedding.cache import EmbeddingCache
+from arama.engine.embedding.protocol import Embedder, Vectors
+from arama.engine.embedding.text import embedding_input, name_phrase
+from arama.engine.folders import FolderIndex, FolderRegistry, VectorSpace
+from arama.engine.hashing import text_hash
+from arama.engine.records import EmbeddingRow, Progress
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL_S = 20.0
+CACHE_LOOKUP_BATCH = 512
+NAME_BATCH_FACTOR = 8  # names are a few words each: larger batches cost no more memory
+SPACES = ("chunks", "names")
+
+
+class Embedding:
+    """Fills the folders' vector spaces. `step` runs on the indexing thread; `warm_up` and the
+    model lock are shared with the searcher's model loading."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        registry: FolderRegistry,
+        embedder: Embedder,
+        cache: EmbeddingCache,
+        report: Callable[[Progress], None],
+    ) -> None:
+        self._config = config
+        self._registry = registry
+        self._embedder = embedder
+        self._cache = cache
+        self._report = report
+        self._model_lock = threading.Lock()
+        self._dim: int | None = None
+        self._queue_total = 0  # the largest pending count of this round, for the progress bar
+        self._saved_at: dict[int, float] = {}  # folder number -> when its vectors were saved
+        self.stopping = False
+        self.embedded_chunks = 0
+        self.embedded_names = 0
+
+    @property
+    def dimension_known(self) -> bool:
+        return self._dim is not None
+
+    def step(self, *, yield_to: Callable[[], bool]) -> None:
+        """Give vectors to one batch of pending chunks of one space of one folder."""
+        work = self._next_work()
+        if work is None:
+            return
+        folder, label, space = work
+        batch = _next_batch(folder, space)
+        if not batch:
+            return
+        rows = folder.catalog.chunk_embedding_rows(batch)
+        texts = self._texts(label, rows)
+        space.pending.difference_update(set(batch) - texts.keys())
+        ids = [i for i in batch if i in texts]
+        misses = self._serve_from_cache(folder, space, ids, texts)
+        size = self._config.embed_batch_size * (NAME_BATCH_FACTOR if label == "names" else 1)
+        for start in range(0, len(misses), size):
+            if self.stopping or yield_to():
+                break  # let file updates go first; the rest stays pending
+            self._embed_batch(space, label, misses[start : start + size], texts)
+            self._report_embedding()
+        self._report_embedding()
+        self.save(folder, force=not (folder.chunks.pending or folder.names.pending))
+
+    def _next_work(self) -> tuple[FolderIndex, str, VectorSpace] | None:
+        folders = self._registry.all()
+        for label in SPACES:
+            folder = next((f for f in folders if f.space(label).pending), None)
+            if folder is not None:
+                return folder, label, folder.space(label)
+        return None
+
+    def _serve_from_cache(
+        self,
+        folder: FolderIndex,
+        space: VectorSpace,
+        ids: list[int],
+        texts: dict[int, tuple[str, str]],
+    ) -> list[list[int]]:
+        """Add the cached vectors; returns the misses as groups of ids sharing one text (so
+        copies, vendored code and boilerplate cost one embedding), shortest text first."""
+        dim = self._dimension(folder)
+        cached = self._cache.get_many(self._embedder.model_id, [texts[i][1] for i in ids], dim)
+        hit_ids = [i for i, v in zip(ids, cached, strict=True) if v is not None]
+        if hit_ids:
+            space.store.add(hit_ids, np.vstack([v for v in cached if v is not None]))
+            space.pending.difference_update(hit_ids)
+            self._registry.changed(catalog=False)
+        ids_by_hash: dict[str, list[int]] = {}
+        for i, vector in zip(ids, cached, strict=True):
+            if vector is None:
+                ids_by_hash.setdefault(texts[i][1], []).append(i)
+        groups = list(ids_by_hash.values())
+        groups.sort(key=lambda group: len(texts[group[0]][0]))  # similar lengths pad little
+        return groups
+
+    def _embed_batch(
+        self,
+        space: VectorSpace,
+        label: str,
+        groups: Sequence[list[int]],
+        texts: dict[int, tuple[str, str]],
+    ) -> None:
+        vectors = self._embed([texts[group[0]][0] for group in groups])
+        self._cache.put_many(
+            self._embedder.model_id, [texts[group[0]][1] for group in groups], vectors
+        )
+        ids = [i for group in groups for i in group]
+        positions = [row for row, group in enumerate(groups) for _ in group]
+        space.store.add(ids, vectors[positions])
+        space.pending.difference_update(ids)
+        if label == "chunks":
+            self.embedded_chunks += len(groups)
+        else:
+            self.embedded_names += len(groups)
+        self._registry.changed(catalog=False)
+
+    def _texts(self, label: str, rows: dict[int, EmbeddingRow]) -> dict[int, tuple[str, str]]:
+        """chunk id -> (text to embed, its digest) in one vector space; chunks with nothing to
+        embed there (an unnamed chunk has no name vector) are left out."""
+        if label == "chunks":
+            context = self._config.embed_context
+            return {
+                i: embedding_input(
+                    r.text, r.text_hash, r.path, r.symbol, r.container, context=context
+                )
+                for i, r in rows.items()
+            }
+        out: dict[int, tuple[str, str]] = {}
+        for i, r in rows.items():
+            if r.symbol is not None and r.kind is not None:
+                phrase = name_phrase(r.path, r.symbol, r.container)
+                if phrase:
+                    out[i] = (phrase, text_hash(phrase))
+        return out
+
+    # -- the model ---------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """With nothing to index (a warm start), load the model now rather than on the first
+        query."""
+        try:
+            with self._model_lock:
+                self._embedder.warm_up()
+        except Exception:
+            log.exception("could not load the embedding model")
+
+    def _embed(self, texts: Sequence[str]) -> Vectors:
+        with self._model_lock:
+            return self._embedder.embed(texts)
+
+    def _dimension(self, folder: FolderIndex) -> int:
+        if self._dim is None:
+            self._dim = folder.chunks.store.dimension
+        if self._dim is None:
+            with self._model_lock:
+                self._dim = self._embedder.dimension()
+        return self._dim
+
+    # -- saving and progress -----------------------------------------------------------------
+
+    def save(self, folder: FolderIndex, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._saved_at.get(folder.number, 0.0) > SAVE_INTERVAL_S:
+            try:
+                folder.chunks.store.save()
+                folder.names.store.save()
+            except OSError:
+                log.exception("could not save vector index of %s", folder.root)
+            self._saved_at[folder.number] = now
+
+    def _report_embedding(self) -> None:
+        pending = self._registry.pending_chunks() + self._registry.pending_names()
+        self._queue_total = max(self._queue_total, pending)
+        self._report(Progress("embedding", self._queue_total - pending, self._queue_total))
+        if not pending:
+            self._queue_total = 0
+
+
+def _next_batch(folder: FolderIndex, space: VectorSpace) -> list[int]:
+    """Up to CACHE_LOOKUP_BATCH pending ids, in embedding order (recomputed only after what is
+    pending changed)."""
+    if not space.order:
+        order = folder.catalog.chunk_order_for_embedding(space.pending)
+        space.pending.intersection_update(order)  # ids whose chunk is gone need nothing
+        space.order = deque(order)
+    batch: list[int] = []
+    while space.order and len(batch) < CACHE_LOOKUP_BATCH:
+        chunk_id = space.order.popleft()
+        if chunk_id in space.pending:
+            batch.append(chunk_id)
+    if not batch:
+        space.order = None
+    return batch

@@ -1,0 +1,116 @@
+"""Opening a folder's index: whatever is on disk, make it usable, never serve it wrong.
+
+The catalog is the source of truth. A catalog that fails to open or to pass `quick_check` is
+moved aside and rebuilt by the scan that follows. The vector files are caches of (catalog +
+embedding cache): their ids are reconciled with the catalog's chunks, orphans removed, missing
+vectors marked pending (and mostly served again by the embedding cache). Every repair is noted
+in the folder's `recovered` list, which `arama.status` shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from arama.engine.catalog import Catalog, CatalogCorrupt
+from arama.engine.config import EngineConfig
+from arama.engine.folders import FolderIndex, VectorSpace
+from arama.engine.hashing import text_hash
+from arama.engine.scanner import Scanner
+from arama.engine.vectors import VectorStore
+
+log = logging.getLogger(__name__)
+
+NAMES_RECIPE = "#names-v1"  # bump when name_phrase changes: the name vectors' file changes too
+
+
+class FolderOpener:
+    def __init__(self, config: EngineConfig, model_id: str, numbers: Callable[[], int]) -> None:
+        self._config = config
+        self._model_id = model_id  # the vector files are named after it
+        self._new_number = numbers
+
+    def open(self, root: Path) -> FolderIndex | None:
+        """The folder's index, recovered where needed; None when `root` is not a usable
+        directory (logged)."""
+        try:
+            usable = root.is_dir()
+        except OSError as exc:  # a name too long, a permission wall: not ours to index
+            log.warning("workspace folder %.300s is unusable: %s", root, exc.strerror)
+            return None
+        if not usable:
+            log.warning("workspace folder %s is not a directory", root)
+            return None
+        directory = self._config.workspace_dir(root)
+        for level in (directory.parent, directory):  # mkdir's mode applies to the leaf only
+            level.mkdir(exist_ok=True, mode=0o700)
+        recovered: list[str] = []
+        catalog = _open_catalog(directory / "catalog.sqlite", recovered)
+        catalog.set_meta("root", str(root))
+        context = "#context" if self._config.embed_context else ""
+        chunk_file = directory / f"vectors-{_slug(self._model_id + context)}.faiss"
+        name_file = directory / f"names-{_slug(self._model_id + NAMES_RECIPE)}.faiss"
+        folder = FolderIndex(
+            number=self._new_number(),
+            root=root,
+            scanner=Scanner(
+                root, exclude=self._config.exclude, max_file_size=self._config.max_file_size
+            ),
+            catalog=catalog,
+            chunks=VectorSpace(VectorStore(chunk_file)),
+            names=VectorSpace(VectorStore(name_file)),
+            recovered=recovered,
+        )
+        reconcile_vectors(folder)
+        return folder
+
+
+def _open_catalog(path: Path, recovered: list[str]) -> Catalog:
+    try:
+        return Catalog(path)
+    except CatalogCorrupt as exc:
+        log.error("catalog %s is corrupt (%s): starting a new one", path, exc)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            old = Path(str(path) + suffix)
+            if old.exists():
+                old.replace(Path(f"{old}.corrupt-{stamp}"))
+        recovered.append(f"catalog rebuilt: {exc}")
+        return Catalog(path)
+
+
+def reconcile_vectors(folder: FolderIndex) -> None:
+    """Make each vector index hold exactly what the catalog asks of it; what's missing is
+    pending (and mostly comes back from the embedding cache)."""
+    for label, space, wanted in (
+        ("vector index", folder.chunks, set(folder.catalog.chunk_hashes())),
+        ("name index", folder.names, folder.catalog.named_chunk_ids()),
+    ):
+        if not space.store.load():
+            # A missing name index on a catalog that has chunks is an upgrade, not a loss.
+            missing = space.store.load_error == "missing"
+            if not missing or (wanted and space is folder.chunks):
+                folder.recovered.append(f"{label} rebuilt: {space.store.load_error}")
+            space.pending = set(wanted)
+            space.order = None
+            continue
+        present = space.store.ids()
+        orphans = present - wanted
+        if orphans:
+            space.store.remove(orphans)
+        space.pending = wanted - present
+        space.order = None
+        if orphans or space.pending:
+            log.info(
+                "%s %s: %d orphan vectors removed, %d chunks without vectors",
+                folder.root,
+                label,
+                len(orphans),
+                len(space.pending),
+            )
+
+
+def _slug(identity: str) -> str:
+    return text_hash(identity)[:12]

@@ -1,0 +1,77 @@
+"""What a search asks: the query, the mode, the page and the filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pathspec
+
+from arama.engine.records import ChunkRow
+
+Mode = Literal["hybrid", "semantic", "lexical"]
+MODES: tuple[Mode, ...] = ("hybrid", "semantic", "lexical")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    paths: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    modified_after_ns: int | None = None
+    modified_before_ns: int | None = None
+    min_size: int | None = None
+    max_size: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == SearchFilters()
+
+    def matcher(self) -> FilterMatcher:
+        return FilterMatcher(self)
+
+
+class FilterMatcher:
+    """Compiled filters; globs use gitignore syntax relative to the workspace folder."""
+
+    def __init__(self, filters: SearchFilters) -> None:
+        self.filters = filters
+        self._include = pathspec.GitIgnoreSpec.from_lines(filters.paths) if filters.paths else None
+        self._exclude = (
+            pathspec.GitIgnoreSpec.from_lines(filters.exclude) if filters.exclude else None
+        )
+        self._languages = frozenset(filters.languages)
+
+    def accepts(self, path: str, language: str, size: int, mtime_ns: int) -> bool:
+        f = self.filters
+        if self._languages and language not in self._languages:
+            return False
+        if f.min_size is not None and size < f.min_size:
+            return False
+        if f.max_size is not None and size > f.max_size:
+            return False
+        if f.modified_after_ns is not None and mtime_ns < f.modified_after_ns:
+            return False
+        if f.modified_before_ns is not None and mtime_ns > f.modified_before_ns:
+            return False
+        if self._include is not None and not self._include.match_file(path):
+            return False
+        return not (self._exclude is not None and self._exclude.match_file(path))
+
+    def accepts_row(self, row: ChunkRow) -> bool:
+        return self.accepts(row.path, row.language, row.size, row.mtime_ns)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    limit: int = 20
+    offset: int = 0
+    mode: Mode = "hybrid"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    min_score: float | None = None
+
+    @property
+    def depth(self) -> int:
+        """How many candidates each channel contributes: enough to page and to fuse."""
+        return max(100, 3 * (self.offset + self.limit))

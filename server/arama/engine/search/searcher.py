@@ -1,0 +1,315 @@
+"""Answering searches: the channels run, their rankings are fused, filtered and paged.
+
+Everything here reads: the catalog through its WAL snapshot and the vector stores under their
+locks, on the caller's thread, while the indexing worker keeps writing. The query is encoded on
+a thread of its own while the lexical and symbol channels run; past the time budget the search
+stops waiting and fuses what it has (`partial`). Identical requests between two index changes
+are answered from memory (`cached`), and each query's vector is memoized.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import astuple, dataclass, replace
+from pathlib import Path
+
+from arama.engine.config import EngineConfig, Fusion
+from arama.engine.embedding.protocol import Embedder
+from arama.engine.folders import FolderView
+from arama.engine.records import ChunkRow, ContextAnswer, Hit, IndexStats, SearchAnswer, SymbolHit
+from arama.engine.search import channels
+from arama.engine.search.budget import Budget
+from arama.engine.search.context import related_code
+from arama.engine.search.fusion import Ranked, fold_overlaps, merge_ranked
+from arama.engine.search.fusion import reciprocal_rank_fusion as fuse
+from arama.engine.search.request import FilterMatcher, SearchRequest
+from arama.engine.search.stats import index_stats
+from arama.engine.search.symbols import WorkspaceSymbols
+from arama.engine.search.view import IndexView, Key, rows_of
+from arama.engine.vectors import Vectors
+
+log = logging.getLogger(__name__)
+
+RESULT_CACHE_SIZE = 128
+CHANNELS = ("dense", "lexical", "symbol", "names")
+
+
+@dataclass
+class _Evidence:
+    """What the channels found, per channel a list of per-folder rankings; `allowed` keeps
+    each folder's filtered chunk ids (None: all), computed once per search."""
+
+    lists: dict[str, list[Ranked]]
+    allowed: dict[int, list[int] | None]
+
+    def ranked(self) -> dict[str, list[Key]]:
+        return {name: merge_ranked(lists) for name, lists in self.lists.items() if lists}
+
+    def allowed_in(self, folder: FolderView, matcher: FilterMatcher | None) -> list[int] | None:
+        if folder.number not in self.allowed:
+            self.allowed[folder.number] = channels.allowed_ids(folder, matcher)
+        return self.allowed[folder.number]
+
+
+def _by_words(
+    evidence: _Evidence,
+    request: SearchRequest,
+    folder: FolderView,
+    matcher: FilterMatcher | None,
+    budget: Budget,
+) -> None:
+    """The channels that need no model: lexical, and symbol names in hybrid mode."""
+    allowed = evidence.allowed_in(folder, matcher)
+    if request.mode in ("hybrid", "lexical"):
+        found = channels.lexical(folder, request.query, request.depth, allowed)
+        evidence.lists["lexical"].append(found)
+    if request.mode == "hybrid" and budget.go_on():
+        evidence.lists["symbol"].append(channels.symbol(folder, request.query, matcher))
+
+
+def _by_meaning(
+    evidence: _Evidence,
+    request: SearchRequest,
+    folder: FolderView,
+    matcher: FilterMatcher | None,
+    budget: Budget,
+    vector: Vectors,
+) -> None:
+    """The vector channels: chunk vectors, and name vectors in hybrid mode."""
+    allowed = evidence.allowed_in(folder, matcher)
+    evidence.lists["dense"].append(channels.dense(folder, vector, request.depth, allowed))
+    if request.mode == "hybrid" and budget.go_on():
+        evidence.lists["names"].append(channels.names(folder, vector, request.depth, allowed))
+
+
+def _score(
+    request: SearchRequest, evidence: _Evidence, folders: Sequence[FolderView], fusion: Fusion
+) -> list[tuple[Key, ChunkRow, float]]:
+    """Candidates best first: one channel's own scores in `semantic` and `lexical` mode, the
+    fused ones in `hybrid`."""
+    ranked = evidence.ranked()
+    rows = rows_of(folders, list({k for keys in ranked.values() for k in keys}))
+    if request.mode == "hybrid":
+        scores = fuse(ranked, fusion, rows=rows)
+    else:
+        channel = "dense" if request.mode == "semantic" else "lexical"
+        scores = dict(item for lists in evidence.lists[channel] for item in lists)
+    order = sorted(scores, key=lambda k: scores[k], reverse=True)
+    return [(k, rows[k], scores[k]) for k in order if k in rows]
+
+
+class Searcher:
+    def __init__(
+        self,
+        index: IndexView,
+        embedder: Embedder,
+        config: EngineConfig,
+        load_model: Callable[[], None],
+    ) -> None:
+        self._index = index
+        self._embedder = embedder
+        self._config = config
+        self._load_model = load_model
+        self._query_vectors: dict[str, Vectors] = {}
+        self._vectors_lock = threading.Lock()
+        # One thread encodes queries (the model instance for queries is not thread-safe).
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arama-query")
+        self._results: OrderedDict[Hashable, SearchAnswer] = OrderedDict()
+        self._results_generation = -1
+        self._results_lock = threading.Lock()
+        self._query_loader: threading.Thread | None = None
+        self._loader_lock = threading.Lock()
+        self._symbols = WorkspaceSymbols(index, self.query_vector)
+
+    def close(self) -> None:
+        self._encoder.shutdown(wait=False, cancel_futures=True)
+
+    # -- arama.search ------------------------------------------------------------------------
+
+    def search(
+        self,
+        request: SearchRequest,
+        *,
+        cancelled: Callable[[], bool] | None = None,
+        budget_s: float | None = None,
+        fusion: Fusion | None = None,
+    ) -> SearchAnswer:
+        """The `arama.search` answer. `cancelled` is polled between steps: when it says so,
+        `SearchCancelled` is raised and no more work is done. Past `budget_s` (the configured
+        budget when None), the answer is built from the channels that finished and says
+        `partial`. `fusion` overrides the configured fusion (benchmarks sweep it)."""
+        started = time.perf_counter()
+        budget = self._config.search_budget_s if budget_s is None else budget_s
+        fusion = fusion or self._config.fusion
+        indexing = self._index.indexing()
+        folders = self._index.folders()
+        _record(folders, request)
+        # Hybrid answers at once from the lexical and symbol channels while the query model is
+        # still loading (seconds, once per process); `semantic` asked for the model and waits.
+        dense_ready = request.mode != "hybrid" or self._embedder.query_ready()
+        if not dense_ready:
+            indexing = True
+            self._load_query_model_soon()
+        generation = self._index.generation
+        key = (*_request_key(request), dense_ready, astuple(fusion))
+        cached = self._cached_answer(key, generation)
+        if cached is not None:
+            return replace(cached, took_ms=_ms_since(started), indexing=indexing, cached=True)
+        answer = self._search(
+            request, folders, Budget(started + budget, cancelled), dense_ready, fusion
+        )
+        answer = replace(answer, indexing=indexing)
+        if not answer.partial:  # an answer cut short is not worth remembering
+            self._remember(key, generation, answer)
+        return replace(answer, took_ms=_ms_since(started))
+
+    def _cached_answer(self, key: Hashable, generation: int) -> SearchAnswer | None:
+        if not self._config.use_result_cache:
+            return None
+        with self._results_lock:
+            if self._results_generation != generation:
+                self._results.clear()
+                self._results_generation = generation
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+            return cached
+
+    def _remember(self, key: Hashable, generation: int, answer: SearchAnswer) -> None:
+        if not self._config.use_result_cache:
+            return
+        with self._results_lock:
+            if self._results_generation == generation:
+                self._results[key] = answer
+                while len(self._results) > RESULT_CACHE_SIZE:
+                    self._results.popitem(last=False)
+
+    def _search(
+        self,
+        request: SearchRequest,
+        folders: Sequence[FolderView],
+        budget: Budget,
+        dense_ready: bool,
+        fusion: Fusion,
+    ) -> SearchAnswer:
+        matcher = None if request.filters.empty else request.filters.matcher()
+        evidence = self._gather(request, folders, budget, matcher, dense_ready)
+        budget.check_cancelled()
+        candidates = _score(request, evidence, folders, fusion)
+        if matcher is not None:
+            candidates = [c for c in candidates if matcher.accepts_row(c[1])]
+        if request.min_score is not None:
+            candidates = [c for c in candidates if c[2] >= request.min_score]
+        candidates = fold_overlaps(candidates)
+        page = candidates[request.offset : request.offset + request.limit]
+        roots = {f.number: f.root for f in folders}
+        return SearchAnswer(
+            hits=tuple(Hit(roots[k[0]], row, score) for k, row, score in page),
+            total=len(candidates),
+            took_ms=0.0,
+            indexing=False,
+            partial=budget.cut_short,
+        )
+
+    def _gather(
+        self,
+        request: SearchRequest,
+        folders: Sequence[FolderView],
+        budget: Budget,
+        matcher: FilterMatcher | None,
+        dense_ready: bool,
+    ) -> _Evidence:
+        """Run the channels the mode asks for: the lexical and symbol ones while the query is
+        being encoded, then the vector ones, each folder in turn, until the budget ends."""
+        evidence = _Evidence({name: [] for name in CHANNELS}, {})
+        use_dense = dense_ready and request.mode in ("hybrid", "semantic")
+        soon = self._encode_query_soon(request.query) if use_dense and folders else None
+        for folder in folders:
+            if not budget.go_on():
+                break
+            _by_words(evidence, request, folder, matcher, budget)
+        vector = budget.wait_for(soon) if soon is not None else None
+        if vector is not None:
+            for folder in folders:
+                if not budget.go_on():
+                    break
+                _by_meaning(evidence, request, folder, matcher, budget, vector)
+        return evidence
+
+    # -- the query model ---------------------------------------------------------------------
+
+    def _load_query_model_soon(self) -> None:
+        with self._loader_lock:
+            if self._query_loader is not None:
+                return
+            self._query_loader = threading.Thread(
+                target=self._load_model, name="arama-query-model", daemon=True
+            )
+            self._query_loader.start()
+
+    def _encode_query_soon(self, query: str) -> Future[Vectors]:
+        """The query's vector, computed on the encoder thread while the lexical and symbol
+        channels run here (and abandoned, not waited for, when the budget runs out)."""
+        with self._vectors_lock:
+            cached = self._query_vectors.get(query)
+        if cached is not None:
+            done: Future[Vectors] = Future()
+            done.set_result(cached)
+            return done
+        return self._encoder.submit(self.query_vector, query)
+
+    def query_vector(self, query: str) -> Vectors:
+        memo = self._config.query_vector_memo
+        with self._vectors_lock:
+            vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self._embedder.embed_query(query)
+            if memo > 0:
+                with self._vectors_lock:
+                    if len(self._query_vectors) >= memo:
+                        self._query_vectors.clear()
+                    self._query_vectors[query] = vector
+        return vector
+
+    # -- the other questions -----------------------------------------------------------------
+
+    def context(self, path: Path, line: int, limit: int = 10) -> ContextAnswer:
+        """The chunk at a position (`focus`) and the code most related to it; LookupError when
+        the path is in no folder or nothing is indexed there."""
+        started = time.perf_counter()
+        folder, rel = self._index.locate(path)
+        focus, related = related_code(
+            self._index, folder, rel, line, limit, self.query_vector, self._config.fusion
+        )
+        return ContextAnswer(focus, tuple(related), _ms_since(started))
+
+    def symbols(self, query: str, limit: int = 100) -> list[SymbolHit]:
+        return self._symbols.find(query, limit)
+
+    def stats(self) -> IndexStats:
+        return index_stats(self._index.folders())
+
+
+def _record(folders: Sequence[FolderView], request: SearchRequest) -> None:
+    """Search history, for the popular queries of `arama.stats` (kept in the first folder)."""
+    if folders:
+        try:
+            folders[0].catalog.record_search(request.query.strip(), request.mode)
+        except Exception:
+            log.exception("could not record search history")
+
+
+def _request_key(request: SearchRequest) -> tuple[object, ...]:
+    """Requests that differ only in case or spacing of the query share an answer."""
+    return (" ".join(request.query.split()).casefold(), *astuple(request)[1:])
+
+
+def _ms_since(started: float) -> float:
+    took = (time.perf_counter() - started) * 1000
+    return round(took, 2) if math.isfinite(took) else 0.0
