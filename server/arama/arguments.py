@@ -1,7 +1,8 @@
-"""Validation of command arguments per the command contract (docs/contract.md).
+"""The arguments of the `arama.*` commands (docs/contract.md), declared as typed classes.
 
-Shared by the server and the CLI's `--json` input so both reject the same things with the same
-words. A failure raises `ArgumentError` naming the field, with a message in the caller's locale.
+Shared by the server and the CLI, so both refuse the same things with the same words: a failure
+raises `ArgumentError` naming the field, in the caller's language (validation.py reads and
+explains). Unknown keys are ignored; `null` means "not given".
 """
 
 from __future__ import annotations
@@ -11,116 +12,167 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import attrs
 import pathspec
 
 from arama.engine.languages import all_language_ids
 from arama.engine.scanner import glob_too_complex
 from arama.engine.search.request import MODES, Mode, SearchFilters, SearchRequest
 from arama.messages import text
+from arama.validation import (
+    ArgumentError,
+    Invalid,
+    StringList,
+    at_least,
+    between,
+    length,
+    one_of,
+    optional,
+    structure,
+)
+
+__all__ = ["ArgumentError", "parse_context", "parse_search", "single_object"]
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 200
-MAX_GLOBS = 100
+MAX_URI_CHARS = 8192
+MAX_DATE_CHARS = 64
+MAX_POSITION = 10_000_000
 MAX_OFFSET = 1_000_000_000
 """A larger offset pages past any index, so it is clamped to this: the engine asks each channel
 for a multiple of offset + limit candidates, and SQLite's LIMIT must fit in 64 bits."""
 
 
-class ArgumentError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+# -- validators particular to the commands -----------------------------------------------------
 
 
-class _Reader:
-    """Reads typed fields out of one argument object, failing with a localized message."""
+def _not_blank(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.strip():
+        raise Invalid("error.length", attribute.alias, low=1, high=MAX_QUERY_CHARS)
 
-    def __init__(self, obj: Mapping[str, Any], locale: str | None) -> None:
-        self.obj = obj
-        self.locale = locale
 
-    def fail(self, key: str, field: str, **values: Any) -> ArgumentError:
-        return ArgumentError(text(key, self.locale, field=field, **values), field)
-
-    def _type_name(self, key: str) -> str:
-        return text(key, self.locale)
-
-    def string(
-        self, field: str, *, required: bool = False, low: int = 0, high: int = 10_000
-    ) -> str | None:
-        value = self.obj.get(field)
-        if value is None:
-            if required:
-                raise self.fail("error.required", field)
-            return None
-        if not isinstance(value, str):
-            raise self.fail("error.type", field, expected=self._type_name("type.string"))
-        if not low <= len(value) <= high:
-            raise self.fail("error.length", field, low=low, high=high)
-        return value
-
-    def integer(
-        self, field: str, default: int | None, low: int, high: int | None = None
-    ) -> int | None:
-        value = self.obj.get(field)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise self.fail("error.type", field, expected=self._type_name("type.int"))
-        if high is None:
-            if value < low:
-                raise self.fail("error.min", field, low=low)
-        elif not low <= value <= high:
-            raise self.fail("error.range", field, low=low, high=high)
-        return int(value)
-
-    def number(self, field: str) -> float | None:
-        value = self.obj.get(field)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise self.fail("error.type", field, expected=self._type_name("type.number"))
-        return float(value)
-
-    def strings(self, field: str) -> tuple[str, ...]:
-        value = self.obj.get(field)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if (
-            not isinstance(value, list)
-            or len(value) > MAX_GLOBS
-            or not all(isinstance(v, str) and 0 < len(v) <= 1000 for v in value)
-        ):
-            raise self.fail("error.type", field, expected=self._type_name("type.list"))
-        return tuple(value)
-
-    def globs(self, field: str) -> tuple[str, ...]:
-        patterns = self.strings(field)
-        for pattern in patterns:
-            if glob_too_complex(pattern):  # would take minutes to match (ReDoS)
-                raise self.fail("error.glob", field, pattern=pattern)
-            try:
-                pathspec.GitIgnoreSpec.from_lines([pattern])
-            except Exception as exc:
-                raise self.fail("error.glob", field, pattern=pattern) from exc
-        return patterns
-
-    def time_ns(self, field: str) -> int | None:
-        value = self.string(field, high=64)
-        if value is None:
-            return None
+def _globs(_: Any, attribute: attrs.Attribute[Any], patterns: tuple[str, ...]) -> None:
+    for pattern in patterns:
+        if glob_too_complex(pattern):  # would take minutes to match (ReDoS)
+            raise Invalid("error.glob", attribute.alias, pattern=pattern)
         try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise self.fail("error.date", field) from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp() * 1e9)
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except Exception:
+            raise Invalid("error.glob", attribute.alias, pattern=pattern) from None
+
+
+def _languages(_: Any, attribute: attrs.Attribute[Any], languages: tuple[str, ...]) -> None:
+    known = all_language_ids()
+    for language in languages:
+        if language not in known:
+            raise Invalid("error.language", attribute.alias, value=language)
+
+
+def _iso_time(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if len(value) > MAX_DATE_CHARS:
+        raise Invalid("error.length", attribute.alias, low=0, high=MAX_DATE_CHARS)
+    try:
+        _parse_time(value)
+    except ValueError:
+        raise Invalid("error.date", attribute.alias) from None
+
+
+def _file_uri(_: Any, attribute: attrs.Attribute[Any], uri: str) -> None:
+    if not uri.startswith("file:"):
+        raise Invalid("error.uri", attribute.alias)
+    try:
+        urlsplit(uri)  # what the server's URI -> path conversion does first
+    except ValueError:  # e.g. "file://[" (an unclosed IPv6 host)
+        raise Invalid("error.uri", attribute.alias) from None
+
+
+def _parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _ns(value: str | None) -> int | None:
+    return None if value is None else int(_parse_time(value).timestamp() * 1e9)
+
+
+# -- arama.search ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class SearchArguments:
+    """`arama.search`. Declared in the order the checks run."""
+
+    query: str = attrs.field(validator=[length(1, MAX_QUERY_CHARS), _not_blank])
+    mode: str = attrs.field(default="hybrid", validator=one_of(MODES))
+    languages: StringList = attrs.field(default=StringList(()), validator=_languages)
+    paths: StringList = attrs.field(default=StringList(()), validator=_globs)
+    exclude: StringList = attrs.field(default=StringList(()), validator=_globs)
+    modified_after: str | None = attrs.field(
+        default=None, alias="modifiedAfter", validator=optional(_iso_time)
+    )
+    modified_before: str | None = attrs.field(
+        default=None, alias="modifiedBefore", validator=optional(_iso_time)
+    )
+    min_size: int | None = attrs.field(
+        default=None, alias="minSize", validator=optional(at_least(0))
+    )
+    max_size: int | None = attrs.field(
+        default=None, alias="maxSize", validator=optional(at_least(0))
+    )
+    limit: int = attrs.field(default=20, validator=between(1, MAX_LIMIT))
+    offset: int = attrs.field(default=0, validator=at_least(0))
+    min_score: float | None = attrs.field(default=None, alias="minScore")
+
+    def request(self, locale: str | None = None) -> SearchRequest:
+        filters = SearchFilters(
+            paths=self.paths,
+            exclude=self.exclude,
+            languages=self.languages,
+            modified_after_ns=_ns(self.modified_after),
+            modified_before_ns=_ns(self.modified_before),
+            min_size=self.min_size,
+            max_size=self.max_size,
+        )
+        _window(filters.modified_after_ns, filters.modified_before_ns, "modifiedAfter", locale)
+        _window(filters.min_size, filters.max_size, "minSize", locale)
+        return SearchRequest(
+            query=self.query,
+            limit=self.limit,
+            offset=min(self.offset, MAX_OFFSET),
+            mode=cast(Mode, self.mode),
+            filters=filters,
+            min_score=self.min_score,
+        )
+
+
+_WINDOW_ENDS = {"modifiedAfter": "modifiedBefore", "minSize": "maxSize"}
+
+
+def _window(low: float | None, high: float | None, low_name: str, locale: str | None) -> None:
+    if low is not None and high is not None and low > high:
+        message = text("error.window", locale, low=low_name, high=_WINDOW_ENDS[low_name])
+        raise ArgumentError(message, low_name)
+
+
+# -- arama.context -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Position:
+    line: int = attrs.field(validator=between(0, MAX_POSITION))
+    character: int = attrs.field(default=0, validator=between(0, MAX_POSITION))
+
+
+@attrs.frozen
+class ContextArguments:
+    """`arama.context`: a file URI, a 0-based position in it, how many related results."""
+
+    uri: str = attrs.field(validator=[length(1, MAX_URI_CHARS), _file_uri])
+    position: Position
+    limit: int = attrs.field(default=10, validator=between(1, MAX_LIMIT))
+
+
+# -- entry points ------------------------------------------------------------------------------
 
 
 def single_object(
@@ -135,77 +187,10 @@ def single_object(
 
 
 def parse_search(obj: Mapping[str, Any], locale: str | None = None) -> SearchRequest:
-    r = _Reader(obj, locale)
-    query = r.string("query", required=True, low=1, high=MAX_QUERY_CHARS)
-    assert query is not None
-    if not query.strip():
-        raise r.fail("error.length", "query", low=1, high=MAX_QUERY_CHARS)
-    mode = obj.get("mode", "hybrid")
-    if mode not in MODES:
-        raise r.fail("error.choice", "mode", choices=", ".join(MODES))
-    languages = r.strings("languages")
-    known = all_language_ids()
-    for language in languages:
-        if language not in known:
-            raise r.fail("error.language", "languages", value=language)
-    filters = SearchFilters(
-        paths=r.globs("paths"),
-        exclude=r.globs("exclude"),
-        languages=languages,
-        modified_after_ns=r.time_ns("modifiedAfter"),
-        modified_before_ns=r.time_ns("modifiedBefore"),
-        min_size=r.integer("minSize", None, 0),
-        max_size=r.integer("maxSize", None, 0),
-    )
-    _check_window(
-        filters.modified_after_ns,
-        filters.modified_before_ns,
-        "modifiedAfter",
-        "modifiedBefore",
-        locale,
-    )
-    _check_window(filters.min_size, filters.max_size, "minSize", "maxSize", locale)
-    limit = r.integer("limit", 20, 1, MAX_LIMIT)
-    offset = r.integer("offset", 0, 0)
-    assert limit is not None and offset is not None
-    return SearchRequest(
-        query=query,
-        limit=limit,
-        offset=min(offset, MAX_OFFSET),
-        mode=cast(Mode, mode),
-        filters=filters,
-        min_score=r.number("minScore"),
-    )
-
-
-def _check_window(
-    low: float | None, high: float | None, low_name: str, high_name: str, locale: str | None
-) -> None:
-    if low is not None and high is not None and low > high:
-        raise ArgumentError(text("error.window", locale, low=low_name, high=high_name), low_name)
+    return structure(obj, SearchArguments, locale).request(locale)
 
 
 def parse_context(obj: Mapping[str, Any], locale: str | None = None) -> tuple[str, int, int, int]:
     """`arama.context` arguments: (uri, line, character, limit)."""
-    r = _Reader(obj, locale)
-    uri = r.string("uri", required=True, low=1, high=8192)
-    assert uri is not None
-    if not uri.startswith("file:"):
-        raise r.fail("error.uri", "uri")
-    try:
-        urlsplit(uri)  # what the server's URI -> path conversion does first
-    except ValueError as exc:  # e.g. "file://[" (an unclosed IPv6 host)
-        raise r.fail("error.uri", "uri") from exc
-    position = obj.get("position")
-    if not isinstance(position, Mapping):
-        if position is None:
-            raise r.fail("error.required", "position")
-        raise r.fail("error.type", "position", expected=r._type_name("type.object"))
-    p = _Reader(position, locale)
-    line = p.integer("line", None, 0, 10_000_000)
-    character = p.integer("character", 0, 0, 10_000_000)
-    if line is None:
-        raise r.fail("error.required", "position.line")
-    limit = r.integer("limit", 10, 1, MAX_LIMIT)
-    assert character is not None and limit is not None
-    return uri, line, character, limit
+    args = structure(obj, ContextArguments, locale)
+    return args.uri, args.position.line, args.position.character, args.limit

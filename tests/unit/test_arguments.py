@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from arama.arguments import ArgumentError, parse_search, single_object
+from arama.arguments import ArgumentError, parse_context, parse_search, single_object
 
 
 def test_defaults_and_full_request() -> None:
@@ -72,3 +72,39 @@ def test_arguments_must_be_one_object() -> None:
     with pytest.raises(ArgumentError):
         single_object([{"a": 1}, {"b": 2}], None)
     assert single_object([], None, allow_empty=True) == {}
+
+
+def test_null_means_not_given_and_one_string_is_a_list() -> None:
+    request = parse_search({"query": "q", "mode": None, "limit": None, "paths": "src/**"})
+    assert (request.mode, request.limit, request.filters.paths) == ("hybrid", 20, ("src/**",))
+    uri, line, character, limit = parse_context(
+        {"uri": "file:///w/a.py", "position": {"line": 3, "character": None}, "limit": None}
+    )
+    assert (uri, line, character, limit) == ("file:///w/a.py", 3, 0, 10)
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        ({"uri": "file:///w/a.py"}, "'position' is required."),
+        ({"uri": "file:///w/a.py", "position": "3:4"}, "'position' must be an object."),
+        ({"uri": "file:///w/a.py", "position": {}}, "'position.line' is required."),
+        ({"uri": "file:///w/a.py", "position": {"line": -1}}, "'position.line' must be between"),
+        ({"uri": "http://x/a.py", "position": {"line": 1}}, "'uri' must be a file URI"),
+        ({"uri": "file://[", "position": {"line": 1}}, "'uri' must be a file URI"),
+        ({"uri": 5, "position": {"line": 1}}, "'uri' must be a string."),
+    ],
+)
+def test_context_arguments_name_the_nested_field(obj: dict[str, object], message: str) -> None:
+    with pytest.raises(ArgumentError) as info:
+        parse_context(obj)
+    assert str(info.value).startswith(message)
+
+
+def test_type_errors_name_the_expected_type_in_the_locale() -> None:
+    with pytest.raises(ArgumentError) as info:
+        parse_search({"query": "q", "minScore": "high"}, "tr")
+    assert str(info.value) == "'minScore' bir sayı olmalı."
+    with pytest.raises(ArgumentError) as info:
+        parse_search({"query": "q", "paths": ["ok", 3]})
+    assert str(info.value) == "'paths' must be a list of strings."

@@ -145,7 +145,7 @@ def test_factory_picks_the_backend(tmp_path: Path) -> None:
 def test_bad_backend_is_rejected_clearly() -> None:
     options, problems = InitializationOptions.parse({"embeddingBackend": "cuda"})
     assert options.backend == EngineConfig().backend
-    assert problems == ['embeddingBackend must be one of "torch", "onnx", "onnx-int8"']
+    assert problems == ["'embeddingBackend' must be one of: torch, onnx, onnx-int8."]
     options, problems = InitializationOptions.parse({"embeddingBackend": "onnx"})
     assert (options.backend, problems) == ("onnx", [])
     assert options.engine_config().backend == "onnx"

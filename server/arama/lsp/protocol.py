@@ -9,8 +9,8 @@ Document notifications for documents that are not open (a `didChange` after the 
 track, a `didClose` sent twice) are ignored with a log line instead of raising KeyError inside
 pygls, which would pop an error up in the editor.
 
-The converter is strict about JSON primitive types: cattrs would otherwise make `"5"` of the
-number 5 and `"{'a': 1}"` of an object wherever a string is expected.
+The converter is strict about JSON primitive types, and the bad field is found, the way
+`arama.validation` does it for command arguments.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from cattrs import Converter
-from cattrs.errors import ClassValidationError, IterableValidationError
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
 
 from arama.messages import text
+from arama.validation import make_strict, problems
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ class AramaProtocol(LanguageServerProtocol):
         try:
             return self._converter.structure(data, message_type)
         except Exception as exc:
-            field, missing = _first_problem(exc)
+            problem = problems(exc)[0]
+            field = problem.field.removeprefix("params.") if problem.field != "params" else "params"
             msg_id = data.get("id")
             return Undecodable(
                 jsonrpc=str(data.get("jsonrpc")),
@@ -70,7 +71,7 @@ class AramaProtocol(LanguageServerProtocol):
                 msg_id=msg_id if _valid_id(msg_id) else None,
                 is_request="id" in data,
                 field=field,
-                missing=missing,
+                missing=problem.missing,
             )
 
     def handle_message(self, message: Any) -> None:
@@ -158,76 +159,6 @@ def _valid_id(value: Any) -> bool:
     return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
-def _json_name(attribute: str) -> str:
-    """lsprotocol attribute names are the JSON names in snake case (`from_` for `from`)."""
-    head, *rest = attribute.rstrip("_").split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _first_problem(exc: BaseException) -> tuple[str, bool]:
-    """The JSON path of the first bad value under a cattrs error (without the leading "params."
-    when deeper than the params), and whether it is missing rather than wrong."""
-    path: list[str] = []
-    while True:
-        if isinstance(exc, ClassValidationError):
-            with_notes, others = exc.group_exceptions()
-            if with_notes:
-                exc, note = with_notes[0]
-                path.append(_json_name(note.name))
-                continue
-            if others:
-                exc = others[0]
-                continue
-        elif isinstance(exc, IterableValidationError):
-            with_index, others = exc.group_exceptions()
-            if with_index:
-                exc, index_note = with_index[0]
-                path.append(f"[{index_note.index}]")
-                continue
-            if others:
-                exc = others[0]
-                continue
-        break
-    if path and path[0] == "params" and len(path) > 1:
-        path = path[1:]
-    field = ".".join(path).replace(".[", "[") or "params"
-    return field, isinstance(exc, KeyError)
-
-
-# -- a converter strict about JSON primitives ----------------------------------------------
-
-
-def _strict_str(value: Any, _: type) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
-
-
-def _strict_int(value: Any, _: type) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise TypeError(f"expected an integer, got {type(value).__name__}")
-
-
-def _strict_float(value: Any, _: type) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    raise TypeError(f"expected a number, got {type(value).__name__}")
-
-
-def _strict_bool(value: Any, _: type) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected a boolean, got {type(value).__name__}")
-    return value
-
-
 def strict_converter() -> Converter:
     """pygls' converter, except that JSON primitives must have the type the LSP schema says."""
-    converter: Converter = default_converter()  # type: ignore[no-untyped-call]
-    converter.register_structure_hook(str, _strict_str)
-    converter.register_structure_hook(int, _strict_int)
-    converter.register_structure_hook(float, _strict_float)
-    converter.register_structure_hook(bool, _strict_bool)
-    return converter
+    return make_strict(default_converter())  # type: ignore[no-untyped-call]
