@@ -1,0 +1,1 @@
+"""In-process tests of the LSP layer with a fake engine (see conftest.py)."""
