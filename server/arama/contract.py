@@ -69,6 +69,9 @@ WIRE_KEYS: dict[str, frozenset[str]] = {
     "position": frozenset({"line", "character"}),
 }
 
+OPTIONAL_KEYS: frozenset[tuple[str, str]] = frozenset({("status", "error")})
+"""(shape, key) pairs written only sometimes; every other key of WIRE_KEYS is always written."""
+
 SNIPPET_MAX_LINES = 12
 
 JSON = dict[str, Any]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from arama.contract import WIRE_KEYS
+from arama.contract import OPTIONAL_KEYS, WIRE_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 VSCODE_SRC = ROOT / "editor-clients" / "vscode" / "src"
@@ -64,10 +64,6 @@ LUA_CLASSES = {
     "arama.Range": "range",
     "arama.Position": "position",
 }
-
-# Keys the server may leave out of a shape; every other key is always written. contract.py does
-# not say which (its comment: "error" only when the cache directory is unusable), so it is here.
-OPTIONAL_KEYS = {("status", "error")}
 
 # Fields holding another shape (alone, as a list, or nullable): (shape, key) -> the nested shape.
 NESTED = {
