@@ -501,3 +501,19 @@ def test_slow_symbol_table_is_rebuilt_in_the_background(
         assert names[0] == "freshly_written_helper"
     finally:
         engine.close()
+
+
+def test_symbol_spans_end_at_the_end_of_the_definitions_last_line(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """One range rule for results and symbols: whole lines, ending at the end of the last one."""
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        hits = [h for h in engine.symbols("retry_request") if h.symbol.symbol == "retry_request"]
+        assert hits
+        span = hits[0].span
+        lines = (workspace / hits[0].symbol.path).read_text().split("\n")
+        assert span.end_character == len(lines[span.end_line]) > 0
+        assert span.start_line == hits[0].symbol.start_line
+    finally:
+        engine.close()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from arama.engine.config import BACKENDS, EngineConfig
+from arama.engine.config import EngineConfig
 from arama.engine.embedding.onnx_embedder import OnnxEmbedder, OnnxUnavailable
 from arama.engine.embedding.protocol import Embedder, Vectors
 from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
@@ -39,8 +39,6 @@ def make_embedder(config: EngineConfig, scratch_dir: Path) -> Embedder:
 
     if config.backend == "torch":
         return torch_embedder()
-    if config.backend not in BACKENDS:
-        raise ValueError(f"unknown embedding backend {config.backend!r}; expected {BACKENDS}")
     if importlib.util.find_spec("onnxruntime") is None:
         note = f"embedding backend {config.backend} unavailable (onnxruntime is not installed)"
         log.warning("%s; using torch", note)

@@ -77,7 +77,7 @@ class WorkspaceSymbols:
         empty query gives a bounded list."""
         table = self._current_table()
         if not query.strip():
-            return [_hit(f, r) for f, r in table.rows[:limit]]
+            return _hits(table.rows[:limit])
         by_name = table.by_name(fold_query(query), NAME_CANDIDATES)
         name_keys: list[Key] = [(f.number, r.chunk_id) for f, r in by_name]
         dense_keys: list[Key] = []
@@ -87,7 +87,7 @@ class WorkspaceSymbols:
             {"name": name_keys, "dense": dense_keys}, _FUSION, weights=SYMBOL_WEIGHTS
         )
         order = sorted(fused, key=lambda k: fused[k], reverse=True)
-        return [_hit(*table.lookup[k]) for k in order[:limit] if k in table.lookup]
+        return _hits([table.lookup[k] for k in order[:limit] if k in table.lookup])
 
     def _by_meaning(self, query: str, table: SymbolTable) -> list[Key]:
         """Symbols nearest the query in meaning: by their name in words ("retry with backoff"
@@ -154,8 +154,20 @@ class WorkspaceSymbols:
                 self._builder = None
 
 
-def _hit(folder: FolderView, row: SymbolRow) -> SymbolHit:
-    """A definition with its span: whole lines, ending where its last piece ends."""
-    last = folder.catalog.text_ending_at(row.path, row.end_line)
-    span = Span.of_text(row.start_line, row.end_line, last or "")
-    return SymbolHit(folder.root, row, span)
+def _hits(found: list[tuple[FolderView, SymbolRow]]) -> list[SymbolHit]:
+    """Definitions with their spans: whole lines, ending where their last piece ends (one
+    catalog query per folder)."""
+    ends: dict[int, dict[tuple[str, int], str]] = {}
+    for folder in {f.number: f for f, _ in found}.values():
+        places = [(r.path, r.end_line) for f, r in found if f.number == folder.number]
+        ends[folder.number] = folder.catalog.texts_ending_at(places)
+    return [
+        SymbolHit(
+            folder.root,
+            row,
+            Span.of_text(
+                row.start_line, row.end_line, ends[folder.number].get((row.path, row.end_line), "")
+            ),
+        )
+        for folder, row in found
+    ]
