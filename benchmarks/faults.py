@@ -68,14 +68,19 @@ class Outcome:
 class Server:
     """One `arama-ls` process and its pytest-lsp client."""
 
-    def __init__(self, client: LanguageClient) -> None:
+    def __init__(self, client: LanguageClient, pid: int) -> None:
         self.client = client
+        self.pid = pid
         self.last: dict[str, Any] = {}
 
     @classmethod
     async def start(cls, workspace: Path, cache: Path, log: Path) -> Server:
+        # The shell writes its pid, the server's after `exec` (the client keeps the process
+        # private), next to the log.
+        pidfile = log.with_name("server.pid")
+        pidfile.unlink(missing_ok=True)
         server = shlex.join([sys.executable, "-m", "arama.lsp.server", "--log-level", "WARNING"])
-        command = f"exec {server} 2>>{shlex.quote(str(log))}"
+        command = f"echo $$ > {shlex.quote(str(pidfile))}; exec {server} 2>>{shlex.quote(str(log))}"
         config = ClientServerConfig(server_command=["/bin/sh", "-c", command])
         client = await config.start()
         assert isinstance(client, LanguageClient)
@@ -86,11 +91,7 @@ class Server:
                 initialization_options={"cacheDir": str(cache)},
             )
         )
-        return cls(client)
-
-    @property
-    def pid(self) -> int:
-        return self.client._server.pid  # type: ignore[attr-defined,no-any-return]
+        return cls(client, int(pidfile.read_text()))
 
     async def command(self, name: str, *args: Any, timeout: float = 30.0) -> Any:
         return await asyncio.wait_for(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import shutil
 import statistics
 import sys
@@ -107,10 +108,17 @@ async def storm(
     }
 
 
-async def start(workspace: Path, cache: Path, options: dict[str, Any]) -> LanguageClient:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "arama.lsp.server", "--log-level", "WARNING"]
-    )
+async def start(
+    workspace: Path, cache: Path, options: dict[str, Any]
+) -> tuple[LanguageClient, int]:
+    """An initialized server and its process id. The server runs through a shell that writes
+    its own pid (the server's, after `exec`) next to the cache: the client keeps the process
+    private."""
+    pidfile = cache.with_name("arama-ls.pid")
+    pidfile.unlink(missing_ok=True)
+    server = shlex.join([sys.executable, "-m", "arama.lsp.server", "--log-level", "WARNING"])
+    command = f"echo $$ > {shlex.quote(str(pidfile))}; exec {server}"
+    config = ClientServerConfig(server_command=["/bin/sh", "-c", command])
     client = await config.start()
     assert isinstance(client, LanguageClient)
     await client.initialize_session(
@@ -122,17 +130,13 @@ async def start(workspace: Path, cache: Path, options: dict[str, Any]) -> Langua
             initialization_options={"cacheDir": str(cache), **options},
         )
     )
-    return client
-
-
-def server_pid(client: LanguageClient) -> int:
-    return client._server.pid if client._server else 0  # type: ignore[attr-defined]
+    return client, int(pidfile.read_text())
 
 
 async def warm_restart(workspace: Path, cache: Path, options: dict[str, Any]) -> dict[str, Any]:
     """A second server on the same cache: seconds from process start to `ready`, embeddings."""
     started = time.perf_counter()
-    client = await start(workspace, cache, options)
+    client, pid = await start(workspace, cache, options)
     while True:
         status = await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="arama.status", arguments=[])
@@ -141,8 +145,7 @@ async def warm_restart(workspace: Path, cache: Path, options: dict[str, Any]) ->
             break
         await asyncio.sleep(0.02)
     ready_s = time.perf_counter() - started
-    pid = server_pid(client)
-    rss = peak_rss_mb(pid) if pid else 0.0
+    rss = peak_rss_mb(pid)
     await client.shutdown_session()
     await client.stop()
     return {
@@ -155,7 +158,7 @@ async def warm_restart(workspace: Path, cache: Path, options: dict[str, Any]) ->
 async def run(
     workspace: Path, cache: Path, rounds: int, storm_files: int, options: dict[str, Any]
 ) -> dict[str, Any]:
-    client = await start(workspace, cache, options)
+    client, pid = await start(workspace, cache, options)
 
     async def command(name: str, *args: Any) -> Any:
         return await client.workspace_execute_command_async(
@@ -202,8 +205,7 @@ async def run(
         if storm_files
         else None
     )
-    pid = server_pid(client)
-    rss = peak_rss_mb(pid) if pid else 0.0
+    rss = peak_rss_mb(pid)
     await client.shutdown_session()
     await client.stop()
     return {

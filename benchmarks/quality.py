@@ -33,9 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,11 +42,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from arama.engine import ranking
-from arama.engine.config import BACKENDS, EngineConfig
+from arama.engine.config import BACKENDS, EngineConfig, Fusion
 from arama.engine.embedding.backends import make_embedder
+from arama.engine.embedding.protocol import Embedder
 from arama.engine.engine import Engine
 from arama.engine.lexical import identifier_parts
+from arama.engine.records import SearchAnswer
 from arama.engine.search.request import MODES, Mode, SearchRequest
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -80,6 +80,7 @@ DEFAULT_SWEEP_LEXICAL = (0.25, 0.5, 0.75, 1.0)
 DEFAULT_SWEEP_SYMBOL = (0.0, 0.25, 0.5, 1.0)
 DEFAULT_SWEEP_RRF_K = (10.0, 30.0, 60.0)
 DEFAULT_SWEEP_NAMES = (0.0, 0.25, 0.5, 0.75)
+CACHE_BYPASS = "EngineConfig(use_result_cache=False): no answer from the result cache"
 
 log = logging.getLogger("quality")
 
@@ -209,6 +210,9 @@ class BagOfWordsEmbedder:
     def warm_up(self) -> None:
         """Nothing to load."""
 
+    def query_ready(self) -> bool:
+        return True
+
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         vectors: npt.NDArray[np.float32] = self.embed([text])[0]
         return vectors
@@ -228,6 +232,42 @@ class BagOfWordsEmbedder:
         return out
 
 
+class CountingEmbedder:
+    """The embedder the engine is given, counting the texts it embeds: the model's indexing work
+    (chunk texts and definition names; queries go through `embed_query` and are not counted)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.embedded = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def note(self) -> str | None:
+        """The backend's fallback note (e.g. ONNX unusable: torch instead), for the status."""
+        note = getattr(self.inner, "note", None)
+        return None if note is None else str(note)
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        vectors = self.inner.embed(texts)
+        self.embedded += len(texts)
+        return vectors
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        return self.inner.embed_query(text)
+
+    def query_ready(self) -> bool:
+        return self.inner.query_ready()
+
+    def dimension(self) -> int:
+        return self.inner.dimension()
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+
 # -- the index --------------------------------------------------------------------------------
 
 
@@ -243,7 +283,7 @@ class ChunkInfo:
 def chunk_table(engine: Engine) -> list[ChunkInfo]:
     """Every chunk in the index, read back from the catalog (what search can return)."""
     chunks: list[ChunkInfo] = []
-    for folder in list(engine._folders.values()):
+    for folder in engine.folders():
         for path in sorted(folder.catalog.live_files()):
             for row in folder.catalog.chunks_of_file(path):
                 chunks.append(
@@ -275,93 +315,66 @@ def check_targets(queries: Sequence[Query], chunks: Sequence[ChunkInfo]) -> None
         raise SystemExit("targets missing from the index:\n" + "\n".join(missing))
 
 
-# -- ranking knobs ----------------------------------------------------------------------------
+# -- fusion settings --------------------------------------------------------------------------
+
+FUSION_CHANNELS = tuple(Fusion().weights())
 
 
 def parse_weights(text: str) -> dict[str, float]:
+    """`--weights dense=1,lexical=0.5`: channel -> weight, for the channels `Fusion` has."""
     weights: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
         if not sep:
             raise argparse.ArgumentTypeError(f"expected channel=weight, got {item!r}")
+        name = name.strip()
+        if name not in FUSION_CHANNELS:
+            raise argparse.ArgumentTypeError(
+                f"unknown channel {name!r}, expected one of {', '.join(FUSION_CHANNELS)}"
+            )
         try:
-            weights[name.strip()] = float(value)
+            weights[name] = float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     return weights
 
 
-def _knob_modules(name: str, current: object) -> list[Any]:
-    """arama modules holding the knob by name (ranking, and any module that imported it)."""
-    return [
-        module
-        for key, module in list(sys.modules.items())
-        if (key == "arama" or key.startswith("arama.")) and getattr(module, name, None) is current
-    ]
-
-
-def current_knobs() -> dict[str, Any]:
-    return {"channel_weights": dict(ranking.CHANNEL_WEIGHTS), "rrf_k": float(ranking.RRF_K)}
-
-
-@contextmanager
-def ranking_knobs(weights: Mapping[str, float] | None, rrf_k: float | None) -> Iterator[None]:
-    """Monkeypatch `ranking.CHANNEL_WEIGHTS` (in place, so aliases see it) and `ranking.RRF_K`
-    (in every arama module that holds it); restored on exit."""
-    if not hasattr(ranking, "CHANNEL_WEIGHTS") or not hasattr(ranking, "RRF_K"):
-        raise SystemExit("arama.engine.ranking no longer has CHANNEL_WEIGHTS / RRF_K to tune")
-    saved_weights = dict(ranking.CHANNEL_WEIGHTS)
-    saved_k = ranking.RRF_K
-    holders = _knob_modules("RRF_K", saved_k)
-    if weights:
-        unknown = set(weights) - set(saved_weights)
-        if unknown:
-            log.warning("channels not in ranking.CHANNEL_WEIGHTS: %s", ", ".join(sorted(unknown)))
-        ranking.CHANNEL_WEIGHTS.update(weights)
+def fusion_from(base: Fusion, weights: Mapping[str, float] | None, rrf_k: float | None) -> Fusion:
+    """`base` (the configured `EngineConfig.fusion`) with `--weights` and `--rrf-k` applied:
+    what every hybrid search of the run is given (`Engine.search(..., fusion=...)`)."""
+    changes: dict[str, float] = dict(weights or {})
     if rrf_k is not None:
-        for module in holders:
-            module.RRF_K = float(rrf_k)
-    try:
-        yield
-    finally:
-        ranking.CHANNEL_WEIGHTS.clear()
-        ranking.CHANNEL_WEIGHTS.update(saved_weights)
-        for module in holders:
-            module.RRF_K = saved_k
+        changes["k"] = float(rrf_k)
+    return replace(base, **changes)
+
+
+def fusion_record(fusion: Fusion) -> dict[str, Any]:
+    """The "ranking" entry of the reports: the fusion the searches used."""
+    return {"channel_weights": fusion.weights(), "rrf_k": float(fusion.k)}
+
+
+def measuring_config(config: EngineConfig) -> EngineConfig:
+    """`config` for measured runs: no result cache (every search computes its answer, also when
+    a sweep asks the same request under another fusion) and no query-vector memo (every search
+    encodes its query, so latency includes the query embedding)."""
+    return replace(config, use_result_cache=False, query_vector_memo=0)
+
+
+def reopen_for_sweep(engine: Engine, embedder: Embedder, root: Path, queries: int) -> Engine:
+    """`engine` closed and its folder reopened (from the index on disk) by an engine that
+    remembers the vectors of `queries` queries: a sweep asks every query once per grid point,
+    scores only ranks, and need not encode each query again. The result cache stays off."""
+    config = replace(engine.config, query_vector_memo=max(1, queries))
+    engine.close()
+    swept = Engine(config, embedder=embedder)
+    swept.add_folder(root)
+    swept.start()
+    swept.wait_idle()
+    swept.load_model()
+    return swept
 
 
 # -- searching and scoring --------------------------------------------------------------------
-
-SearchFn = Callable[[SearchRequest], dict[str, Any]]
-
-
-def uncached_search(engine: Engine) -> tuple[SearchFn, str]:
-    """A search that never answers from the engine's result cache (for sweeps, where the same
-    request is asked under different knobs): `Engine._search` when it exists, else a bump of
-    `engine.generation` before every search (which drops the result cache)."""
-    inner = getattr(engine, "_search", None)
-    if callable(inner):
-
-        def direct(request: SearchRequest) -> dict[str, Any]:
-            with engine._folders_lock:
-                folders = list(engine._folders.values())
-            answer: dict[str, Any] = inner(request, folders)
-            return answer
-
-        return direct, "Engine._search (result cache not consulted)"
-
-    def bumped(request: SearchRequest) -> dict[str, Any]:
-        engine.generation += 1
-        return engine.search(request, budget_s=math.inf)  # a benchmark scores full answers
-
-    return bumped, "engine.generation += 1 before each search (result cache dropped)"
-
-
-def forget_query_vectors(engine: Engine) -> None:
-    """Make the next search embed its query again, so latency includes the query embedding."""
-    vectors = getattr(engine, "_query_vectors", None)
-    if isinstance(vectors, dict):
-        vectors.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,20 +389,18 @@ class Hit:
         return f"{self.path}:{self.line + 1}:{name}"
 
 
-def resolve_hits(
-    answer: Mapping[str, Any], by_start: Mapping[tuple[str, int], list[ChunkInfo]]
-) -> list[Hit]:
-    """Results as (path, symbol, container); the container comes from the chunk table because
-    the result shape does not carry it."""
-    hits: list[Hit] = []
-    for result in answer["results"]:
-        path = str(result["path"])
-        symbol = result.get("symbol")
-        line = int(result["range"]["start"]["line"])
-        candidates = [c for c in by_start.get((path, line), []) if c.symbol == symbol]
-        container = candidates[0].container if candidates else None
-        hits.append(Hit(path, symbol, container, line))
-    return hits
+def resolve_hits(answer: SearchAnswer) -> list[Hit]:
+    """Results as (path, symbol, container, first line)."""
+    return [
+        Hit(hit.chunk.path, hit.chunk.symbol, hit.chunk.container, hit.chunk.start_line)
+        for hit in answer.hits
+    ]
+
+
+def search(engine: Engine, query: str, mode: Mode, fusion: Fusion) -> SearchAnswer:
+    """One scored search: the full answer (no time budget) under `fusion`."""
+    request = SearchRequest(query, limit=TOP_K, mode=mode)
+    return engine.search(request, budget_s=math.inf, fusion=fusion)
 
 
 def first_rank(query: Query, hits: Sequence[Hit]) -> int | None:
@@ -428,24 +439,18 @@ class ModeRun:
     cached: int
 
 
-def run_mode(
-    engine: Engine,
-    mode: Mode,
-    queries: Sequence[Query],
-    by_start: Mapping[tuple[str, int], list[ChunkInfo]],
-) -> ModeRun:
+def run_mode(engine: Engine, mode: Mode, queries: Sequence[Query], fusion: Fusion) -> ModeRun:
+    """Every query in one mode, timed; `engine` is built with `measuring_config`, so every search
+    encodes its query and computes its answer."""
     run = ModeRun({}, {}, [], 0)
     for query in queries:
-        forget_query_vectors(engine)
         started = time.perf_counter()
-        answer = engine.search(
-            SearchRequest(query.query, limit=TOP_K, mode=mode), budget_s=math.inf
-        )
+        answer = search(engine, query.query, mode, fusion)
         run.latency_ms.append((time.perf_counter() - started) * 1000)
-        run.cached += bool(answer.get("cached"))
-        if answer.get("indexing"):
+        run.cached += answer.cached
+        if answer.indexing:
             log.warning("%s answered while indexing", query.id)
-        hits = resolve_hits(answer, by_start)
+        hits = resolve_hits(answer)
         run.ranks[query.id] = first_rank(query, hits)
         run.top[query.id] = [h.label() for h in hits[:5]]
     return run
@@ -476,7 +481,6 @@ def summarize(queries: Sequence[Query], run: ModeRun) -> dict[str, Any]:
 def sweep(
     engine: Engine,
     queries: Sequence[Query],
-    by_start: Mapping[tuple[str, int], list[ChunkInfo]],
     *,
     dense: float,
     lexical: Sequence[float],
@@ -484,17 +488,17 @@ def sweep(
     rrf_k: Sequence[float],
     names: Sequence[float] = (0.5,),
 ) -> dict[str, Any]:
-    """Hybrid MRR@10 over a grid of fusion knobs, on the one index already built."""
-    search, bypass = uncached_search(engine)
+    """Hybrid MRR@10 over a grid of fusion settings, on the one index already built (`engine`
+    from `reopen_for_sweep`: no answer comes from the result cache)."""
     grid: list[dict[str, float]] = []
     per_query: dict[str, dict[str, int | None]] = {}
     for k, lex, sym, nam in itertools.product(rrf_k, lexical, symbol, names):
-        weights = {"dense": dense, "lexical": lex, "symbol": sym, "names": nam}
-        with ranking_knobs(weights, k):
-            ranks: dict[str, int | None] = {}
-            for query in queries:
-                answer = search(SearchRequest(query.query, limit=TOP_K, mode="hybrid"))
-                ranks[query.id] = first_rank(query, resolve_hits(answer, by_start))
+        fusion = Fusion(dense=dense, lexical=lex, symbol=sym, names=nam, k=k)
+        weights = fusion.weights()
+        ranks: dict[str, int | None] = {}
+        for query in queries:
+            answer = search(engine, query.query, "hybrid", fusion)
+            ranks[query.id] = first_rank(query, resolve_hits(answer))
         m = metrics(list(ranks.values()))
         row = {
             **weights,
@@ -517,7 +521,7 @@ def sweep(
         if column in grid[0]:
             best_by_kind[kind] = max(grid, key=lambda row: row[column])
     return {
-        "cache_bypass": bypass,
+        "cache_bypass": CACHE_BYPASS,
         "grid": grid,
         "best": best,
         "best_by_kind": best_by_kind,
@@ -547,7 +551,7 @@ def print_report(report: Mapping[str, Any], queries: Sequence[Query]) -> None:
     )
     idx = report["indexing"]
     print(
-        f"indexing: {idx['seconds']:.1f} s ({idx['embedded']} chunks embedded by the model, "
+        f"indexing: {idx['seconds']:.1f} s ({idx['embedded']} texts embedded by the model, "
         f"{idx['cache_hits']} from the embedding cache); embedder {report['embedder']}"
     )
     print(f"ranking: {report['ranking']}")
@@ -728,16 +732,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="arama-quality-"))
     root = (scratch / "workspace").resolve()
     root.mkdir()
-    config = EngineConfig(
-        cache_dir=cache_dir,
-        threads=args.threads,
-        backend=args.backend,
-        embed_context=args.embed_context,
+    config = measuring_config(
+        EngineConfig(
+            cache_dir=cache_dir,
+            threads=args.threads,
+            backend=args.backend,
+            embed_context=args.embed_context,
+        )
     )
+    fusion = fusion_from(config.fusion, args.weights, args.rrf_k)
     engine: Engine | None = None
     try:
         corpus = build_corpus(root, allow_other_versions=args.allow_other_versions)
-        embedder = (
+        embedder = CountingEmbedder(
             BagOfWordsEmbedder()
             if args.embedder == "bow"
             else make_embedder(config, config.cache_dir / "torch")
@@ -749,16 +756,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine.start()
         engine.wait_idle()
         index_seconds = time.perf_counter() - started
+        embedded = embedder.embedded
         status = engine.status()
 
-        chunks = chunk_table(engine)
-        check_targets(queries, chunks)
-        by_start: dict[tuple[str, int], list[ChunkInfo]] = {}
-        for chunk in chunks:
-            by_start.setdefault((chunk.path, chunk.start_line), []).append(chunk)
+        check_targets(queries, chunk_table(engine))
 
-        # Load the model before timing anything (a warm cache leaves it unloaded).
-        engine.search(SearchRequest("warm up the model", limit=1, mode="semantic"))
+        # Load the query model before timing anything (a warm cache leaves it unloaded), and
+        # encode once: the first encoding pays for one-time set-up.
+        engine.load_model()
+        search(engine, "warm up the model", "semantic", fusion)
 
         report: dict[str, Any] = {
             "benchmark": "arama search quality",
@@ -769,24 +775,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "source": source_state(),
             "cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-            "embedder": engine.embedder.model_id,
+            "embedder": engine.model_id,
             "backend": args.backend if args.embedder == "real" else None,
             "corpus": {
                 "packages": corpus.versions,
                 "excluded": EXCLUDED_FILES,
-                "files": status["files"],
-                "chunks": status["chunks"],
+                "files": status.files,
+                "chunks": status.chunks,
                 "fingerprint": corpus.fingerprint,
             },
             "indexing": {
                 "seconds": round(index_seconds, 2),
-                "embedded": int(getattr(engine, "embedded_chunks", status["cache"]["misses"])),
-                "cache_hits": status["cache"]["hits"],
+                "embedded": embedded,
+                "cache_hits": status.cache.hits,
             },
+            "ranking": fusion_record(fusion),
         }
-        with ranking_knobs(args.weights, args.rrf_k):
-            report["ranking"] = current_knobs()
-            runs = {mode: run_mode(engine, mode, queries, by_start) for mode in args.modes}
+        runs = {mode: run_mode(engine, mode, queries, fusion) for mode in args.modes}
         report["modes"] = {mode: summarize(queries, run) for mode, run in runs.items()}
         report["queries"] = [
             {
@@ -802,10 +807,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         if args.sweep:
             print("sweeping fusion settings ...", file=sys.stderr)
+            engine = reopen_for_sweep(engine, embedder, root, len(queries))
             report["sweep"] = sweep(
                 engine,
                 queries,
-                by_start,
                 dense=args.sweep_dense,
                 lexical=args.sweep_lexical,
                 symbol=args.sweep_symbol,

@@ -43,19 +43,25 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from arama.engine.config import EngineConfig
+from arama.engine.config import EngineConfig, Fusion
+from arama.engine.embedding.backends import make_embedder
+from arama.engine.embedding.cache import EmbeddingCache
+from arama.engine.embedding.protocol import Embedder
 from arama.engine.engine import Engine, Progress
 from arama.engine.hashing import text_hash
 from arama.engine.languages import language_for_path
-from arama.engine.search.request import MODES, SearchRequest
+from arama.engine.search.request import MODES, Mode, SearchRequest
 from corpora import PACKAGES, Fetched, fetch_all
 from docstrings import GRAMMARS, first_sentence, strip_docs
 from quality import (
     BagOfWordsEmbedder,
-    current_knobs,
+    CountingEmbedder,
+    fusion_from,
+    fusion_record,
+    measuring_config,
     metrics,
     parse_weights,
-    ranking_knobs,
+    reopen_for_sweep,
     source_state,
 )
 
@@ -295,28 +301,30 @@ class Bm25Baseline:
 
 class DenseBaseline:
     """Plain dense retrieval: the engine's model, cosine between the query and each chunk's
-    text, top 10 chunks as they come. Chunk vectors come from the engine's embedding cache
-    (keyed by text), so nothing the engine embedded is embedded again."""
+    text, top 10 chunks as they come. Chunk vectors come from the embedding cache the engine
+    uses (keyed by model and text, `cache` opened on the same directory), so nothing embedded
+    there before is embedded again."""
 
-    def __init__(self, engine: Engine, chunks: Sequence[ChunkInfo]) -> None:
-        self._engine = engine
+    def __init__(
+        self, embedder: Embedder, cache: EmbeddingCache, chunks: Sequence[ChunkInfo]
+    ) -> None:
+        self._embedder = embedder
         self._chunks = chunks
-        embedder = engine.embedder
         dim = embedder.dimension()
         digests = [text_hash(c.text) for c in chunks]
-        found = engine.cache.get_many(embedder.model_id, digests, dim)
+        found = cache.get_many(embedder.model_id, digests, dim)
         missing = [i for i, v in enumerate(found) if v is None]
         self.embedded = len(missing)
         if missing:
             log.warning("dense baseline: embedding %d chunks the cache lacks", len(missing))
             vectors = embedder.embed([chunks[i].text for i in missing])
-            engine.cache.put_many(embedder.model_id, [digests[i] for i in missing], vectors)
+            cache.put_many(embedder.model_id, [digests[i] for i in missing], vectors)
             for i, vector in zip(missing, vectors, strict=True):
                 found[i] = vector
         self._matrix: npt.NDArray[np.float32] = np.vstack([v for v in found if v is not None])
 
     def search(self, query: str) -> list[Span]:
-        vector = self._engine.embedder.embed_query(query)
+        vector = self._embedder.embed_query(query)
         scores = self._matrix @ vector
         top = np.argsort(-scores, kind="stable")[:TOP_K]
         return [_span(self._chunks[int(i)]) for i in top]
@@ -326,32 +334,21 @@ def _span(chunk: ChunkInfo) -> Span:
     return (chunk.path, chunk.start_line, chunk.end_line)
 
 
-class BenchEmbedder(BagOfWordsEmbedder):
-    """quality.py's bag-of-words stand-in, plus what the engine now asks of an embedder."""
-
-    def query_ready(self) -> bool:
-        return True
-
-
 # -- searching and scoring --------------------------------------------------------------------
 
 
 SearchFn = Callable[[str], list[Span]]
 
 
-def engine_search(engine: Engine, mode: str, *, bypass_cache: bool = False) -> SearchFn:
-    """One arama mode as a function of the query text. `bypass_cache` makes every search
-    compute its answer (sweeps ask the same request under different knobs)."""
+def engine_search(engine: Engine, mode: Mode, fusion: Fusion) -> SearchFn:
+    """One arama mode as a function of the query text, under `fusion` (hybrid's weights and k).
+    The engines are built with `quality.measuring_config`: every search computes its answer."""
 
     def search(query: str) -> list[Span]:
-        if bypass_cache:
-            engine.generation += 1
-        request = SearchRequest(query, limit=TOP_K, mode=mode)  # type: ignore[arg-type]
-        answer = engine.search(request, budget_s=math.inf)  # a benchmark scores full answers
-        return [
-            (str(r["path"]), int(r["range"]["start"]["line"]), int(r["range"]["end"]["line"]))
-            for r in answer["results"]
-        ]
+        request = SearchRequest(query, limit=TOP_K, mode=mode)
+        # A benchmark scores full answers: no time budget.
+        answer = engine.search(request, budget_s=math.inf, fusion=fusion)
+        return [(hit.chunk.path, hit.chunk.start_line, hit.chunk.end_line) for hit in answer.hits]
 
     return search
 
@@ -455,23 +452,22 @@ def sweep(
     rrf_k: Sequence[float],
     names: Sequence[float] = (0.5,),
 ) -> list[dict[str, Any]]:
-    """Hybrid MRR@10 per query set and language over a grid of fusion knobs (monkeypatched in
-    this process only, via quality.ranking_knobs); `engines` names the engine each query set
-    searches."""
-    searches = {name: engine_search(e, "hybrid", bypass_cache=True) for name, e in engines.items()}
+    """Hybrid MRR@10 per query set and language over a grid of fusion settings, each passed to
+    the searches as a `Fusion` (the engines answer nothing from their result cache);
+    `engines` names the engine each query set searches."""
     rows: list[dict[str, Any]] = []
     for k, lex, sym, nam in itertools.product(rrf_k, lexical, symbol, names):
-        weights = {"dense": 1.0, "lexical": lex, "symbol": sym, "names": nam}
+        fusion = Fusion(dense=1.0, lexical=lex, symbol=sym, names=nam, k=k)
         row: dict[str, Any] = {"rrf_k": k, "lexical": lex, "symbol": sym, "names": nam}
-        with ranking_knobs(weights, k):
-            for name, queries in sets.items():
-                ranks = {q.id: first_hit(q, searches[name](q.text)) for q in queries}
-                overall = scores(list(ranks.values()))
-                row[name] = overall["mrr@10"]
-                row[f"{name} R@10"] = overall["recall@10"]
-                for group in sorted({q.group for q in queries}):
-                    of_group = [ranks[q.id] for q in queries if q.group == group]
-                    row[f"{name}:{group}"] = scores(of_group)["mrr@10"]
+        for name, queries in sets.items():
+            search = engine_search(engines[name], "hybrid", fusion)
+            ranks = {q.id: first_hit(q, search(q.text)) for q in queries}
+            overall = scores(list(ranks.values()))
+            row[name] = overall["mrr@10"]
+            row[f"{name} R@10"] = overall["recall@10"]
+            for group in sorted({q.group for q in queries}):
+                of_group = [ranks[q.id] for q in queries if q.group == group]
+                row[f"{name}:{group}"] = scores(of_group)["mrr@10"]
         rows.append(row)
         print(f"  sweep {row}", file=sys.stderr)
     return rows
@@ -591,7 +587,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _index(engine: Engine, root: Path) -> float:
+def progress_printer() -> Callable[[Progress], None]:
+    """An engine's `on_progress`: a line on stderr at most every 20 s."""
     last = [0.0]
 
     def progress(event: Progress) -> None:
@@ -600,7 +597,10 @@ def _index(engine: Engine, root: Path) -> float:
             last[0] = now
             print(f"  {event.phase}: {event.done}/{event.total}", file=sys.stderr)
 
-    engine.on_progress = progress
+    return progress
+
+
+def _index(engine: Engine, root: Path) -> float:
     started = time.perf_counter()
     engine.add_folder(root)
     engine.start()
@@ -620,22 +620,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     workspace = build_workspace(fetched, cache_dir / "workspace")
     docs = sample_queries(workspace.candidates, args.per_language, args.seed)
 
-    config = EngineConfig(cache_dir=cache_dir / "engine", threads=args.threads)
+    config = measuring_config(EngineConfig(cache_dir=cache_dir / "engine", threads=args.threads))
+    fusion = fusion_from(config.fusion, args.weights, args.rrf_k)
 
-    def new_engine() -> Engine:
-        return Engine(config, embedder=BenchEmbedder() if args.embedder == "bow" else None)
+    def new_engine() -> tuple[Engine, CountingEmbedder]:
+        """An engine and its embedder (the dense baseline encodes with the same model)."""
+        embedder = CountingEmbedder(
+            BagOfWordsEmbedder()
+            if args.embedder == "bow"
+            else make_embedder(config, config.cache_dir / "torch")
+        )
+        return Engine(config, embedder=embedder, on_progress=progress_printer()), embedder
 
-    engine = new_engine()
+    engine, embedder = new_engine()
     question_engine: Engine | None = None
+    question_embedder: Embedder = embedder
+    # The engines' embedding cache, for the dense baseline's plain chunk texts.
+    cache = EmbeddingCache(config.embeddings_dir)
     try:
         print(f"indexing {workspace.files} files under {workspace.root} ...", file=sys.stderr)
         index_seconds = _index(engine, workspace.root)
+        embedded = embedder.embedded
         status = engine.status()
         chunks = chunk_table(engine)
         question_root, question_chunks = workspace.root, chunks
         if args.questions.exists() and args.questions_on == "original":
             original = build_workspace(fetched, cache_dir / "workspace-original", strip=False)
-            question_engine = new_engine()
+            question_engine, question_embedder = new_engine()
             print(f"indexing the original sources under {original.root} ...", file=sys.stderr)
             index_seconds += _index(question_engine, original.root)
             question_root, question_chunks = original.root, chunk_table(question_engine)
@@ -644,33 +655,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.questions.exists()
             else []
         )
-        engine.embedder.warm_up()  # hybrid skips the dense channel until the query model is up
+        engine.load_model()  # hybrid skips the dense channel until the query model is up
         if question_engine is not None:
-            question_engine.embedder.warm_up()
+            question_engine.load_model()
 
         print(f"baselines over {len(chunks)} chunks ...", file=sys.stderr)
-        dense = DenseBaseline(engine, chunks)
+        dense = DenseBaseline(embedder, cache, chunks)
         bm25 = Bm25Baseline(chunks)
         sets = {"docstring": docs, "questions": questions}
         runs: dict[str, Run] = {}
         summaries: dict[str, dict[str, Any]] = {}
-        with ranking_knobs(args.weights, args.rrf_k):
-            knobs = current_knobs()
-            systems: dict[str, SearchFn] = {m: engine_search(engine, m) for m in MODES}
-            systems |= {"bm25": bm25.search, "dense": dense.search}
-            question_systems = systems
-            if question_engine is not None:
-                question_systems = {m: engine_search(question_engine, m) for m in MODES}
-                question_systems |= {
-                    "bm25": Bm25Baseline(question_chunks).search,
-                    "dense": DenseBaseline(question_engine, question_chunks).search,
-                }
-            for name, queries in sets.items():
-                if queries:
-                    print(f"{name} queries: {len(queries)}", file=sys.stderr)
-                    chosen = question_systems if name == "questions" else systems
-                    runs[name] = run_queries(queries, chosen)
-                    summaries[name] = summarize(queries, runs[name])
+        systems: dict[str, SearchFn] = {m: engine_search(engine, m, fusion) for m in MODES}
+        systems |= {"bm25": bm25.search, "dense": dense.search}
+        question_systems = systems
+        if question_engine is not None:
+            question_systems = {m: engine_search(question_engine, m, fusion) for m in MODES}
+            question_systems |= {
+                "bm25": Bm25Baseline(question_chunks).search,
+                "dense": DenseBaseline(question_embedder, cache, question_chunks).search,
+            }
+        for name, queries in sets.items():
+            if queries:
+                print(f"{name} queries: {len(queries)}", file=sys.stderr)
+                chosen = question_systems if name == "questions" else systems
+                runs[name] = run_queries(queries, chosen)
+                summaries[name] = summarize(queries, runs[name])
         check = target_check(summaries["docstring"], summaries.get("questions"))
 
         report: dict[str, Any] = {
@@ -681,8 +690,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "source": source_state(),
             "cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-            "embedder": engine.embedder.model_id,
-            "ranking": knobs,
+            "embedder": engine.model_id,
+            "ranking": fusion_record(fusion),
             "packages": [
                 {"package": f.package.label, "archive": f.archive.name, "sha256": f.sha256}
                 for f in fetched
@@ -699,8 +708,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "indexing": {
                 "seconds": round(index_seconds, 2),
-                "embedded": engine.embedded_chunks,
-                "cache_hits": status["cache"]["hits"],
+                "embedded": embedded,
+                "cache_hits": status.cache.hits,
                 "dense_baseline_embedded": dense.embedded,
             },
             "settings": {
@@ -714,6 +723,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         if args.sweep:
             print("sweeping fusion knobs ...", file=sys.stderr)
+            remembered = len(docs) + len(questions)
+            engine = reopen_for_sweep(engine, embedder, workspace.root, remembered)
+            if question_engine is not None:
+                question_engine = reopen_for_sweep(
+                    question_engine, question_embedder, question_root, remembered
+                )
             report["sweep"] = sweep(
                 {"docstring": engine, "questions": question_engine or engine},
                 {k: v for k, v in sets.items() if v},
@@ -744,6 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine.close()
         if question_engine is not None:
             question_engine.close()
+        cache.close()
     return 0
 
 
@@ -760,7 +776,7 @@ def print_report(report: Mapping[str, Any]) -> None:
     )
     idx = report["indexing"]
     print(
-        f"indexing: {idx['seconds']:.0f} s, {idx['embedded']} chunks embedded by the model, "
+        f"indexing: {idx['seconds']:.0f} s, {idx['embedded']} texts embedded by the model, "
         f"{idx['cache_hits']} from the cache; embedder {report['embedder']}; "
         f"ranking {report['ranking']}"
     )
