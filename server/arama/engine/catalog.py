@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -186,8 +186,13 @@ class CatalogQueries:
             )
         ]
 
-    def filtered_chunk_ids(self, accepts: Callable[[str, str, int, int], bool]) -> list[int]:
-        """Chunk ids of the files a filter accepts (decided once per file, not per chunk)."""
+    def filtered_chunk_ids(
+        self,
+        accepts: Callable[[str, str, int, int], bool],
+        kinds: Collection[int] | None = None,
+    ) -> list[int]:
+        """Chunk ids of the files a filter accepts (decided once per file, not per chunk),
+        of definitions of these `kinds` only when given."""
         db = self._db()
         file_ids = [
             int(r[0])
@@ -197,13 +202,35 @@ class CatalogQueries:
             if accepts(str(r[1]), str(r[2]), int(r[3]), int(r[4]))
         ]
         ids: list[int] = []
+        kind_clause = ""
+        kind_values: list[int] = []
+        if kinds is not None:
+            kind_values = sorted(kinds)
+            kind_clause = f" AND kind IN ({','.join('?' * len(kind_values))})"
         for part in _batches(file_ids, 500):
             marks = ",".join("?" * len(part))
             ids.extend(
                 int(r[0])
-                for r in db.execute(f"SELECT id FROM chunks WHERE file_id IN ({marks})", part)
+                for r in db.execute(
+                    f"SELECT id FROM chunks WHERE file_id IN ({marks}){kind_clause}",
+                    [*part, *kind_values],
+                )
             )
         return ids
+
+    def definition_pieces(
+        self, path: str, symbol: str, container: str | None, kind: int
+    ) -> list[ChunkRow]:
+        """Every piece of one definition, in line order."""
+        return [
+            ChunkRow(*r)
+            for r in self._db().execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
+                "WHERE f.path = ? AND c.symbol = ? AND c.kind = ? AND c.container IS ? "
+                "ORDER BY c.start_line",
+                (path, symbol, kind, container),
+            )
+        ]
 
     def symbol_rows(self) -> list[SymbolRow]:
         """Every definition once: the pieces of a split function fold into one row."""

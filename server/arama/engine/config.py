@@ -56,6 +56,31 @@ class Fusion:
 
 
 @dataclass(frozen=True)
+class Priors:
+    """Ranking rules on top of the channels (engine/search/priors.py), in `hybrid` and
+    `lexical` mode (`semantic` stays pure cosine). Each was tried alone on the quality sets and
+    kept only if it helped without hurting a language; docs/design.md, "Ranking priors", has the
+    numbers. A zero, `False` or 1.0 (for factors) turns a rule off."""
+
+    # Weight the channels by the query's shape: an identifier leans on names and words, a
+    # sentence on meaning, a sentence naming an identifier on both.
+    query_shape: bool = False
+    # The chunk that defines a name the query writes out gains this much of the best score
+    # (half as much again when its file is named after it).
+    definition_boost: float = 0.0
+    # Tests, examples, fixtures, vendored copies, generated code, type declarations and
+    # re-export modules rank below the implementation (unless the `content` filter asks).
+    path_penalty: bool = False
+    # The third and later hits of one file are multiplied by this, once more per extra hit.
+    file_saturation: float = 1.0
+    # Identifiers of the best dense hits added to a second lexical query (pseudo-relevance
+    # feedback), fused as its own channel with this weight.
+    feedback: float = 0.0
+    # Near-identical definitions (forwarders, copies) become one result with `similar: N`.
+    collapse_similar: bool = False
+
+
+@dataclass(frozen=True)
 class EngineConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)
     model: str | None = None  # None: the bundled all-MiniLM-L6-v2
@@ -79,18 +104,22 @@ class EngineConfig:
     # 0.633 -> 0.675.
     embed_context: bool = True
     fusion: Fusion = field(default_factory=Fusion)
+    priors: Priors = field(default_factory=Priors)
     # Identical searches between two index changes are answered from memory. Benchmarks turn
     # this off to measure the work itself.
     use_result_cache: bool = True
     # Query vectors remembered (the editor searches as the user types; a query comes back).
     # 0 remembers none: benchmarks measure the query's encoding in every search.
     query_vector_memo: int = 256
+    # Where per-folder indexes live, under the cache directory. `arama eval` keeps its own
+    # (with documentation hidden) beside the user's, sharing the embedding cache.
+    indexes: str = "workspaces"
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""
         digest = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
         readable = re.sub(r"[^\w.-]+", "_", root.name)[:40] or "root"
-        return self.cache_dir / "workspaces" / f"{readable}-{digest}"
+        return self.cache_dir / self.indexes / f"{readable}-{digest}"
 
     @property
     def embeddings_dir(self) -> Path:

@@ -206,6 +206,7 @@ class Hit:
     root: Path
     chunk: ChunkRow
     score: float
+    similar: int = 0  # near-identical definitions folded into this one (not listed)
 
     @property
     def span(self) -> Span:

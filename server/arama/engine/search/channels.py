@@ -32,7 +32,7 @@ FILTERED_LEXICAL_FACTOR = 5  # a filter drops candidates after FTS5: ask it for 
 def allowed_ids(folder: FolderView, matcher: FilterMatcher | None) -> list[int] | None:
     if matcher is None:
         return None
-    return folder.catalog.filtered_chunk_ids(matcher.accepts)
+    return folder.catalog.filtered_chunk_ids(matcher.accepts, matcher.kinds)
 
 
 def lexical(folder: FolderView, query: str, depth: int, allowed: Sequence[int] | None) -> Ranked:
@@ -72,6 +72,17 @@ def symbol(folder: FolderView, query: str, matcher: FilterMatcher | None) -> Ran
             hits[row.id] = max(hits.get(row.id, 0.0), score)
     ordered = sorted(hits.items(), key=lambda item: item[1], reverse=True)
     return [((folder.number, i), s) for i, s in ordered[:SYMBOL_HITS]]
+
+
+def definitions(folder: FolderView, names: Sequence[str], matcher: FilterMatcher | None) -> Ranked:
+    """Definitions of names the query writes as code, for `lexical` mode: the definition boost
+    needs them among the candidates even when bm25 ranks their file's other text higher. Scored
+    0: the boost (search/priors.py) places them."""
+    plain = [n.rsplit(".", 1)[-1] for n in names]
+    rows = folder.catalog.symbols_named(dict.fromkeys(plain))
+    if matcher is not None:
+        rows = [r for r in rows if matcher.accepts_row(r)]
+    return [((folder.number, r.id), 0.0) for r in rows[:SYMBOL_HITS]]
 
 
 def _name_score(

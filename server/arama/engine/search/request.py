@@ -8,6 +8,7 @@ from typing import Literal
 import pathspec
 
 from arama.engine.records import ChunkRow
+from arama.engine.search.paths import content_of
 
 Mode = Literal["hybrid", "semantic", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "semantic", "lexical")
@@ -22,6 +23,8 @@ class SearchFilters:
     modified_before_ns: int | None = None
     min_size: int | None = None
     max_size: int | None = None
+    kinds: tuple[int, ...] = ()  # LSP SymbolKind numbers of the definitions wanted
+    content: tuple[str, ...] = ()  # "code", "tests", "docs" (search/paths.py)
 
     @property
     def empty(self) -> bool:
@@ -41,8 +44,12 @@ class FilterMatcher:
             pathspec.GitIgnoreSpec.from_lines(filters.exclude) if filters.exclude else None
         )
         self._languages = frozenset(filters.languages)
+        self._content = frozenset(filters.content)
+        self.kinds: frozenset[int] | None = frozenset(filters.kinds) if filters.kinds else None
 
+    # complexity: one early return per filter, in the order of their cost (cheap first)
     def accepts(self, path: str, language: str, size: int, mtime_ns: int) -> bool:
+        """Whether a file passes the per-file filters (every filter but `kinds`)."""
         f = self.filters
         if self._languages and language not in self._languages:
             return False
@@ -56,9 +63,13 @@ class FilterMatcher:
             return False
         if self._include is not None and not self._include.match_file(path):
             return False
-        return not (self._exclude is not None and self._exclude.match_file(path))
+        if self._exclude is not None and self._exclude.match_file(path):
+            return False
+        return not self._content or content_of(path, language).value in self._content
 
     def accepts_row(self, row: ChunkRow) -> bool:
+        if self.kinds is not None and row.kind not in self.kinds:
+            return False
         return self.accepts(row.path, row.language, row.size, row.mtime_ns)
 
 
@@ -70,6 +81,9 @@ class SearchRequest:
     mode: Mode = "hybrid"
     filters: SearchFilters = field(default_factory=SearchFilters)
     min_score: float | None = None
+    # Widen each hit to its whole definition (every piece of a split one), within
+    # EXPAND_MAX_LINES lines.
+    expand: bool = False
 
     @property
     def depth(self) -> int:

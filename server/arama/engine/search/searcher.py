@@ -19,15 +19,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
-from arama.engine.config import EngineConfig, Fusion
+from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.protocol import Embedder
 from arama.engine.folders import FolderView
-from arama.engine.records import ChunkRow, ContextAnswer, Hit, IndexStats, SearchAnswer, SymbolHit
-from arama.engine.search import channels
+from arama.engine.records import ContextAnswer, Hit, IndexStats, SearchAnswer, SymbolHit
+from arama.engine.search import channels, priors
 from arama.engine.search.budget import Budget
 from arama.engine.search.context import related_code
-from arama.engine.search.fusion import Ranked, fold_overlaps, merge_ranked
-from arama.engine.search.fusion import reciprocal_rank_fusion as fuse
+from arama.engine.search.expand import expand
+from arama.engine.search.fusion import Ranked, merge_ranked
+from arama.engine.search.ranking import Ranking, rank
 from arama.engine.search.request import FilterMatcher, SearchRequest
 from arama.engine.search.stats import index_stats
 from arama.engine.search.symbols import WorkspaceSymbols
@@ -37,7 +38,7 @@ from arama.engine.vectors import Vectors
 log = logging.getLogger(__name__)
 
 RESULT_CACHE_SIZE = 128
-CHANNELS = ("dense", "lexical", "symbol", "names")
+CHANNELS = ("dense", "lexical", "symbol", "names", "feedback", "definitions")
 
 
 @dataclass
@@ -63,14 +64,35 @@ def _by_words(
     folder: FolderView,
     matcher: FilterMatcher | None,
     budget: Budget,
+    names: Sequence[str],
 ) -> None:
-    """The channels that need no model: lexical, and symbol names in hybrid mode."""
+    """The channels that need no model: lexical, symbol names in hybrid mode, definitions of
+    written names in lexical mode."""
     allowed = evidence.allowed_in(folder, matcher)
     if request.mode in ("hybrid", "lexical"):
         found = channels.lexical(folder, request.query, request.depth, allowed)
         evidence.lists["lexical"].append(found)
     if request.mode == "hybrid" and budget.go_on():
         evidence.lists["symbol"].append(channels.symbol(folder, request.query, matcher))
+    if request.mode == "lexical" and names:
+        evidence.lists["definitions"].append(channels.definitions(folder, names, matcher))
+
+
+def _by_feedback(
+    evidence: _Evidence,
+    request: SearchRequest,
+    folders: Sequence[FolderView],
+    matcher: FilterMatcher | None,
+) -> None:
+    """A second lexical query: the question plus identifiers of the best dense hits."""
+    best = merge_ranked(evidence.lists["dense"])[: priors.FEEDBACK_FROM]
+    rows = rows_of(folders, best)
+    query = priors.feedback_query(request.query, [rows[k] for k in best if k in rows])
+    if query is None:
+        return
+    for folder in folders:
+        allowed = evidence.allowed_in(folder, matcher)
+        evidence.lists["feedback"].append(channels.lexical(folder, query, request.depth, allowed))
 
 
 def _by_meaning(
@@ -86,22 +108,6 @@ def _by_meaning(
     evidence.lists["dense"].append(channels.dense(folder, vector, request.depth, allowed))
     if request.mode == "hybrid" and budget.go_on():
         evidence.lists["names"].append(channels.names(folder, vector, request.depth, allowed))
-
-
-def _score(
-    request: SearchRequest, evidence: _Evidence, folders: Sequence[FolderView], fusion: Fusion
-) -> list[tuple[Key, ChunkRow, float]]:
-    """Candidates best first: one channel's own scores in `semantic` and `lexical` mode, the
-    fused ones in `hybrid`."""
-    ranked = evidence.ranked()
-    rows = rows_of(folders, list({k for keys in ranked.values() for k in keys}))
-    if request.mode == "hybrid":
-        scores = fuse(ranked, fusion, rows=rows)
-    else:
-        channel = "dense" if request.mode == "semantic" else "lexical"
-        scores = dict(item for lists in evidence.lists[channel] for item in lists)
-    order = sorted(scores, key=lambda k: scores[k], reverse=True)
-    return [(k, rows[k], scores[k]) for k in order if k in rows]
 
 
 class Searcher:
@@ -139,14 +145,15 @@ class Searcher:
         cancelled: Callable[[], bool] | None = None,
         budget_s: float | None = None,
         fusion: Fusion | None = None,
+        priors: Priors | None = None,
     ) -> SearchAnswer:
         """The `arama.search` answer. `cancelled` is polled between steps: when it says so,
         `SearchCancelled` is raised and no more work is done. Past `budget_s` (the configured
         budget when None), the answer is built from the channels that finished and says
-        `partial`. `fusion` overrides the configured fusion (benchmarks sweep it)."""
+        `partial`. `fusion` and `priors` override the configured ones (benchmarks sweep them)."""
         started = time.perf_counter()
         budget = self._config.search_budget_s if budget_s is None else budget_s
-        fusion = fusion or self._config.fusion
+        ranking = Ranking(fusion or self._config.fusion, priors or self._config.priors)
         indexing = self._index.indexing()
         folders = self._index.folders()
         _record(folders, request)
@@ -157,12 +164,17 @@ class Searcher:
             indexing = True
             self._load_query_model_soon()
         generation = self._index.generation
-        key = (*_request_key(request), dense_ready, astuple(fusion))
+        key = (
+            *_request_key(request),
+            dense_ready,
+            astuple(ranking.fusion),
+            astuple(ranking.priors),
+        )
         cached = self._cached_answer(key, generation)
         if cached is not None:
             return replace(cached, took_ms=_ms_since(started), indexing=indexing, cached=True)
         answer = self._search(
-            request, folders, Budget(started + budget, cancelled), dense_ready, fusion
+            request, folders, Budget(started + budget, cancelled), dense_ready, ranking
         )
         answer = replace(answer, indexing=indexing)
         if not answer.partial:  # an answer cut short is not worth remembering
@@ -196,22 +208,24 @@ class Searcher:
         folders: Sequence[FolderView],
         budget: Budget,
         dense_ready: bool,
-        fusion: Fusion,
+        ranking: Ranking,
     ) -> SearchAnswer:
         matcher = None if request.filters.empty else request.filters.matcher()
-        evidence = self._gather(request, folders, budget, matcher, dense_ready)
+        evidence = self._gather(request, folders, budget, matcher, dense_ready, ranking.priors)
         budget.check_cancelled()
-        candidates = _score(request, evidence, folders, fusion)
-        if matcher is not None:
-            candidates = [c for c in candidates if matcher.accepts_row(c[1])]
-        if request.min_score is not None:
-            candidates = [c for c in candidates if c[2] >= request.min_score]
-        candidates = fold_overlaps(candidates)
-        page = candidates[request.offset : request.offset + request.limit]
+        ranked = rank(request, evidence.lists, folders, ranking, matcher)
+        page = ranked[request.offset : request.offset + request.limit]
         roots = {f.number: f.root for f in folders}
+        hits = [Hit(roots[k[0]], row, score, similar) for (k, row, score), similar in page]
+        if request.expand:
+            by_number = {f.number: f for f in folders}
+            hits = [
+                expand(by_number[k[0]], hit)
+                for hit, ((k, _row, _score), _similar) in zip(hits, page, strict=True)
+            ]
         return SearchAnswer(
-            hits=tuple(Hit(roots[k[0]], row, score) for k, row, score in page),
-            total=len(candidates),
+            hits=tuple(hits),
+            total=len(ranked),
             took_ms=0.0,
             indexing=False,
             partial=budget.cut_short,
@@ -224,22 +238,28 @@ class Searcher:
         budget: Budget,
         matcher: FilterMatcher | None,
         dense_ready: bool,
+        rules: Priors,
     ) -> _Evidence:
         """Run the channels the mode asks for: the lexical and symbol ones while the query is
         being encoded, then the vector ones, each folder in turn, until the budget ends."""
         evidence = _Evidence({name: [] for name in CHANNELS}, {})
         use_dense = dense_ready and request.mode in ("hybrid", "semantic")
         soon = self._encode_query_soon(request.query) if use_dense and folders else None
+        # In lexical mode the definitions of written names join the candidates, so that the
+        # definition prior can place them (hybrid's symbol channel finds them anyway).
+        names = priors.written_names(request.query) if rules.definition_boost > 0 else []
         for folder in folders:
             if not budget.go_on():
                 break
-            _by_words(evidence, request, folder, matcher, budget)
+            _by_words(evidence, request, folder, matcher, budget, names)
         vector = budget.wait_for(soon) if soon is not None else None
         if vector is not None:
             for folder in folders:
                 if not budget.go_on():
                     break
                 _by_meaning(evidence, request, folder, matcher, budget, vector)
+        if request.mode == "hybrid" and rules.feedback > 0 and budget.go_on():
+            _by_feedback(evidence, request, folders, matcher)
         return evidence
 
     # -- the query model ---------------------------------------------------------------------

@@ -1,0 +1,274 @@
+"""Ranking rules on top of the channels: cheap priors about code that the model cannot know.
+
+Each rule is a pure function over candidates `(key, row, score)`, switched and sized by
+`EngineConfig.priors` (config.py `Priors`), so the benchmarks can try each alone:
+
+    query shape        an identifier leans on names and words, a sentence on meaning
+    definitions        the chunk that defines a name the query writes out comes first
+    paths              tests, examples, copies, generated code and declarations rank below
+                       the implementation when both match
+    file saturation    one large file cannot fill the page
+    feedback           identifiers of the best dense hits join a second lexical query
+    similar            near-identical definitions are one result, "+N similar"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
+
+from arama.engine.config import Fusion
+from arama.engine.lexical import identifier_parts
+from arama.engine.records import ChunkRow
+from arama.engine.search import paths
+from arama.engine.search.channels import looks_like_code
+from arama.engine.search.view import Key
+
+Candidate = tuple[Key, ChunkRow, float]
+
+_TOKEN = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->|#)[A-Za-z_$][\w$]*)*")
+_WORD = re.compile(r"\w+")
+
+
+# -- query shape -----------------------------------------------------------------------------------
+
+
+class Shape(Enum):
+    IDENTIFIER = "identifier"  # `parseHttpHeader`, `Foo.bar`, `snake_case`
+    SENTENCE = "sentence"  # "retry a request with backoff"
+    MIXED = "mixed"  # "where does parseHttpHeader split folded lines"
+
+
+def written_names(query: str) -> list[str]:
+    """Identifiers the query writes as code, in order: `retry_request`, `Cache.cull` (both the
+    dotted name and its last member), `HTTPServer`; plain words are not names."""
+    names: list[str] = []
+    for token in _TOKEN.findall(query):
+        parts = re.split(r"\.|::|->|#", token)
+        if len(parts) > 1:
+            names += [token, parts[-1]]
+        elif looks_like_code(token) and not token.isdigit():
+            names.append(token)
+    return list(dict.fromkeys(n for n in names if len(n) > 1))
+
+
+def query_shape(query: str) -> Shape:
+    words = _WORD.findall(query)
+    names = written_names(query)
+    if not names:
+        return Shape.SENTENCE
+    return Shape.IDENTIFIER if len(words) <= len(re.split(r"[.:#>-]+", names[0])) else Shape.MIXED
+
+
+# How each shape moves the channel weights (multipliers of Fusion's).
+SHAPE_FACTORS: Mapping[Shape, Mapping[str, float]] = {
+    Shape.IDENTIFIER: {"dense": 0.5, "lexical": 1.5, "symbol": 4.0, "names": 1.0},
+    Shape.MIXED: {"dense": 1.0, "lexical": 1.0, "symbol": 2.0, "names": 1.0},
+    Shape.SENTENCE: {"dense": 1.0, "lexical": 0.75, "symbol": 1.0, "names": 1.5},
+}
+
+
+def shaped_weights(fusion: Fusion, query: str) -> dict[str, float]:
+    factors = SHAPE_FACTORS[query_shape(query)]
+    return {name: weight * factors.get(name, 1.0) for name, weight in fusion.weights().items()}
+
+
+# -- definitions of the names the query writes ----------------------------------------------------
+
+
+def _folded(name: str) -> str:
+    return "".join(identifier_parts(name))
+
+
+def _stem(path: str) -> str:
+    return _folded(path.rsplit("/", 1)[-1].split(".", 1)[0])
+
+
+def boost_definitions(
+    candidates: Sequence[Candidate], names: Sequence[str], boost: float
+) -> list[Candidate]:
+    """Add `boost` × the best score to each chunk that defines one of `names` (exactly, or
+    `Container.member` as written); half as much again when its file is named after it."""
+    if not candidates or not names or boost <= 0:
+        return list(candidates)
+    top = max(score for _k, _r, score in candidates)
+    wanted = _Wanted(names)
+    out: list[Candidate] = []
+    for key, row, score in candidates:
+        if wanted.defined_by(row):
+            score += boost * top * (1.5 if _stem(row.path) in wanted.stems else 1.0)
+        out.append((key, row, score))
+    return out
+
+
+class _Wanted:
+    """The names a query writes: plain (`retry_request`) and qualified (`Cache.cull`)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.plain = {n for n in names if not _QUALIFIER.search(n)}
+        self.qualified = {tuple(_QUALIFIER.split(n)[-2:]) for n in names if _QUALIFIER.search(n)}
+        self.stems = {_folded(n) for n in self.plain | {q[-1] for q in self.qualified}}
+
+    def defined_by(self, row: ChunkRow) -> bool:
+        if not row.is_definition:
+            return False
+        return row.symbol in self.plain or (row.container, row.symbol) in self.qualified
+
+
+_QUALIFIER = re.compile(r"\.|::|->|#")
+
+
+# -- paths ----------------------------------------------------------------------------------------
+
+PATH_FACTORS: Mapping[str, float] = {
+    paths.TEST: 0.3,
+    paths.FIXTURE: 0.3,
+    paths.EXAMPLE: 0.4,
+    paths.VENDORED: 0.3,
+    paths.GENERATED: 0.5,
+    paths.DOC: 0.5,
+    paths.DECLARATION: 0.7,
+    paths.REEXPORT: 0.7,
+}
+
+
+def path_factor(row: ChunkRow, exempt: Iterable[str] = ()) -> float:
+    """The product of the penalties of the file's traits (1.0 for implementation code);
+    `exempt` traits (what a `content` filter asked for) cost nothing."""
+    factor = 1.0
+    skip = set(exempt)
+    for trait in paths.traits(row.path, row.language):
+        if trait not in skip:
+            factor *= PATH_FACTORS.get(trait, 1.0)
+    return factor
+
+
+def penalize_paths(candidates: Sequence[Candidate], exempt: Iterable[str] = ()) -> list[Candidate]:
+    exempt = tuple(exempt)
+    return [(k, row, score * path_factor(row, exempt)) for k, row, score in candidates]
+
+
+# -- per-file saturation ---------------------------------------------------------------------------
+
+SATURATION_FREE_HITS = 2
+
+
+def saturate(candidates: Sequence[Candidate], decay: float) -> list[Candidate]:
+    """Multiply the third and later hits of one file by `decay` (once more per extra hit), in
+    the order of their scores, and re-rank: one large file cannot fill the page."""
+    if decay >= 1.0:
+        return list(candidates)
+    seen: dict[tuple[int, str], int] = {}
+    out: list[Candidate] = []
+    for key, row, score in sorted(candidates, key=lambda c: c[2], reverse=True):
+        file_key = (key[0], row.path)
+        count = seen.get(file_key, 0)
+        seen[file_key] = count + 1
+        excess = count + 1 - SATURATION_FREE_HITS
+        out.append((key, row, score * decay**excess if excess > 0 else score))
+    out.sort(key=lambda c: c[2], reverse=True)
+    return out
+
+
+# -- pseudo-relevance feedback ---------------------------------------------------------------------
+
+FEEDBACK_FROM = 3  # top dense hits read
+FEEDBACK_TERMS = 6  # identifiers added at most
+_CODE_IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{3,}\b")
+_COMMON = frozenset(
+    {
+        "self",
+        "this",
+        "return",
+        "def",
+        "function",
+        "class",
+        "const",
+        "async",
+        "await",
+        "import",
+        "from",
+        "none",
+        "null",
+        "true",
+        "false",
+        "string",
+        "number",
+        "boolean",
+        "value",
+        "values",
+        "result",
+        "results",
+        "error",
+        "errors",
+        "args",
+        "kwargs",
+        "data",
+        "item",
+        "items",
+        "list",
+        "dict",
+        "type",
+        "types",
+        "object",
+        "name",
+        "names",
+        "index",
+        "options",
+        "option",
+        "config",
+        "params",
+    }
+)
+
+
+def feedback_query(query: str, rows: Sequence[ChunkRow]) -> str | None:
+    """The query plus identifiers of the best dense hits (their definition names first, then
+    the identifiers they use most), or None when there is nothing to add. Bridges the
+    vocabulary gap between a question ("edit distance") and the code (`levenshtein`)."""
+    seen = {w.casefold() for w in _WORD.findall(query)}
+    counts: dict[str, int] = {}
+    for rank, row in enumerate(rows[:FEEDBACK_FROM]):
+        if row.symbol:
+            counts[row.symbol] = counts.get(row.symbol, 0) + 100 - rank
+        for word in _CODE_IDENTIFIER.findall(row.text):
+            if word.casefold() not in _COMMON and looks_like_code(word):
+                counts[word] = counts.get(word, 0) + 1
+    extra = [
+        w for w, _n in sorted(counts.items(), key=lambda item: -item[1]) if w.casefold() not in seen
+    ][:FEEDBACK_TERMS]
+    return f"{query} {' '.join(extra)}" if extra else None
+
+
+# -- near-identical definitions ------------------------------------------------------------------
+
+
+def _shape_of(row: ChunkRow) -> str:
+    """A chunk's text with its own name and every string and number blanked: forwarders such
+    as testify's `assert.Equal` / `require.Equal`, or the same helper copied, look alike."""
+    text = row.text
+    if row.symbol:
+        text = re.sub(rf"\b{re.escape(row.symbol)}\b", "_", text)
+    text = re.sub(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|`[^`]*`", "S", text)
+    text = re.sub(r"\b\d+\b", "0", text)
+    return " ".join(text.split())
+
+
+def collapse_similar(candidates: Sequence[Candidate]) -> list[tuple[Candidate, int]]:
+    """Keep the best of each group of definitions of one kind with the same shape, counting
+    the others (they are listed nowhere else: the count says they exist)."""
+    kept: list[Candidate] = []
+    similar: list[int] = []
+    where: dict[str, int] = {}
+    for candidate in candidates:
+        row = candidate[1]
+        signature = f"{row.kind}|{_shape_of(row)}" if row.is_definition else None
+        if signature is not None and signature in where:
+            similar[where[signature]] += 1
+            continue
+        if signature is not None:
+            where[signature] = len(kept)
+        kept.append(candidate)
+        similar.append(0)
+    return list(zip(kept, similar, strict=True))
