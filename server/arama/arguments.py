@@ -14,14 +14,17 @@ from urllib.parse import urlsplit
 
 import attrs
 import pathspec
+from lsprotocol.types import SymbolKind
 
 from arama.engine.languages import all_language_ids
 from arama.engine.scanner import glob_too_complex
+from arama.engine.search.paths import CONTENTS
 from arama.engine.search.request import MODES, Mode, SearchFilters, SearchRequest
 from arama.messages import text
 from arama.validation import (
     ArgumentError,
     Invalid,
+    NameOrNumberList,
     StringList,
     at_least,
     between,
@@ -86,6 +89,33 @@ def _file_uri(_: Any, attribute: attrs.Attribute[Any], uri: str) -> None:
         raise Invalid("error.uri", attribute.alias) from None
 
 
+SYMBOL_KINDS: dict[str, int] = {kind.name.casefold(): kind.value for kind in SymbolKind}
+"""LSP symbol kinds by lower-case name ("function", "method", "class", "enummember", ...)."""
+
+
+def kind_number(kind: str | int) -> int:
+    """A kind given by LSP name (any case, "enum_member" or "enumMember") or by number."""
+    if isinstance(kind, int):
+        return kind
+    return SYMBOL_KINDS[kind.replace("_", "").replace("-", "").casefold()]
+
+
+def _kinds(_: Any, attribute: attrs.Attribute[Any], kinds: tuple[str | int, ...]) -> None:
+    for kind in kinds:
+        try:
+            number = kind_number(kind)
+        except KeyError:
+            raise Invalid("error.kind", attribute.alias, value=kind) from None
+        if number not in SYMBOL_KINDS.values():
+            raise Invalid("error.kind", attribute.alias, value=kind)
+
+
+def _contents(_: Any, attribute: attrs.Attribute[Any], contents: tuple[str, ...]) -> None:
+    for content in contents:
+        if content not in CONTENTS:
+            raise Invalid("error.choice", attribute.alias, choices=", ".join(CONTENTS))
+
+
 def _parse_time(value: str) -> datetime:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -122,6 +152,10 @@ class SearchArguments:
     limit: int = attrs.field(default=20, validator=between(1, MAX_LIMIT))
     offset: int = attrs.field(default=0, validator=at_least(0))
     min_score: float | None = attrs.field(default=None, alias="minScore")
+    # Contract version 2.
+    kinds: NameOrNumberList = attrs.field(default=NameOrNumberList(()), validator=_kinds)
+    content: StringList = attrs.field(default=StringList(()), validator=_contents)
+    expand: bool = False
 
     def request(self, locale: str | None = None) -> SearchRequest:
         filters = SearchFilters(
@@ -132,6 +166,8 @@ class SearchArguments:
             modified_before_ns=_ns(self.modified_before),
             min_size=self.min_size,
             max_size=self.max_size,
+            kinds=tuple(sorted({kind_number(k) for k in self.kinds})),
+            content=tuple(dict.fromkeys(self.content)),
         )
         _window(filters.modified_after_ns, filters.modified_before_ns, "modifiedAfter", locale)
         _window(filters.min_size, filters.max_size, "minSize", locale)
@@ -142,6 +178,7 @@ class SearchArguments:
             mode=cast(Mode, self.mode),
             filters=filters,
             min_score=self.min_score,
+            expand=self.expand,
         )
 
 

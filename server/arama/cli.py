@@ -109,6 +109,12 @@ def cmd_search(ns: argparse.Namespace) -> int:
         request_obj["languages"] = ns.lang
     if ns.glob:
         request_obj["paths"] = ns.glob
+    if ns.kind:
+        request_obj["kinds"] = ns.kind
+    if ns.content:
+        request_obj["content"] = ns.content
+    if ns.expand:
+        request_obj["expand"] = True
     try:
         request = parse_search(request_obj, os.environ.get("LANG"))
     except ArgumentError as exc:
@@ -184,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_search.add_argument("--mode", default="hybrid", choices=["hybrid", "semantic", "lexical"])
     p_search.add_argument("--lang", action="append", help="only this language id (repeatable)")
     p_search.add_argument("--glob", action="append", help="only paths matching (repeatable)")
+    p_search.add_argument(
+        "--kind", action="append", help="only definitions of this kind: function, class, ..."
+    )
+    p_search.add_argument(
+        "--content", action="append", help="only code, tests or docs (repeatable)"
+    )
+    p_search.add_argument(
+        "--expand", action="store_true", help="widen each hit to its whole definition"
+    )
     p_search.add_argument("--json", action="store_true", help="print the contract's JSON")
     p_search.add_argument("--no-update", action="store_true", help="search without rescanning")
     p_search.add_argument("--snippet-lines", type=int, default=3)

@@ -1,4 +1,4 @@
-"""The command contract's JSON (docs/contract.md), version 1: what clients may rely on.
+"""The command contract's JSON (docs/contract.md), version 2: what clients may rely on.
 
 This module is the one place that writes the camelCase wire format; the language server's
 commands and the CLI's `--json` both go through it. `WIRE_KEYS` lists every key of every shape,
@@ -13,7 +13,7 @@ from typing import Any
 
 from arama.engine.records import ContextAnswer, Hit, IndexStats, IndexStatus, SearchAnswer, Span
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 
 WIRE_KEYS: dict[str, frozenset[str]] = {
     # arama.search
@@ -30,6 +30,7 @@ WIRE_KEYS: dict[str, frozenset[str]] = {
             "language",
             "lastModified",
             "size",
+            "similar",  # version 2
         }
     ),
     # arama.context
@@ -103,6 +104,7 @@ def hit_json(hit: Hit) -> JSON:
         "language": chunk.language,
         "lastModified": iso_from_ns(chunk.mtime_ns),
         "size": chunk.size,
+        "similar": hit.similar,
     }
 
 

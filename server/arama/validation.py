@@ -32,6 +32,9 @@ StringList = NewType("StringList", tuple[str, ...])
 """A list of non-empty strings (at most 100 of 1..1000 characters); a lone string is a list of
 one."""
 
+NameOrNumberList = NewType("NameOrNumberList", tuple[str | int, ...])
+"""A list of names or integers (at most 100); a lone one is a list of one."""
+
 
 class WrongType(TypeError):
     """A JSON value of the wrong type; `expected` is a message key ("type.int")."""
@@ -135,6 +138,21 @@ def _string_list(value: Any, _: type) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _names_or_numbers(value: Any, _: type) -> tuple[str | int, ...]:
+    items = [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+    if (
+        not isinstance(items, list)
+        or len(items) > MAX_LIST_ITEMS
+        or not all(
+            (isinstance(v, int) and not isinstance(v, bool))
+            or (isinstance(v, str) and 0 < len(v) <= MAX_ITEM_CHARS)
+            for v in items
+        )
+    ):
+        raise WrongType("type.names")
+    return tuple(items)
+
+
 def _objects_only(converter: Converter) -> Callable[[type], Callable[[Any, type], Any]]:
     """Structure attrs classes from JSON objects only (not from a string that happens to be
     indexable, nor from a list)."""
@@ -155,6 +173,7 @@ def _objects_only(converter: Converter) -> Callable[[type], Callable[[Any, type]
 def _new_converter() -> Converter:
     converter = make_strict(Converter(use_alias=True, forbid_extra_keys=False))
     converter.register_structure_hook(StringList, _string_list)
+    converter.register_structure_hook(NameOrNumberList, _names_or_numbers)
     converter.register_structure_hook_factory(attrs.has, _objects_only(converter))
     return converter
 

@@ -31,6 +31,12 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Lang
     base = tmp_path_factory.mktemp("filters")
     workspace = base / "workspace"
     shutil.copytree(FIXTURE_WORKSPACE, workspace)
+    (workspace / "tests").mkdir()
+    (workspace / "tests" / "test_retry.py").write_text(
+        "def test_retry_request_returns_a_value():\n    assert retry_request('u') is not None\n"
+    )
+    body = "\n".join(f"    step_{n} = transpose_helper({n})" for n in range(90))
+    (workspace / "long.py").write_text(f"def very_long_transpose():\n{body}\n    return 1\n")
     old_ns = int(OLD.timestamp() * 1e9)
     for rel in OLD_FILES:
         os.utime(workspace / rel, ns=(old_ns, old_ns))
@@ -133,3 +139,24 @@ async def test_filters_combine(client: LanguageClient) -> None:
         modifiedBefore="2021-01-01T00:00:00Z",
     )
     assert paths(answer) == {"retry.py", "src/matrix.rs"}
+
+
+async def test_version_2_kinds_content_and_expand(client: LanguageClient) -> None:
+    everything = await search(client)
+    functions = await search(client, kinds=["function"])
+    kinds = {r["symbolKind"] for r in functions["results"]}
+    assert kinds == {12} and {r["symbolKind"] for r in everything["results"]} - kinds
+    assert all(isinstance(r["similar"], int) for r in everything["results"])
+    tests = paths(await search(client, content="tests"))
+    assert tests == {"tests/test_retry.py"}
+    code = paths(await search(client, content=["code"]))
+    assert "tests/test_retry.py" not in code and "README.md" not in code
+    assert paths(everything) - code  # the filter removed something
+    docs = paths(await search(client, content="docs"))
+    assert docs == {"README.md"}
+    lookup = {"query": "very_long_transpose", "mode": "lexical", "limit": 1}
+    (piece,) = (await command(client, "arama.search", lookup))["results"]
+    (whole,) = (await command(client, "arama.search", {**lookup, "expand": True}))["results"]
+    assert piece["symbol"] == whole["symbol"] == "very_long_transpose"
+    assert whole["range"]["start"]["line"] == 0 and whole["range"]["end"]["line"] == 91
+    assert piece["range"]["end"]["line"] - piece["range"]["start"]["line"] < 40

@@ -27,9 +27,10 @@ RESULT_KEYS = frozenset(
         "language",
         "lastModified",
         "size",
+        "similar",
     }
 )
-"""The keys of one search result in the command contract (DESIGN.md)."""
+"""The keys of one search result in the command contract (docs/contract.md, version 2)."""
 
 
 def isolated_env(home: Path) -> dict[str, str]:

@@ -108,3 +108,23 @@ def test_type_errors_name_the_expected_type_in_the_locale() -> None:
     with pytest.raises(ArgumentError) as info:
         parse_search({"query": "q", "paths": ["ok", 3]})
     assert str(info.value) == "'paths' must be a list of strings."
+
+
+def test_version_2_kinds_content_and_expand() -> None:
+    request = parse_search(
+        {"query": "q", "kinds": ["Function", "method", 5], "content": "code", "expand": True}
+    )
+    assert request.filters.kinds == (5, 6, 12)
+    assert request.filters.content == ("code",)
+    assert request.expand is True
+    assert parse_search({"query": "q", "kinds": "enum_member"}).filters.kinds == (22,)
+    for bad, message in (
+        ({"kinds": ["gadget"]}, "'kinds' holds an unknown symbol kind: gadget."),
+        ({"kinds": [99]}, "'kinds' holds an unknown symbol kind: 99."),
+        ({"kinds": [True]}, "'kinds' must be a list of names or numbers."),
+        ({"content": ["binaries"]}, "'content' must be one of: code, tests, docs."),
+        ({"expand": "yes"}, "'expand' must be true or false."),
+    ):
+        with pytest.raises(ArgumentError) as info:
+            parse_search({"query": "q", **bad})
+        assert str(info.value) == message

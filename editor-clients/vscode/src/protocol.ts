@@ -26,6 +26,8 @@ export interface SearchResult {
   language: string;
   lastModified: string;
   size: number;
+  /** Contract v2: near-identical definitions folded into this one (0 in v1 servers' absence). */
+  similar: number;
 }
 
 /** `arama.search`. */

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from arama.engine.config import EngineConfig, Fusion
+from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.backends import make_embedder
 from arama.engine.embedding.cache import EmbeddingCache
 from arama.engine.embedding.protocol import Embedder
@@ -230,8 +230,12 @@ class Engine:
         cancelled: Callable[[], bool] | None = None,
         budget_s: float | None = None,
         fusion: Fusion | None = None,
+        priors: Priors | None = None,
     ) -> SearchAnswer:
-        return self._searcher.search(request, cancelled=cancelled, budget_s=budget_s, fusion=fusion)
+        """`fusion` and `priors` override the configured ones for this search (benchmarks)."""
+        return self._searcher.search(
+            request, cancelled=cancelled, budget_s=budget_s, fusion=fusion, priors=priors
+        )
 
     def context(self, path: Path, line: int, limit: int = 10) -> ContextAnswer:
         return self._searcher.context(path, line, limit)

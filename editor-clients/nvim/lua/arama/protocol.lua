@@ -35,6 +35,7 @@
 ---@field language string
 ---@field lastModified string ISO 8601
 ---@field size integer bytes
+---@field similar integer near-identical definitions folded into this one (contract v2)
 
 --- `arama.context`.
 ---@class arama.ContextAnswer

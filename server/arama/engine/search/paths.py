@@ -35,7 +35,8 @@ _TEST_FILES = re.compile(
     r"|test_[^/]*\.(?:cpp|cc|c|lua|dart)"
     r")$",
 )
-_DOC_LANGUAGES = frozenset({"markdown", "restructuredtext", "plaintext", "asciidoc", "latex"})
+_DOC_LANGUAGES = frozenset({"markdown", "restructuredtext", "asciidoc", "latex"})
+_TEXT_FILES = re.compile(r"\.txt$", re.I)
 _DOC_DIRS = re.compile(r"(?:^|/)(?:docs?|documentation|man)/", re.I)
 _DOC_FILES = re.compile(
     r"(?:^|/)(?:changes|changelog|history|news|releases?|authors|contributors|contributing"
@@ -64,7 +65,7 @@ def traits(path: str, language: str) -> frozenset[str]:
     if _TEST_DIRS.search(path) or _TEST_FILES.search(path):
         found.add(TEST)
     if (
-        language in _DOC_LANGUAGES
+        _prose(path, language)
         or _DOC_FILES.search(path)
         or (_DOC_DIRS.search(path) and not _EXAMPLE_DIRS.search(path))
     ):
@@ -82,6 +83,11 @@ def traits(path: str, language: str) -> frozenset[str]:
     if _REEXPORT_FILES.search(path):
         found.add(REEXPORT)
     return frozenset(found)
+
+
+def _prose(path: str, language: str) -> bool:
+    """Markup and `.txt` files; not other plain text (`.gitignore`, `Makefile`-like files)."""
+    return language in _DOC_LANGUAGES or _TEXT_FILES.search(path) is not None
 
 
 # -- the content filter ---------------------------------------------------------------------------
@@ -104,6 +110,6 @@ def content_of(path: str, language: str) -> Content:
     found = traits(path, language)
     if TEST in found or FIXTURE in found:
         return Content.TESTS
-    if DOC in found and (language in _DOC_LANGUAGES or EXAMPLE not in found):
+    if DOC in found and (_prose(path, language) or EXAMPLE not in found):
         return Content.DOCS
     return Content.CODE

@@ -1,0 +1,221 @@
+"""Ranking priors, path classification, and the version-2 filters (kinds, content, expand).
+
+The rules alone (pure functions over hand-made candidates), then through the engine in-process
+with the deterministic test embedder (see conftest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arama.engine.config import EngineConfig, Fusion, Priors
+from arama.engine.engine import Engine
+from arama.engine.records import ChunkRow
+from arama.engine.search import paths, priors
+from arama.engine.search.request import SearchFilters, SearchRequest
+from support.embedder import BagOfWordsEmbedder
+
+
+def _row(
+    chunk_id: int,
+    path: str,
+    symbol: str | None = None,
+    text: str = "body",
+    *,
+    container: str | None = None,
+    start: int = 0,
+    end: int = 3,
+    language: str = "python",
+) -> ChunkRow:
+    kind = 12 if symbol else None
+    return ChunkRow(chunk_id, path, language, 10, 1, start, end, symbol, kind, container, text, "h")
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "content", "trait"),
+    [
+        ("src/httpx/_client.py", "python", "code", None),
+        ("tests/test_client.py", "python", "tests", paths.TEST),
+        ("pkg/client_test.go", "go", "tests", paths.TEST),
+        ("src/__tests__/parse.spec.ts", "typescript", "tests", paths.TEST),
+        ("lib/conftest.py", "python", "tests", paths.TEST),
+        ("testdata/sample.json", "json", "tests", paths.FIXTURE),
+        ("CHANGES.rst", "restructuredtext", "docs", paths.DOC),
+        ("docs/usage.md", "markdown", "docs", paths.DOC),
+        ("README.md", "markdown", "docs", paths.DOC),
+        ("examples/basic/main.go", "go", "code", paths.EXAMPLE),
+        ("third_party/six.py", "python", "code", paths.VENDORED),
+        ("api/service_pb2.py", "python", "code", paths.GENERATED),
+        ("types/index.d.ts", "typescript", "code", paths.DECLARATION),
+        ("src/pkg/__init__.py", "python", "code", paths.REEXPORT),
+    ],
+)
+def test_paths_say_what_a_file_is_for(
+    path: str, language: str, content: str, trait: str | None
+) -> None:
+    assert paths.content_of(path, language).value == content
+    if trait is None:
+        assert paths.traits(path, language) == frozenset()
+    else:
+        assert trait in paths.traits(path, language)
+
+
+# -- the rules alone ----------------------------------------------------------------------------
+
+
+def test_query_shape_and_written_names() -> None:
+    assert priors.query_shape("parseHttpHeader") is priors.Shape.IDENTIFIER
+    assert priors.query_shape("Cache.cull") is priors.Shape.IDENTIFIER
+    assert priors.query_shape("retry a request with backoff") is priors.Shape.SENTENCE
+    assert priors.query_shape("where does parse_header split lines") is priors.Shape.MIXED
+    assert priors.written_names("how Cache.cull and retry_request work") == [
+        "Cache.cull",
+        "cull",
+        "retry_request",
+    ]
+    shaped = priors.shaped_weights(Fusion(), "retry_request")
+    assert shaped["symbol"] > Fusion().symbol and shaped["dense"] < Fusion().dense
+
+
+def test_the_definition_of_a_written_name_comes_first() -> None:
+    use = ((0, 1), _row(1, "app.py", "main", "retry_request(url)"), 1.0)
+    definition = ((0, 2), _row(2, "net.py", "retry_request"), 0.2)
+    named_file = ((0, 3), _row(3, "retry_request.py", "retry_request"), 0.1)
+    boosted = priors.boost_definitions([use, definition, named_file], ["retry_request"], 1.0)
+    scores = {key: score for key, _row_, score in boosted}
+    assert scores[(0, 3)] > scores[(0, 2)] > scores[(0, 1)]  # its own file: half again
+    dotted = ((0, 4), _row(4, "cache.py", "cull", container="Cache"), 0.1)
+    other = ((0, 5), _row(5, "disk.py", "cull", container="Disk"), 0.1)
+    scores = dict(
+        (k, s) for k, _r, s in priors.boost_definitions([dotted, other], ["Cache.cull"], 1.0)
+    )
+    assert scores[(0, 4)] > scores[(0, 5)]
+
+
+def test_tests_and_copies_rank_below_the_implementation_unless_asked_for() -> None:
+    code = _row(1, "src/client.py", "send")
+    test = _row(2, "tests/test_client.py", "test_send")
+    assert priors.path_factor(code) == 1.0
+    assert priors.path_factor(test) < 0.5
+    assert priors.path_factor(test, exempt=[paths.TEST]) == 1.0
+
+
+def test_a_large_file_cannot_fill_the_page() -> None:
+    crowd = [
+        ((0, i), _row(i, "big.py", f"f{i}", start=10 * i, end=10 * i + 5), 1.0 - i / 100)
+        for i in range(5)
+    ]
+    other = ((1, 9), _row(9, "small.py", "g"), 0.9)
+    ranked = priors.saturate([*crowd, other], 0.5)
+    order = [key for key, _row_, _score in ranked]
+    assert order.index((1, 9)) == 2  # after two hits of big.py, before the third
+    assert priors.saturate([*crowd, other], 1.0) == [*crowd, other]
+
+
+def test_near_identical_definitions_are_one_result() -> None:
+    equal = (
+        (0, 1),
+        _row(
+            1,
+            "assert.go",
+            "Equal",
+            'func Equal(t T, a, b any) bool {\n  return assert.Equal(t, a, b, "x")\n}',
+        ),
+        0.9,
+    )
+    forwarder = (
+        (0, 2),
+        _row(
+            2,
+            "require.go",
+            "Equal",
+            'func Equal(t T, a, b any) bool {\n  return assert.Equal(t, a, b, "y")\n}',
+        ),
+        0.8,
+    )
+    different = ((0, 3), _row(3, "assert.go", "NotEqual", "func NotEqual() {}"), 0.7)
+    collapsed = priors.collapse_similar([equal, forwarder, different])
+    assert [(c[0], n) for c, n in collapsed] == [((0, 1), 1), ((0, 3), 0)]
+
+
+def test_feedback_adds_the_identifiers_of_the_best_hits() -> None:
+    rows = [_row(1, "lev.py", "levenshtein", "def levenshtein(a, b):\n    return edit_cost(a, b)")]
+    query = priors.feedback_query("edit distance between two strings", rows)
+    assert query is not None and "levenshtein" in query and "edit_cost" in query
+    assert priors.feedback_query("levenshtein", [_row(2, "x.py", "levenshtein")]) is None
+
+
+# -- through the engine ---------------------------------------------------------------------------
+
+
+def _engine(tmp_path: Path, embedder: BagOfWordsEmbedder, root: Path, **config: object) -> Engine:
+    engine = Engine(EngineConfig(cache_dir=tmp_path / "cache", **config), embedder=embedder)  # type: ignore[arg-type]
+    engine.add_folder(root)
+    engine.start()
+    assert engine.wait_idle(60)
+    return engine
+
+
+def test_kinds_content_and_expand_filters(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    tests_dir = workspace / "tests"
+    tests_dir.mkdir()
+    (tests_dir / "test_retry.py").write_text(
+        "def test_retry_request_gives_up():\n    assert retry_request('x', attempts=0) is None\n"
+    )
+    long_body = "\n".join(f"    step_{n} = transpose_helper({n})" for n in range(90))
+    (workspace / "long.py").write_text(f"def very_long_transpose():\n{long_body}\n    return 1\n")
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+
+        def paths_of(**filters: object) -> list[str]:
+            request = SearchRequest("retry request", limit=50, filters=SearchFilters(**filters))  # type: ignore[arg-type]
+            return [h.chunk.path for h in engine.search(request).hits]
+
+        assert paths_of(content=("tests",)) == ["tests/test_retry.py"]
+        assert "tests/test_retry.py" not in paths_of(content=("code",))
+        assert set(paths_of(content=("docs",))) <= {"README.md"}
+        kinds = {
+            h.chunk.kind
+            for h in engine.search(
+                SearchRequest("matrix rows", limit=50, filters=SearchFilters(kinds=(12,)))
+            ).hits
+        }
+        assert kinds == {12}
+        plain = engine.search(SearchRequest("very_long_transpose", mode="lexical")).hits[0]
+        wide = engine.search(
+            SearchRequest("very_long_transpose", mode="lexical", expand=True)
+        ).hits[0]
+        assert plain.chunk.symbol == wide.chunk.symbol == "very_long_transpose"
+        assert (wide.chunk.start_line, wide.chunk.end_line) == (0, 91)
+        assert plain.chunk.end_line - plain.chunk.start_line < 40  # one piece of it
+        assert wide.chunk.text.split("\n")[90] == "    step_89 = transpose_helper(89)"
+    finally:
+        engine.close()
+
+
+def test_lexical_mode_puts_the_definition_first_with_the_prior(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """A changelog that names a function in forty short entries and one long definition:
+    bm25 likes the short entries (werkzeug's `parse_cookie` answered with CHANGES.rst); the
+    definition prior puts the definition first, also in lexical mode."""
+    notes = "\n\n".join(f"## 1.{n}\n\n- `parse_cookie` now handles case {n}." for n in range(40))
+    (workspace / "CHANGES.md").write_text(f"# Changes\n\n{notes}\n")
+    body = "\n".join(f"    value_{n} = header.split(';')[{n}]" for n in range(30))
+    (workspace / "cookies.py").write_text(
+        f"def parse_cookie(header):\n{body}\n    return value_0\n"
+    )
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        request = SearchRequest("parse_cookie", mode="lexical")
+        on = Priors(definition_boost=1.0)
+        assert engine.search(request, priors=on).hits[0].chunk.path == "cookies.py"
+        assert engine.search(request).hits[0].chunk.path == "CHANGES.md"  # the prior is the cause
+    finally:
+        engine.close()
