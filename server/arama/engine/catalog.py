@@ -247,21 +247,18 @@ class CatalogQueries:
             for r in rows
         ]
 
-    def texts_ending_at(self, places: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
-        """For (path, line) pairs, the text of a chunk of that file whose last line is that line
-        (its end is the end column of a definition spanning several chunks). One query."""
-        out: dict[tuple[str, int], str] = {}
-        db = self._db()
-        for start in range(0, len(places), 400):
-            part = list(dict.fromkeys(places[start : start + 400]))
-            values = ",".join("(?, ?)" for _ in part)
-            for path, line, text in db.execute(
-                "SELECT f.path, c.end_line, c.text FROM chunks c JOIN files f ON f.id = c.file_id "
-                f"WHERE (f.path, c.end_line) IN (VALUES {values})",
-                [v for place in part for v in place],
-            ):
-                out.setdefault((str(path), int(line)), str(text))
-        return out
+    def text_ending_at(self, path: str, line: int) -> str | None:
+        """The text of a chunk of `path` whose last line is `line`."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT text FROM chunks WHERE file_id = (SELECT id FROM files WHERE path = ?) "
+                "AND end_line = ? LIMIT 1",
+                (path, line),
+            )
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
 
     def chunk_at(self, path: str, line: int) -> ChunkRow | None:
         """The narrowest chunk of `path` covering `line` (a method rather than its class)."""

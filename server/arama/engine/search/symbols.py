@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from arama.engine.config import Fusion
 from arama.engine.folders import FolderView
 from arama.engine.lexical import query_terms
-from arama.engine.records import Span, SymbolHit, SymbolRow
+from arama.engine.records import ChunkRow, Span, SymbolHit, SymbolRow
 from arama.engine.search.channels import NAME_MIN_SIMILARITY
 from arama.engine.search.fusion import reciprocal_rank_fusion
 from arama.engine.search.names import NameIndex, fold_query
@@ -155,19 +155,20 @@ class WorkspaceSymbols:
 
 
 def _hits(found: list[tuple[FolderView, SymbolRow]]) -> list[SymbolHit]:
-    """Definitions with their spans: whole lines, ending where their last piece ends (one
-    catalog query per folder)."""
-    ends: dict[int, dict[tuple[str, int], str]] = {}
+    """Definitions with their spans: whole lines, ending where their last piece ends. Most
+    definitions are one chunk, read by id in one query per folder; a split one asks for the
+    piece that ends it."""
+    first_pieces: dict[int, dict[int, ChunkRow]] = {}
     for folder in {f.number: f for f, _ in found}.values():
-        places = [(r.path, r.end_line) for f, r in found if f.number == folder.number]
-        ends[folder.number] = folder.catalog.texts_ending_at(places)
-    return [
-        SymbolHit(
-            folder.root,
-            row,
-            Span.of_text(
-                row.start_line, row.end_line, ends[folder.number].get((row.path, row.end_line), "")
-            ),
-        )
-        for folder, row in found
-    ]
+        ids = [r.chunk_id for f, r in found if f.number == folder.number]
+        first_pieces[folder.number] = folder.catalog.chunks_by_id(ids)
+    hits: list[SymbolHit] = []
+    for folder, row in found:
+        piece = first_pieces[folder.number].get(row.chunk_id)
+        if piece is not None and piece.end_line == row.end_line:
+            last: str | None = piece.text
+        else:
+            last = folder.catalog.text_ending_at(row.path, row.end_line)
+        span = Span.of_text(row.start_line, row.end_line, last or "")
+        hits.append(SymbolHit(folder.root, row, span))
+    return hits
