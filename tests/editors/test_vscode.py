@@ -136,6 +136,7 @@ def test_vscode_end_to_end(tmp_path: Path) -> None:
         "related",
         "workspace-symbol",
         "search-selection",
+        "search-filters",
         "reindex",
         "statistics",
         "status",

@@ -82,7 +82,7 @@ export function truncate(text: string, max: number): string {
 export interface ResultPresentation {
   /** `$(codicon) name`: the symbol, or the file name when the chunk has no symbol. */
   label: string;
-  /** `path:line` (1-based line). */
+  /** `path:line` (1-based line), then `+N similar` when near-identical definitions were folded in. */
   description: string;
   /** First line of the snippet. */
   detail: string;
@@ -94,12 +94,26 @@ export function escapeCodicons(text: string): string {
   return text.replace(/\$\(/g, '\\$(');
 }
 
-export function presentResult(result: SearchResult): ResultPresentation {
+/** `+N similar` in English; the extension passes its translation. */
+export function similarText(count: number): string {
+  return `+${count} similar`;
+}
+
+/**
+ * How a result shows in a quick pick. `similar` words the count of near-identical definitions
+ * folded into the result (contract v2; absent from older servers' answers: nothing shown).
+ */
+export function presentResult(
+  result: SearchResult,
+  similar: (count: number) => string = similarText,
+): ResultPresentation {
   const icon = result.symbol ? symbolKindIcon(result.symbolKind) : 'file-code';
   const name = result.symbol || baseName(result.path);
+  const where = `${result.path}:${result.range.start.line + 1}`;
+  const folded = typeof result.similar === 'number' && result.similar > 0 ? result.similar : 0;
   return {
     label: `$(${icon}) ${escapeCodicons(name)}`,
-    description: `${result.path}:${result.range.start.line + 1}`,
+    description: folded ? `${where} · ${similar(folded)}` : where,
     detail: escapeCodicons(firstSnippetLine(result.snippet, 120, result.symbol)),
     icon,
   };

@@ -45,8 +45,12 @@ function openToSideButton(): vscode.QuickInputButton {
   return { iconPath: new vscode.ThemeIcon('split-horizontal'), tooltip: vscode.l10n.t('Open to the Side') };
 }
 
+function similarLabel(count: number): string {
+  return vscode.l10n.t('+{0} similar', formatCount(count, vscode.env.language));
+}
+
 function resultItem(result: SearchResult): ResultItem {
-  const view = presentResult(result);
+  const view = presentResult(result, similarLabel);
   return {
     label: view.label,
     description: view.description,
@@ -122,7 +126,9 @@ export class SearchPicker {
   ) {
     const picker = this.picker;
     picker.title = vscode.l10n.t('Arama: Search Workspace');
-    picker.placeholder = vscode.l10n.t('Describe the code you are looking for (/s semantic, /l lexical, lang:python, path:src/**)');
+    picker.placeholder = vscode.l10n.t(
+      'Describe the code you are looking for (/s semantic, /l lexical, /x whole definitions, lang:python, kind:function, content:tests, path:src/**)',
+    );
     picker.matchOnDescription = false;
     picker.matchOnDetail = false;
     picker.keepScrollPosition = true;
@@ -149,6 +155,7 @@ export class SearchPicker {
 
   private updateChrome(parsed: ParsedQuery): void {
     const parts = [vscode.l10n.t('Arama: Search Workspace'), modeName(parsed.mode)];
+    if (parsed.expand) parts.push(vscode.l10n.t('Whole definitions'));
     const filters = describeFilters(parsed);
     if (filters) parts.push(filters);
     parts.push(...searchNotes({ indexing: this.indexing, partial: this.partial }, vscode.l10n));

@@ -16,8 +16,9 @@
 // Two sessions, each its own code-server: English (status bar ready; Search Workspace with a
 // natural-language query, Enter opens retry.py at retry_request with the chunk selected; Find
 // Related Code; `#findUserByEmail` in quick open = workspace/symbol; Search Selection and the mode
-// button; Reindex; Show Statistics = a webview with an SVG bar chart; the status dialog from the
-// status bar; a wrong arama.server.path gives a message whose button opens the setting) and
+// button; filters typed in the search box (kind:, content:, /x) applied by the server; Reindex;
+// Show Statistics = a webview with an SVG bar chart; the status dialog from the status bar; a
+// wrong arama.server.path gives a message whose button opens the setting) and
 // Turkish (display language tr: Turkish status bar, command title, picker, server error message
 // through the LSP locale, a Turkish query finding a function in çalışma_dosyası.py, status dialog).
 //
@@ -633,6 +634,43 @@ async function englishSession(workspace) {
       ).catch(async () => fail(`lexical search lost findUserByEmail: ${JSON.stringify(await bench.rowTexts())}`));
       await page.keyboard.press('Escape');
       return { value, first, lexicalValue };
+    });
+
+    await step(bench, 'search-filters', async () => {
+      // Contract v2 filters typed in the search box: only functions, only code, whole definitions;
+      // then only documentation. The server applies them: every row is a function, then README.md.
+      await bench.runCommand('Arama: Search Workspace');
+      await bench.waitForTitle(/Arama: Search Workspace/);
+      const input = bench.quickInput().locator('input');
+      await input.fill('/x kind:function content:code retry a failed request');
+      await bench.waitForTitle(/· Whole definitions · function · code/);
+      await page.waitForFunction(
+        () => {
+          const row = document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row[data-index="0"]');
+          return row && /retry_request/.test(row.textContent || '');
+        },
+        undefined,
+        { timeout: 20_000 },
+      ).catch(async () => fail(`first function is not retry_request: ${JSON.stringify(await bench.rowTexts())}`));
+      const kinds = await bench.rows().evaluateAll((rows) =>
+        rows.map((r) => [...r.querySelectorAll('.codicon')].map((c) => [...c.classList].find((k) => k.startsWith('codicon-symbol-') || k === 'codicon-file-code')).filter(Boolean)[0] || ''),
+      );
+      if (!kinds.length || kinds.some((k) => k !== 'codicon-symbol-function')) fail(`kind:function listed other kinds: ${JSON.stringify(kinds)} ${JSON.stringify(await bench.rowTexts())}`);
+      const functionTitle = await bench.quickInput().locator('.quick-input-title').innerText();
+      await bench.screenshot('search-filters-kind');
+      await input.fill('content:docs fixture layout');
+      await bench.waitForTitle(/· docs/);
+      await page.waitForFunction(
+        () => {
+          const rows = [...document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')];
+          return rows.length > 0 && rows.every((row) => /README\.md:\d+/.test(row.textContent || ''));
+        },
+        undefined,
+        { timeout: 20_000 },
+      ).catch(async () => fail(`content:docs listed more than README.md: ${JSON.stringify(await bench.rowTexts())}`));
+      const docs = (await bench.rowTexts()).map((r) => r.text);
+      await page.keyboard.press('Escape');
+      return { functionTitle, functions: kinds.length, docs };
     });
 
     await step(bench, 'reindex', async () => {

@@ -9,6 +9,7 @@ import {
   formatCount,
   indexingPercentage,
   presentResult,
+  similarText,
   symbolKindIcon,
   truncate,
 } from '../../src/format';
@@ -26,6 +27,7 @@ function result(overrides: Partial<SearchResult> = {}): SearchResult {
     language: 'python',
     lastModified: '2026-11-01T00:00:00Z',
     size: 900,
+    similar: 0,
     ...overrides,
   };
 }
@@ -55,6 +57,16 @@ describe('presentResult', () => {
     assert.equal(symbolKindIcon(99), 'file-code');
     assert.equal(symbolKindIcon(null), 'file-code');
     assert.equal(presentResult(result({ symbolKind: 6, symbol: 'ShoppingCart.totalPrice' })).label, '$(symbol-method) ShoppingCart.totalPrice');
+  });
+
+  it('adds "+N similar" to the description when definitions were folded into the result', () => {
+    assert.equal(presentResult(result({ similar: 2 })).description, 'retry.py:10 · +2 similar');
+    assert.equal(presentResult(result({ similar: 3 }), (n) => `+${n} benzer`).description, 'retry.py:10 · +3 benzer');
+    assert.equal(presentResult(result({ similar: 0 })).description, 'retry.py:10');
+    assert.equal(similarText(1), '+1 similar');
+    // A version-1 server writes no `similar`.
+    const { similar: _omit, ...older } = result();
+    assert.equal(presentResult(older as SearchResult).description, 'retry.py:10');
   });
 
   it('escapes codicon syntax coming from the code', () => {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { describeFilters, normalizeLanguage, parseQuery, searchArguments, withModePrefix } from '../../src/query';
+import {
+  describeFilters,
+  normalizeContent,
+  normalizeKind,
+  normalizeLanguage,
+  parseQuery,
+  searchArguments,
+  withModePrefix,
+} from '../../src/query';
 
 describe('parseQuery', () => {
   it('keeps a plain natural-language query, white space collapsed', () => {
@@ -13,6 +21,9 @@ describe('parseQuery', () => {
       languages: [],
       paths: [],
       exclude: [],
+      kinds: [],
+      content: [],
+      expand: false,
     });
   });
 
@@ -82,6 +93,44 @@ describe('parseQuery', () => {
   it('does not repeat a filter', () => {
     assert.deepEqual(parseQuery('a path:x path:x').paths, ['x']);
   });
+
+  it('takes symbol kinds, repeated or comma-separated, names in lower case and numbers', () => {
+    const parsed = parseQuery('kind:function retry kind:Method,CLASS kind:12 kind:function,enum_member');
+    assert.deepEqual(parsed.kinds, ['function', 'method', 'class', 12, 'enum_member']);
+    assert.equal(parsed.query, 'retry');
+    assert.deepEqual(parseQuery('x kind:').kinds, []);
+    assert.deepEqual(parseQuery('x kind:,function,').kinds, ['function']);
+  });
+
+  it('takes content classes, with singular forms', () => {
+    assert.deepEqual(parseQuery('content:tests retry').content, ['tests']);
+    assert.deepEqual(parseQuery('retry content:Test,doc content:code').content, ['tests', 'docs', 'code']);
+    assert.deepEqual(parseQuery('retry content:tests content:test').content, ['tests']);
+    // Anything else goes to the server as typed, which names the mistake.
+    assert.deepEqual(parseQuery('retry content:examples').content, ['examples']);
+    assert.equal(parseQuery('\\content:tests').query, 'content:tests');
+  });
+
+  it('reads /x (or /expand) among the leading prefixes, with or without a mode', () => {
+    assert.equal(parseQuery('/x retry').expand, true);
+    assert.equal(parseQuery('/x retry').query, 'retry');
+    assert.equal(parseQuery('/x retry').mode, 'hybrid');
+    const both = parseQuery('/s /X retry');
+    assert.deepEqual([both.mode, both.expand, both.query], ['semantic', true, 'retry']);
+    const other = parseQuery('/expand /l retry');
+    assert.deepEqual([other.mode, other.expand, other.query], ['lexical', true, 'retry']);
+    assert.equal(parseQuery('retry /x').expand, false);
+    assert.equal(parseQuery('retry /x').query, 'retry /x');
+    assert.equal(parseQuery('\\/x retry').expand, false);
+  });
+
+  it('does not take a word for a prefix because of Object.prototype', () => {
+    const parsed = parseQuery('constructor injection');
+    assert.equal(parsed.mode, 'hybrid');
+    assert.equal(parsed.query, 'constructor injection');
+    assert.deepEqual(parseQuery('x lang:constructor content:toString').languages, ['constructor']);
+    assert.deepEqual(parseQuery('x content:toString').content, ['tostring']);
+  });
 });
 
 describe('searchArguments', () => {
@@ -97,6 +146,19 @@ describe('searchArguments', () => {
       exclude: ['vendor/**'],
     });
   });
+
+  it('sends kinds, content and expand (contract v2) only when set', () => {
+    assert.deepEqual(searchArguments(parseQuery('/x retry kind:function,12 content:tests'), 30), {
+      query: 'retry',
+      limit: 30,
+      mode: 'hybrid',
+      kinds: ['function', 12],
+      content: ['tests'],
+      expand: true,
+    });
+    const plain = searchArguments(parseQuery('retry'), 30);
+    assert.ok(!('kinds' in plain) && !('content' in plain) && !('expand' in plain));
+  });
 });
 
 describe('withModePrefix', () => {
@@ -106,6 +168,15 @@ describe('withModePrefix', () => {
     assert.equal(withModePrefix('/lexical retry', 'hybrid', 'hybrid'), 'retry');
     assert.equal(withModePrefix('', 'lexical', 'hybrid'), '/l ');
     assert.equal(withModePrefix('/s', 'hybrid', 'hybrid'), '');
+  });
+
+  it('keeps an expand prefix and replaces every leading mode prefix', () => {
+    assert.equal(withModePrefix('/x retry', 'semantic', 'hybrid'), '/s /x retry');
+    assert.equal(withModePrefix('/s /x retry', 'lexical', 'hybrid'), '/l /x retry');
+    assert.equal(withModePrefix('/x /s retry', 'hybrid', 'hybrid'), '/x retry');
+    assert.equal(withModePrefix('/src/cart.ts', 'lexical', 'hybrid'), '/l /src/cart.ts');
+    const parsed = parseQuery(withModePrefix('/x /s find user', 'lexical', 'hybrid'));
+    assert.deepEqual([parsed.mode, parsed.expand, parsed.query], ['lexical', true, 'find user']);
   });
 
   it('round-trips through parseQuery', () => {
@@ -124,8 +195,16 @@ describe('helpers', () => {
     assert.equal(normalizeLanguage('java'), 'java');
   });
 
+  it('normalizes kinds and content', () => {
+    assert.equal(normalizeKind(' Struct '), 'struct');
+    assert.equal(normalizeKind('23'), 23);
+    assert.equal(normalizeContent('DOC'), 'docs');
+    assert.equal(normalizeContent('code'), 'code');
+  });
+
   it('describes filters', () => {
     assert.equal(describeFilters(parseQuery('x lang:py path:src/** -path:t/**')), 'python · src/** · -t/**');
+    assert.equal(describeFilters(parseQuery('x content:tests kind:function lang:py')), 'python · function · tests');
     assert.equal(describeFilters(parseQuery('x')), '');
   });
 });
