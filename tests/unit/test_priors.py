@@ -219,3 +219,23 @@ def test_lexical_mode_puts_the_definition_first_with_the_prior(
         assert engine.search(request).hits[0].chunk.path == "CHANGES.md"  # the prior is the cause
     finally:
         engine.close()
+
+
+def test_a_scan_catalogs_code_before_tests_and_docs(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """In the first seconds of a large folder, definitions are searchable before the changelog
+    that mentions them (file ids follow the order files were cataloged)."""
+    (workspace / "CHANGES.md").write_text("# Changes\n\n- fixed retry_request\n")
+    (workspace / "tests").mkdir()
+    (workspace / "tests" / "test_retry.py").write_text("def test_retry():\n    pass\n")
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        (folder,) = engine.folders()
+        files = folder.catalog.live_files()
+        order = sorted(files, key=lambda rel: files[rel].id)
+        kinds = [paths.content_of(rel, files[rel].language).value for rel in order]
+        assert kinds == sorted(kinds, key=["code", "tests", "docs"].index)
+        assert {"code", "tests", "docs"} <= set(kinds)
+    finally:
+        engine.close()
