@@ -294,6 +294,83 @@ def test_search_without_query_prompts(english: Session) -> None:
     )
 
 
+def test_filters_typed_and_given_reach_the_server(english: Session) -> None:
+    filters = english.value("filters")
+    sent = filters["sent"]
+    assert len(sent) == 3, english.report(str(sent))
+    # Typed: `/x kind:class content:code shopping cart`.
+    assert sent[0] == {
+        "query": "shopping cart",
+        "limit": 20,
+        "expand": True,
+        "kinds": ["class"],
+        "content": ["code"],
+    }, english.report(str(sent[0]))
+    typed = filters["typed"]
+    assert typed["title"] == "Arama: /x kind:class content:code shopping cart", english.report(
+        str(typed)
+    )
+    assert typed["items"][0]["symbol"] == "ShoppingCart", english.report(str(typed))
+    assert {item["kind"] for item in typed["items"]} == {5}, english.report(str(typed))  # Class
+    # The Lua API's `content` field.
+    assert sent[1] == {"query": "fixture layout", "limit": 20, "content": "docs"}, english.report(
+        str(sent[1])
+    )
+    api_paths = {item["path"] for item in filters["api"]["items"]}
+    assert api_paths == {"README.md"}, english.report(str(filters["api"]))
+    # Filters alone: the words are asked for, the filters kept.
+    prompt = filters["prompt"]
+    assert prompt["asked"] == "Arama search: ", english.report(str(prompt))
+    assert sent[2] == {
+        "query": "workspace layout",
+        "limit": 20,
+        "content": ["docs"],
+    }, english.report(str(sent[2]))
+    assert prompt["picked"]["first"].startswith("README.md:"), english.report(str(prompt))
+    # setup({ expand = true }) widens every search unless it says otherwise.
+    assert filters["expand"] == {"by_setup": True, "by_opts": False}, english.report(str(filters))
+
+
+def test_query_syntax(english: Session) -> None:
+    # An empty Lua table arrives as a JSON list.
+    parsed = [
+        {**case, "arguments": case["arguments"] or {}} for case in english.value("query_parse")
+    ]
+    assert parsed == [
+        {
+            "query": "retry",
+            "arguments": {
+                "mode": "semantic",
+                "expand": True,
+                "kinds": ["function", "method", 12],
+                "content": ["tests", "docs"],
+            },
+        },
+        {
+            "query": "x",
+            "arguments": {
+                "languages": ["python", "typescript"],
+                "paths": ["my dir/**"],
+                "exclude": ["t/**", "*.md"],
+            },
+        },
+        # A backslash keeps a word literal; a prefix after the first word is a word.
+        {"query": "lang:x a b /x", "arguments": {}},
+        # Filters still being typed ask for nothing.
+        {"query": "x", "arguments": {}},
+        {"query": "", "arguments": {"mode": "lexical", "kinds": ["class"]}},
+    ], english.report(str(parsed))
+
+
+def test_similar_count_in_item_text(english: Session) -> None:
+    texts = english.value("similar_text")
+    assert texts == [
+        "retry_request — def retry_request(url): (+2 similar)",
+        "retry_request — def retry_request(url):",
+        "retry_request — def retry_request(url):",
+    ], english.report(str(texts))
+
+
 def test_native_workspace_symbol(english: Session) -> None:
     symbols = english.value("workspace_symbol")
     first = symbols["items"][0]
@@ -343,6 +420,8 @@ def test_subcommand_completion(english: Session) -> None:
     assert completion["top"] == ["search", "pick", "related", "reindex", "status", "stats"]
     assert completion["partial"] == ["related", "reindex"]
     assert completion["related"] == ["qf", "pick"]
+    assert completion["kind"] == ["kind:class"], english.report(str(completion))
+    assert completion["content"] == ["content:code", "content:tests", "content:docs"]
 
 
 def test_statusline_empty_when_not_attached(english: Session) -> None:
@@ -375,7 +454,15 @@ def test_turkish_session_completes(turkish: Session) -> None:
 
 def test_help_tags(turkish: Session) -> None:
     help_ = turkish.value("help")
-    for tag in ("arama.txt", "arama.setup()", ":Arama", ":Arama-related", "arama.statusline()"):
+    for tag in (
+        "arama.txt",
+        "arama.setup()",
+        ":Arama",
+        ":Arama-related",
+        "arama.statusline()",
+        "arama-query",
+        "arama-option-expand",
+    ):
         assert tag in help_["tags"], turkish.report(str(help_["tags"]))
     assert help_["help_buffer"].endswith("doc/arama.txt"), turkish.report(str(help_))
 
@@ -396,6 +483,7 @@ def test_bad_options_in_turkish(turkish: Session) -> None:
         "init_options.embeddingBackend",
         "init_options.searchBudgetMs",
         "init_options.searchBudgetMs",
+        "expand",
     ]
     for case, name in zip(bad["cases"], names, strict=False):
         assert not case["ok"], turkish.report(str(bad))
@@ -406,6 +494,8 @@ def test_bad_options_in_turkish(turkish: Session) -> None:
     assert '"onnx", "onnx-int8", "torch" değerlerinden biri bekleniyordu' in backend, (
         turkish.report(backend)
     )
+    expand = bad["cases"][names.index("expand")]["error"]
+    assert "true ya da false bekleniyordu" in expand, turkish.report(expand)
     unknown = bad["cases"][-1]
     assert "bilinmeyen seçenek 'rootmarkers'" in unknown["error"], turkish.report(str(unknown))
     assert not bad["configured"] and bad["clients"] == 0, turkish.report(str(bad))
@@ -427,6 +517,8 @@ def test_turkish_messages_and_server_locale(turkish: Session) -> None:
     assert "'mode' şunlardan biri olmalı" in error["message"], turkish.report(str(error))
     unknown = turkish.value("tr_unknown_command")
     assert "bilinmeyen komut 'bilinmeyen'" in unknown["message"], turkish.report(str(unknown))
+    similar = turkish.value("tr_similar")
+    assert similar == "dosyayı_oku — def dosyayı_oku(yol): (+3 benzer)", turkish.report(similar)
     stats = "\n".join(turkish.value("tr_stats"))
     assert "Dosyalar" in stats and "Diller" in stats, turkish.report(stats)
 

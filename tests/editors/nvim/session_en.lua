@@ -1,5 +1,6 @@
 -- English session: setup() with defaults, progress and statusline, :Arama search / pick /
--- related / status / stats, server errors, workspace/symbol, completion, :checkhealth arama.
+-- related / status / stats, filters (kind:, content:, /x), "+N similar", server errors,
+-- workspace/symbol, completion, :checkhealth arama.
 local H = dofile(vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2)) .. '/harness.lua')
 local P = H.params
 
@@ -113,6 +114,100 @@ H.check('prompt', function()
   return { prompt = prompt, items = H.qf_items(3) }
 end)
 
+H.check('filters', function()
+  -- Contract v2 filters against the real server: typed in :Arama search, given to the Lua API,
+  -- and typed alone (then the words are asked for). Every request's argument is recorded.
+  local arama = require('arama')
+  local exec = arama.exec
+  local sent = {}
+  arama.exec = function(client, command, argument, ...)
+    if command == 'arama.search' then
+      sent[#sent + 1] = vim.deepcopy(argument)
+    end
+    return exec(client, command, argument, ...)
+  end
+  local function listed()
+    return vim.tbl_map(function(item)
+      local hit = item.user_data or {}
+      return { path = hit.path, symbol = hit.symbol, kind = hit.symbolKind, text = item.text }
+    end, vim.fn.getqflist({ items = 0 }).items)
+  end
+  local ok, out = pcall(function()
+    vim.fn.setqflist({}, 'f')
+    vim.cmd('Arama search /x kind:class content:code shopping cart')
+    H.wait_qf('Arama: /x kind:class')
+    local typed = { title = H.qf_title(), items = listed() }
+    vim.fn.setqflist({}, 'f')
+    require('arama.commands').search('fixture layout', { content = 'docs' })
+    H.wait_qf('Arama: fixture layout')
+    local api = { items = listed() }
+    local asked
+    vim.ui.input = function(opts, on_confirm)
+      asked = opts.prompt
+      on_confirm('workspace layout')
+    end
+    local picked
+    vim.ui.select = function(items, opts, on_choice)
+      picked = { count = #items, first = opts.format_item(items[1]) }
+      on_choice(nil, nil)
+    end
+    vim.cmd('Arama pick content:docs')
+    H.wait(30000, function()
+      return picked ~= nil
+    end, 'vim.ui.select after the prompt')
+    vim.cmd('cclose')
+    return { typed = typed, api = api, prompt = { asked = asked, picked = picked } }
+  end)
+  arama.exec = exec
+  assert(ok, out)
+  -- setup's `expand` applies unless a search says otherwise (no server needed).
+  local commands = require('arama.commands')
+  local parse = require('arama.query').parse
+  local config = arama.config
+  local saved = config.expand
+  config.expand = true
+  local by_setup = commands.search_argument(parse('x'), {})
+  local by_opts = commands.search_argument(parse('x'), { expand = false })
+  config.expand = saved
+  out.sent = sent
+  out.expand = { by_setup = by_setup.expand, by_opts = by_opts.expand }
+  return out
+end)
+
+H.check('query_parse', function()
+  -- The query language alone (no server): what each typed query asks the server for.
+  local query = require('arama.query')
+  local cases = {
+    '/s /x kind:function,Method retry kind:12 content:Test,doc',
+    'lang:py,TS path:"my dir/**" -path:t/** exclude:*.md x',
+    '\\lang:x  a   b /x',
+    'x kind: path:"',
+    '/L kind:,class, kind:class',
+  }
+  local out = {}
+  for i, typed in ipairs(cases) do
+    local parsed = query.parse(typed)
+    out[i] = { query = parsed.query, arguments = query.arguments(parsed) }
+  end
+  return out
+end)
+
+H.check('similar_text', function()
+  local function hit(similar)
+    return {
+      uri = vim.uri_from_fname(P.workspace .. '/retry.py'),
+      path = 'retry.py',
+      range = { start = { line = 9, character = 0 }, ['end'] = { line = 20, character = 0 } },
+      snippet = 'def retry_request(url):',
+      symbol = 'retry_request',
+      similar = similar,
+    }
+  end
+  return vim.tbl_map(function(item)
+    return item.text
+  end, require('arama.commands').to_items({ hit(2), hit(0), hit(nil) }))
+end)
+
 H.check('workspace_symbol', function()
   local list
   local notes = #H.notes
@@ -186,6 +281,8 @@ H.check('completion', function()
     top = vim.fn.getcompletion('Arama ', 'cmdline'),
     partial = vim.fn.getcompletion('Arama re', 'cmdline'),
     related = vim.fn.getcompletion('Arama related ', 'cmdline'),
+    kind = vim.fn.getcompletion('Arama search retry kind:cl', 'cmdline'),
+    content = vim.fn.getcompletion('Arama pick content:', 'cmdline'),
   }
 end)
 

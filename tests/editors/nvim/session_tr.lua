@@ -57,6 +57,7 @@ H.check('bad_options', function()
     { init_options = { embeddingBackend = 'cuda' } },
     { init_options = { searchBudgetMs = 0 } },
     { init_options = { searchBudgetMs = 600001 } },
+    { expand = 'yes' },
     { rootmarkers = { '.git' } },
   }
   local out = {}
@@ -111,6 +112,20 @@ H.check('tr_search', function()
   H.wait_qf('Arama: dosyadaki')
   vim.cmd('cclose')
   return { title = H.qf_title(), items = H.qf_items(3) }
+end)
+
+H.check('tr_similar', function()
+  local items = require('arama.commands').to_items({
+    {
+      uri = vim.uri_from_fname(P.workspace .. '/çalışma_dosyası.py'),
+      path = 'çalışma_dosyası.py',
+      range = { start = { line = 3, character = 0 }, ['end'] = { line = 8, character = 0 } },
+      snippet = 'def dosyayı_oku(yol):',
+      symbol = 'dosyayı_oku',
+      similar = 3,
+    },
+  })
+  return items[1].text
 end)
 
 H.check('tr_server_error', function()

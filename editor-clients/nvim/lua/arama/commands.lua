@@ -44,15 +44,21 @@ local function first_line(snippet)
   return ''
 end
 
---- `symbol — first snippet line` (or just one of them).
+--- `symbol — first snippet line` (or just one of them), then `(+N similar)` when near-identical
+--- definitions were folded into the result (contract v2; older servers do not send the count).
 ---@param result arama.SearchResult
 ---@return string
 function M.item_text(result)
   local line = first_line(result.snippet)
+  local text = line
   if present(result.symbol) then
-    return line ~= '' and (result.symbol .. ' — ' .. line) or result.symbol
+    text = line ~= '' and (result.symbol .. ' — ' .. line) or result.symbol
   end
-  return line
+  local similar = tonumber(result.similar) or 0
+  if similar > 0 then
+    text = text .. ' (' .. t('result.similar', { count = similar }) .. ')'
+  end
+  return text
 end
 
 --- The text of line `lnum` (1-based) of a file, from its buffer when loaded.
@@ -152,29 +158,47 @@ end
 
 ---@class arama.SearchOpts
 ---@field picker boolean|nil show the results with vim.ui.select instead of the quickfix list
+---@field kinds (string|integer)[]|string|nil only definitions of these LSP symbol kinds
+---@field content string[]|string|nil only `code`, `tests` or `docs`
+---@field expand boolean|nil widen each hit to its whole definition (default: setup's `expand`)
 ---@field arguments table|nil extra `arama.search` arguments (limit, mode, paths, languages, ...)
 
---- `:Arama search` / `:Arama pick`: asks for a query when `query` is empty.
----@param query string|nil
+--- The `arama.search` argument for a typed query: setup's `limit` and `expand`, then what the
+--- query's prefixes and filters say (|arama-query|), then `opts.kinds`, `opts.content`,
+--- `opts.expand`, then `opts.arguments`; each later one wins.
+---@param parsed arama.ParsedQuery
+---@param opts arama.SearchOpts
+---@return table
+function M.search_argument(parsed, opts)
+  local config = arama().options()
+  return vim.tbl_extend(
+    'force',
+    { query = parsed.query, limit = config.limit, expand = config.expand or nil },
+    require('arama.query').arguments(parsed),
+    { kinds = opts.kinds, content = opts.content, expand = opts.expand },
+    opts.arguments or {}
+  )
+end
+
+--- `:Arama search` / `:Arama pick`: asks for a query when `query` has no words to search for
+--- (filters typed alone are kept).
+---@param query string|nil the typed query, prefixes and filters included (|arama-query|)
 ---@param opts arama.SearchOpts|nil
 function M.search(query, opts)
   opts = opts or {}
-  if not present(query) or vim.trim(query) == '' then
+  local typed = present(query) and vim.trim(query) or ''
+  local parsed = require('arama.query').parse(typed)
+  if parsed.query == '' then
     vim.ui.input({ prompt = t('prompt.search') }, function(input)
       if present(input) and vim.trim(input) ~= '' then
-        M.search(input, opts)
+        M.search(vim.trim(typed .. ' ' .. input), opts)
       end
     end)
     return
   end
-  query = vim.trim(query)
   local bufnr = api.nvim_get_current_buf()
   arama().with_client(bufnr, function(client)
-    local argument = vim.tbl_extend(
-      'force',
-      { query = query, limit = arama().options().limit },
-      opts.arguments or {}
-    )
+    local argument = M.search_argument(parsed, opts)
     arama().exec(client, 'arama.search', argument, function(answer)
       ---@cast answer arama.SearchAnswer
       if answer.indexing then
@@ -183,9 +207,9 @@ function M.search(query, opts)
         notify(t('notify.partial'), vim.log.levels.WARN)
       end
       show(answer.results or {}, client, {
-        title = t('title.search', { query = query }),
+        title = t('title.search', { query = typed }),
         picker = opts.picker,
-        empty = t('notify.no_results', { query = query }),
+        empty = t('notify.no_results', { query = typed }),
       })
     end, bufnr)
   end)
@@ -454,7 +478,8 @@ function M.run(opts)
   subcommand(rest)
 end
 
---- Completion for `:Arama`: subcommand names, then `qf`/`pick` after `related`.
+--- Completion for `:Arama`: subcommand names, then `qf`/`pick` after `related`, and the values
+--- of `kind:` and `content:` filters after `search` and `pick`.
 ---@param arglead string
 ---@param cmdline string
 ---@return string[]
@@ -466,6 +491,8 @@ function M.complete(arglead, cmdline)
     candidates = M.names
   elseif index == 3 and words[2] == 'related' then
     candidates = { 'qf', 'pick' }
+  elseif words[2] == 'search' or words[2] == 'pick' then
+    return require('arama.query').complete(arglead)
   end
   return vim.tbl_filter(function(candidate)
     return vim.startswith(candidate, arglead)

@@ -27,6 +27,7 @@ M.name = 'arama'
 ---@field filetypes string[]|nil attach only to these filetypes; nil: every file buffer
 ---@field limit integer results per `:Arama search` / `:Arama pick` (1..200)
 ---@field related_limit integer results per `:Arama related` (1..200)
+---@field expand boolean `:Arama search` / `:Arama pick` widen each hit to its whole definition
 
 ---@type arama.Config
 local defaults = {
@@ -37,6 +38,7 @@ local defaults = {
   filetypes = nil,
   limit = 20,
   related_limit = 10,
+  expand = false,
 }
 
 local KNOWN_OPTIONS = {
@@ -47,6 +49,7 @@ local KNOWN_OPTIONS = {
   'filetypes',
   'limit',
   'related_limit',
+  'expand',
 }
 
 --- The configuration given to |arama.setup()|, nil before setup.
@@ -162,6 +165,7 @@ local function build_config(opts)
   check('related_limit', opts.related_limit, function(v)
     return is_integer(v, 1, 200)
   end, 'expect.limit')
+  check('expand', opts.expand, 'boolean', 'expect.boolean')
   local init = opts.init_options or {}
   check('init_options.cacheDir', init.cacheDir, 'string', 'expect.string')
   check('init_options.model', init.model, 'string', 'expect.string')
