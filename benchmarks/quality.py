@@ -9,6 +9,7 @@ we report MRR@10, Recall@1/3/10, NDCG@10 and search latency, overall and per que
     .venv/bin/python benchmarks/quality.py --json out.json    # also write every number
     .venv/bin/python benchmarks/quality.py --sweep            # + a grid of fusion settings
     .venv/bin/python benchmarks/quality.py --weights dense=1,lexical=0.5 --rrf-k 30
+    .venv/bin/python benchmarks/quality.py --priors query_shape=true,definition_boost=3
 
 Embeddings are cached on disk by content hash (default `benchmarks/.cache/`), so only the first
 run pays for the model. See benchmarks/README.md for what is measured and the latest numbers.
@@ -17,9 +18,11 @@ run pays for the model. See benchmarks/README.md for what is measured and the la
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import importlib.metadata
 import importlib.util
+import inspect
 import itertools
 import json
 import logging
@@ -42,7 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from arama.engine.config import BACKENDS, EngineConfig, Fusion
+from arama.engine.config import BACKENDS, EngineConfig, Fusion, Priors
 from arama.engine.embedding.backends import make_embedder
 from arama.engine.embedding.protocol import Embedder
 from arama.engine.engine import Engine
@@ -348,6 +351,53 @@ def fusion_from(base: Fusion, weights: Mapping[str, float] | None, rrf_k: float 
     return replace(base, **changes)
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def parse_priors(text: str) -> Priors:
+    """`--priors query_shape=true,definition_boost=3`: a `Priors` with those fields set (the
+    others at their defaults, all off); booleans take true/false/1/0/on/off."""
+    fields = {f.name: f for f in dataclasses.fields(Priors)}
+    changes: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = (x.strip() for x in item.partition("="))
+        if not sep or name not in fields:
+            raise argparse.ArgumentTypeError(
+                f"expected prior=value with a prior among {', '.join(fields)}, got {item!r}"
+            )
+        if isinstance(getattr(Priors(), name), bool):
+            if value.lower() not in _TRUE | _FALSE:
+                raise argparse.ArgumentTypeError(f"{name}: not a boolean: {value!r}")
+            changes[name] = value.lower() in _TRUE
+        else:
+            try:
+                changes[name] = float(value)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{name}: not a number: {value!r}") from None
+    return replace(Priors(), **changes)
+
+
+def priors_record(priors: Priors | None) -> dict[str, Any] | None:
+    """The "priors" entry of the reports (None: the engine's configured ones)."""
+    return None if priors is None else dataclasses.asdict(priors)
+
+
+def engine_search(
+    engine: Engine,
+    request: SearchRequest,
+    fusion: Fusion,
+    priors: Priors | None = None,
+) -> SearchAnswer:
+    """`engine.search` with no time budget under `fusion`, and `priors` when given. An engine
+    whose `search` takes no `priors` yet can only run without them."""
+    if priors is None:
+        return engine.search(request, budget_s=math.inf, fusion=fusion)
+    if "priors" not in inspect.signature(engine.search).parameters:
+        raise RuntimeError("Engine.search takes no priors= (the engine has no per-search priors)")
+    return engine.search(request, budget_s=math.inf, fusion=fusion, priors=priors)  # type: ignore[call-arg]
+
+
 def fusion_record(fusion: Fusion) -> dict[str, Any]:
     """The "ranking" entry of the reports: the fusion the searches used."""
     return {"channel_weights": fusion.weights(), "rrf_k": float(fusion.k)}
@@ -397,10 +447,12 @@ def resolve_hits(answer: SearchAnswer) -> list[Hit]:
     ]
 
 
-def search(engine: Engine, query: str, mode: Mode, fusion: Fusion) -> SearchAnswer:
-    """One scored search: the full answer (no time budget) under `fusion`."""
+def search(
+    engine: Engine, query: str, mode: Mode, fusion: Fusion, priors: Priors | None = None
+) -> SearchAnswer:
+    """One scored search: the full answer (no time budget) under `fusion` (and `priors`)."""
     request = SearchRequest(query, limit=TOP_K, mode=mode)
-    return engine.search(request, budget_s=math.inf, fusion=fusion)
+    return engine_search(engine, request, fusion, priors)
 
 
 def first_rank(query: Query, hits: Sequence[Hit]) -> int | None:
@@ -439,13 +491,19 @@ class ModeRun:
     cached: int
 
 
-def run_mode(engine: Engine, mode: Mode, queries: Sequence[Query], fusion: Fusion) -> ModeRun:
+def run_mode(
+    engine: Engine,
+    mode: Mode,
+    queries: Sequence[Query],
+    fusion: Fusion,
+    priors: Priors | None = None,
+) -> ModeRun:
     """Every query in one mode, timed; `engine` is built with `measuring_config`, so every search
     encodes its query and computes its answer."""
     run = ModeRun({}, {}, [], 0)
     for query in queries:
         started = time.perf_counter()
-        answer = search(engine, query.query, mode, fusion)
+        answer = search(engine, query.query, mode, fusion, priors)
         run.latency_ms.append((time.perf_counter() - started) * 1000)
         run.cached += answer.cached
         if answer.indexing:
@@ -487,9 +545,10 @@ def sweep(
     symbol: Sequence[float],
     rrf_k: Sequence[float],
     names: Sequence[float] = (0.5,),
+    priors: Priors | None = None,
 ) -> dict[str, Any]:
     """Hybrid MRR@10 over a grid of fusion settings, on the one index already built (`engine`
-    from `reopen_for_sweep`: no answer comes from the result cache)."""
+    from `reopen_for_sweep`: no answer comes from the result cache), under `priors`."""
     grid: list[dict[str, float]] = []
     per_query: dict[str, dict[str, int | None]] = {}
     for k, lex, sym, nam in itertools.product(rrf_k, lexical, symbol, names):
@@ -497,7 +556,7 @@ def sweep(
         weights = fusion.weights()
         ranks: dict[str, int | None] = {}
         for query in queries:
-            answer = search(engine, query.query, "hybrid", fusion)
+            answer = search(engine, query.query, "hybrid", fusion, priors)
             ranks[query.id] = first_rank(query, resolve_hits(answer))
         m = metrics(list(ranks.values()))
         row = {
@@ -693,6 +752,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--weights", type=parse_weights, help="fusion weights, e.g. dense=1,lexical=0.5,symbol=0.5"
     )
     parser.add_argument("--rrf-k", type=float, help="reciprocal-rank-fusion constant")
+    parser.add_argument(
+        "--priors",
+        type=parse_priors,
+        help="ranking priors for every search, e.g. query_shape=true,definition_boost=3 "
+        "(the others off; default: the engine's configured priors)",
+    )
     parser.add_argument("--sweep", action="store_true", help="grid of hybrid fusion settings")
     parser.add_argument("--sweep-lexical", type=_floats, default=DEFAULT_SWEEP_LEXICAL)
     parser.add_argument("--sweep-symbol", type=_floats, default=DEFAULT_SWEEP_SYMBOL)
@@ -764,7 +829,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Load the query model before timing anything (a warm cache leaves it unloaded), and
         # encode once: the first encoding pays for one-time set-up.
         engine.load_model()
-        search(engine, "warm up the model", "semantic", fusion)
+        search(engine, "warm up the model", "semantic", fusion, args.priors)
 
         report: dict[str, Any] = {
             "benchmark": "arama search quality",
@@ -790,8 +855,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "cache_hits": status.cache.hits,
             },
             "ranking": fusion_record(fusion),
+            "priors": priors_record(args.priors),
         }
-        runs = {mode: run_mode(engine, mode, queries, fusion) for mode in args.modes}
+        runs = {mode: run_mode(engine, mode, queries, fusion, args.priors) for mode in args.modes}
         report["modes"] = {mode: summarize(queries, run) for mode, run in runs.items()}
         report["queries"] = [
             {
@@ -816,6 +882,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 symbol=args.sweep_symbol,
                 rrf_k=args.sweep_rrf_k,
                 names=args.sweep_names,
+                priors=args.priors,
             )
         print_report(report, queries)
         if args.json:
