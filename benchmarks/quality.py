@@ -613,7 +613,7 @@ def print_report(report: Mapping[str, Any], queries: Sequence[Query]) -> None:
         f"indexing: {idx['seconds']:.1f} s ({idx['embedded']} texts embedded by the model, "
         f"{idx['cache_hits']} from the embedding cache); embedder {report['embedder']}"
     )
-    print(f"ranking: {report['ranking']}")
+    print(f"ranking: {report['ranking']}; priors: {report.get('priors') or 'as configured'}")
     print(
         f"machine: {report['cpus']} CPUs, load average {report['load_average_at_start']} "
         "at start (latency depends on it)"
