@@ -1,9 +1,11 @@
-"""Search quality benchmark: hand-written queries against a fixed, offline corpus.
+"""Search quality benchmark: hand-written queries against a fixed corpus.
 
-The corpus is built at run time from the sources of pinned packages installed in the venv
-(diskcache, pygls, watchfiles) plus the project's fixture workspace, copied into a temporary
-workspace root. Every query names its target definitions (path + symbol); for each search mode
-we report MRR@10, Recall@1/3/10, NDCG@10 and search latency, overall and per query kind.
+The corpus is built at run time from full source releases: the PyPI sdists of the packages the
+project pins (diskcache, pygls, watchfiles), fetched by `corpora.py` and unpacked whole (all that
+each sdist ships: code, tests where it has them, README, build files), plus the project's fixture
+workspace, written into a temporary workspace root. Every query names its target definitions
+(path + symbol); for each search mode we report MRR@10, Recall@1/3/10, NDCG@10 and search
+latency, overall and per query kind.
 
     .venv/bin/python benchmarks/quality.py                    # all three modes, real model
     .venv/bin/python benchmarks/quality.py --json out.json    # also write every number
@@ -11,8 +13,10 @@ we report MRR@10, Recall@1/3/10, NDCG@10 and search latency, overall and per que
     .venv/bin/python benchmarks/quality.py --weights dense=1,lexical=0.5 --rrf-k 30
     .venv/bin/python benchmarks/quality.py --priors query_shape=true,definition_boost=3
 
-Embeddings are cached on disk by content hash (default `benchmarks/.cache/`), so only the first
-run pays for the model. See benchmarks/README.md for what is measured and the latest numbers.
+The sdists are downloaded once with pip and kept (`--release-cache`, default
+`~/.cache/arama-bench/`, shared with corpora.py). Embeddings are cached on disk by content hash
+(default `benchmarks/.cache/`), so only the first run pays for the model. See
+benchmarks/README.md for what is measured and the latest numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import argparse
 import dataclasses
 import hashlib
 import importlib.metadata
-import importlib.util
 import inspect
 import itertools
 import json
@@ -51,7 +54,10 @@ from arama.engine.embedding.protocol import Embedder
 from arama.engine.engine import Engine
 from arama.engine.lexical import identifier_parts
 from arama.engine.records import SearchAnswer
+from arama.engine.search.paths import CONTENTS, content_of
 from arama.engine.search.request import MODES, Mode, SearchRequest
+from corpora import DEFAULT_CACHE_DIR as RELEASE_CACHE_DIR
+from corpora import Fetched, Package, Skipped, fetch
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -59,20 +65,32 @@ FIXTURE_DIR = REPO_DIR / "tests" / "fixtures" / "workspace"
 QUERIES_FILE = BENCH_DIR / "quality_queries.json"
 DEFAULT_CACHE_DIR = BENCH_DIR / ".cache"
 
-# The corpus: (import name, distribution name, the version pinned in pyproject.toml). A different
-# installed version is a different corpus, so the run stops instead of reporting incomparable
-# numbers. pathspec and tqdm are not pinned by the project, so they are not used.
-PACKAGES: tuple[tuple[str, str, str], ...] = (
-    ("diskcache", "diskcache", "5.6.3"),
-    ("pygls", "pygls", "2.1.1"),
-    ("watchfiles", "watchfiles", "1.3.0"),
+# The corpus: the sdists of the packages pinned in pyproject.toml, at those versions, unpacked
+# whole under `<name>/` (corpora.py's `pypi` registry). Another version is another corpus: the
+# queries' targets were read in these releases, so `--versions` needs `--allow-other-versions`.
+# pathspec and tqdm are not pinned by the project, so they are not used.
+RELEASES: tuple[Package, ...] = (
+    Package("diskcache", "pypi", "diskcache", "5.6.3", "python"),
+    Package("pygls", "pypi", "pygls", "2.1.1", "python"),
+    Package("watchfiles", "pypi", "watchfiles", "1.3.0", "python"),
 )
-# Generated code left out to keep the corpus near 1,000 chunks: 600 near-identical chunks of
-# "does the client support X" checks would dominate it without testing anything new.
-EXCLUDED_FILES: dict[str, str] = {
-    "pygls/lsp/_capabilities.py": "generated capability table (600+ chunks)",
-}
-COMPILED_SUFFIXES = (".so", ".pyd", ".pyc", ".pyo", ".dll", ".dylib")
+# pip reads an sdist's metadata through its build backend before saving it, with the backend's
+# own build requirements. watchfiles' backend, maturin, asks cargo for the crate graph, which
+# needs crates.io: where that is out of reach, pip is run again with a stand-in backend of that
+# name that answers from the sdist's own PKG-INFO (nothing is built; the archive is PyPI's).
+PKG_INFO_BACKENDS: dict[str, str] = {"watchfiles": "maturin"}
+_PKG_INFO_BACKEND = """\
+import email, pathlib
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    text = pathlib.Path("PKG-INFO").read_text(encoding="utf-8")
+    info = email.message_from_string(text)
+    name = f"{info['Name'].replace('-', '_')}-{info['Version']}.dist-info"
+    (pathlib.Path(metadata_directory) / name).mkdir()
+    (pathlib.Path(metadata_directory) / name / "METADATA").write_text(text, encoding="utf-8")
+    return name
+"""
 FIXTURE_PREFIX = "fixture"
 
 KINDS = ("nl", "mixed", "identifier")
@@ -143,46 +161,101 @@ def load_queries(path: Path) -> list[Query]:
 class Corpus:
     root: Path
     versions: dict[str, str]
+    archives: dict[str, dict[str, str]]  # name -> archive file name and sha256
+    tree_files: dict[str, int]  # part -> files written under it
     files: int
     fingerprint: str
 
 
-def _package_dir(module: str) -> Path:
-    spec = importlib.util.find_spec(module)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    if len(locations) != 1:
-        raise SystemExit(f"cannot locate the package directory of {module!r}: {locations}")
-    return Path(locations[0])
+def release_versions(overrides: Mapping[str, str], *, allow_other_versions: bool) -> list[Package]:
+    """RELEASES with `--versions` applied; stops unless every version is the pinned one or
+    `allow_other_versions` is given."""
+    names = {p.name for p in RELEASES}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise SystemExit(
+            f"--versions: unknown package(s) {unknown}, expected among {sorted(names)}"
+        )
+    releases = [replace(p, version=overrides.get(p.name, p.version)) for p in RELEASES]
+    other = [
+        f"{new.name} {new.version} (pinned {old.version})"
+        for old, new in zip(RELEASES, releases, strict=True)
+        if new.version != old.version
+    ]
+    if other and not allow_other_versions:
+        raise SystemExit(
+            f"the corpus is defined on the pinned sdists, not {', '.join(other)}; results would "
+            "not be comparable (pass --allow-other-versions to run anyway)"
+        )
+    return releases
 
 
-def _wanted(rel: str) -> bool:
-    parts = rel.split("/")
-    return (
-        "__pycache__" not in parts
-        and not rel.endswith(COMPILED_SUFFIXES)
-        and rel not in EXCLUDED_FILES
-    )
+def _pip_with_pkg_info_backend(package: Package, backend: str, downloads: Path) -> None:
+    """`pip download` of the sdist, its build backend `backend` replaced by one that reads the
+    sdist's PKG-INFO (see PKG_INFO_BACKENDS)."""
+    with tempfile.TemporaryDirectory(prefix="arama-pkg-info-") as stub:
+        (Path(stub) / backend).mkdir()
+        (Path(stub) / backend / "__init__.py").write_text(_PKG_INFO_BACKEND, encoding="utf-8")
+        path = os.pathsep.join(filter(None, (stub, os.environ.get("PYTHONPATH"))))
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+        command += ["--no-build-isolation", "--disable-pip-version-check"]
+        command += [f"{package.source}=={package.version}", "-d", "."]
+        done = subprocess.run(
+            command,
+            cwd=downloads,
+            env={**os.environ, "PYTHONPATH": path},
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    if done.returncode:
+        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+        raise SystemExit(f"{package.label}: pip download with a PKG-INFO backend failed: {tail}")
 
 
-def build_corpus(root: Path, *, allow_other_versions: bool) -> Corpus:
-    """Copy the pinned packages' sources and the fixture workspace under `root`."""
+def fetch_release(package: Package, cache_dir: Path) -> Fetched:
+    """The release tree of one sdist (downloaded and unpacked once under `cache_dir`), checked
+    against its PKG-INFO version; stops the run when it cannot be had."""
+    result = fetch(package, cache_dir)
+    backend = PKG_INFO_BACKENDS.get(package.name)
+    if isinstance(result, Skipped) and backend is not None:
+        print(
+            f"{package.label}: {result.reason}\n  (pip prepares the metadata with {backend}, "
+            "which needs its toolchain and registry): trying again with a PKG-INFO backend",
+            file=sys.stderr,
+        )
+        _pip_with_pkg_info_backend(package, backend, cache_dir / "downloads" / package.registry)
+        result = fetch(package, cache_dir)
+    if isinstance(result, Skipped):
+        raise SystemExit(f"cannot build the corpus: {package.label}: {result.reason}")
+    info = result.source / "PKG-INFO"
+    found = re.search(r"^Version: *(\S+)", info.read_text(encoding="utf-8"), re.M)
+    if found is None or found[1] != package.version:
+        raise SystemExit(
+            f"{result.archive} is not {package.label}: its PKG-INFO says version "
+            f"{found[1] if found else '(none)'}"
+        )
+    return result
+
+
+def build_corpus(root: Path, releases: Sequence[Package], cache_dir: Path) -> Corpus:
+    """Every file of each release tree under `root/<name>/`, and the fixture workspace under
+    `root/fixture/`."""
     versions: dict[str, str] = {}
-    for module, dist, pinned in PACKAGES:
-        installed = importlib.metadata.version(dist)
-        versions[dist] = installed
-        if installed != pinned and not allow_other_versions:
-            raise SystemExit(
-                f"{dist} {installed} is installed but the corpus is defined on {pinned}; "
-                "results would not be comparable (pass --allow-other-versions to run anyway)"
-            )
-        source = _package_dir(module)
-        for path in sorted(source.rglob("*")):
-            rel = f"{module}/{path.relative_to(source).as_posix()}"
-            if path.is_file() and _wanted(rel):
-                target = root / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
+    archives: dict[str, dict[str, str]] = {}
+    tree_files: dict[str, int] = {}
+    for package in releases:
+        fetched = fetch_release(package, cache_dir)
+        versions[package.name] = package.version
+        archives[package.name] = {"archive": fetched.archive.name, "sha256": fetched.sha256}
+        for source, rel in fetched.files():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            tree_files[package.name] = tree_files.get(package.name, 0) + 1
     shutil.copytree(FIXTURE_DIR, root / FIXTURE_PREFIX)
+    tree_files[FIXTURE_PREFIX] = sum(1 for p in (root / FIXTURE_PREFIX).rglob("*") if p.is_file())
     digest = hashlib.sha256()
     files = 0
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -190,7 +263,28 @@ def build_corpus(root: Path, *, allow_other_versions: bool) -> Corpus:
         digest.update(path.relative_to(root).as_posix().encode("utf-8"))
         digest.update(b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return Corpus(root, versions, files, digest.hexdigest())
+    return Corpus(root, versions, archives, tree_files, files, digest.hexdigest())
+
+
+def corpus_parts(engine: Engine, corpus: Corpus) -> dict[str, dict[str, Any]]:
+    """Per part (first path segment): the files written, and the files and chunks the index
+    holds by content kind (`search.paths.content_of`, the engine's `content` filter)."""
+    parts: dict[str, dict[str, Any]] = {
+        name: {
+            "version": corpus.versions.get(name, "this repo"),
+            "tree_files": count,
+            "files": dict.fromkeys(CONTENTS, 0),
+            "chunks": dict.fromkeys(CONTENTS, 0),
+        }
+        for name, count in corpus.tree_files.items()
+    }
+    for folder in engine.folders():
+        for path, row in sorted(folder.catalog.live_files().items()):
+            part = parts[path.split("/", 1)[0]]
+            kind = content_of(path, row.language).value
+            part["files"][kind] += 1
+            part["chunks"][kind] += len(folder.catalog.chunks_of_file(path))
+    return parts
 
 
 # -- embedders --------------------------------------------------------------------------------
@@ -601,13 +695,36 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def corpus_table(parts: Mapping[str, Mapping[str, Any]]) -> str:
+    """Files and chunks by content kind per corpus part, and the total."""
+    kinds = " / ".join(CONTENTS)
+    header = ["part", "version", "tree files", f"files {kinds}", f"chunks {kinds}", "chunks"]
+    rows: list[list[str]] = []
+    total: dict[str, Any] = {"tree_files": 0, "files": {}, "chunks": {}}
+    for name, part in parts.items():
+        total["tree_files"] += part["tree_files"]
+        for key in ("files", "chunks"):
+            for kind in CONTENTS:
+                total[key][kind] = total[key].get(kind, 0) + part[key][kind]
+        rows.append([name, str(part["version"]), *_part_cells(part)])
+    rows.append(["total", "", *_part_cells(total)])
+    return _table(header, rows)
+
+
+def _part_cells(part: Mapping[str, Any]) -> list[str]:
+    files = " / ".join(f"{part['files'][k]:,}" for k in CONTENTS)
+    chunks = " / ".join(f"{part['chunks'][k]:,}" for k in CONTENTS)
+    return [f"{part['tree_files']:,}", files, chunks, f"{sum(part['chunks'].values()):,}"]
+
+
 def print_report(report: Mapping[str, Any], queries: Sequence[Query]) -> None:
     corpus = report["corpus"]
     print(
         f"\ncorpus: {corpus['files']} files, {corpus['chunks']} chunks "
-        f"({', '.join(f'{k} {v}' for k, v in corpus['packages'].items())} + fixture workspace); "
-        f"fingerprint {corpus['fingerprint'][:16]}"
+        f"({', '.join(f'{k} {v}' for k, v in corpus['packages'].items())} sdists + fixture "
+        f"workspace); fingerprint {corpus['fingerprint'][:16]}\n"
     )
+    print(corpus_table(corpus["parts"]))
     idx = report["indexing"]
     print(
         f"indexing: {idx['seconds']:.1f} s ({idx['embedded']} texts embedded by the model, "
@@ -732,6 +849,17 @@ def source_state() -> dict[str, Any]:
 # -- main -------------------------------------------------------------------------------------
 
 
+def parse_versions(text: str) -> dict[str, str]:
+    """`--versions pygls=2.0.0,diskcache=5.6.1`: package -> sdist version."""
+    versions: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, version = (x.strip() for x in item.partition("="))
+        if not sep or not name or not version:
+            raise argparse.ArgumentTypeError(f"expected package=version, got {item!r}")
+        versions[name] = version
+    return versions
+
+
 def _floats(text: str) -> tuple[float, ...]:
     return tuple(float(x) for x in text.split(",") if x.strip())
 
@@ -776,9 +904,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="embed chunk text alone, without its file and enclosing names",
     )
     parser.add_argument(
+        "--release-cache",
+        type=Path,
+        default=RELEASE_CACHE_DIR,
+        help="where the sdists are downloaded and unpacked (corpora.py's layout: downloads/, "
+        "sources/; default %(default)s)",
+    )
+    parser.add_argument(
+        "--versions",
+        type=parse_versions,
+        default={},
+        help="other sdist versions, e.g. pygls=2.0.0 (needs --allow-other-versions)",
+    )
+    parser.add_argument(
         "--allow-other-versions",
         action="store_true",
-        help="run even when installed package versions differ from the corpus definition",
+        help="run even when --versions asks for sdists other than the pinned ones",
     )
     args = parser.parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -808,7 +949,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     fusion = fusion_from(config.fusion, args.weights, args.rrf_k)
     engine: Engine | None = None
     try:
-        corpus = build_corpus(root, allow_other_versions=args.allow_other_versions)
+        releases = release_versions(args.versions, allow_other_versions=args.allow_other_versions)
+        corpus = build_corpus(root, releases, args.release_cache.expanduser().resolve())
         embedder = CountingEmbedder(
             BagOfWordsEmbedder()
             if args.embedder == "bow"
@@ -844,9 +986,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "backend": args.backend if args.embedder == "real" else None,
             "corpus": {
                 "packages": corpus.versions,
-                "excluded": EXCLUDED_FILES,
+                "archives": corpus.archives,
                 "files": status.files,
                 "chunks": status.chunks,
+                "parts": corpus_parts(engine, corpus),
                 "fingerprint": corpus.fingerprint,
             },
             "indexing": {
