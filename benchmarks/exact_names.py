@@ -5,7 +5,8 @@ kept), N definitions are picked at random (seeded, the same share of every langu
 methods, classes and structs of code files (`search.paths.content_of`), names of at least 4
 characters, one per name. Each name is searched in `lexical` mode, and a search counts when
 its first result is a chunk that defines that name (same symbol; any piece of a split
-definition, and any of the definitions when the name has several). Measured twice:
+definition, and any of the definitions when the name has several, of any kind: a TypeScript
+interface `TNull` defines the name as much as the function `TypeGuard.TNull`). Measured twice:
 
 - **complete**: the in-process Engine once its index is complete (registry_quality's index of
   the same copy, reused from the benchmark cache);
@@ -96,7 +97,9 @@ class Picked:
 
 
 def definitions(
-    chunks: Sequence[ChunkInfo], kinds: Mapping[tuple[str, int], int | None]
+    chunks: Sequence[ChunkInfo],
+    kinds: Mapping[tuple[str, int], int | None],
+    wanted: frozenset[int] | None = DEFINITION_KINDS,
 ) -> dict[tuple[str, str], list[Definition]]:
     """(language, name) -> its definitions in code files; the pieces of a split definition
     (consecutive chunks of the same symbol and container) are one definition."""
@@ -108,7 +111,8 @@ def definitions(
         if (
             chunk.symbol is None
             or len(chunk.symbol) < MIN_NAME
-            or kind not in DEFINITION_KINDS
+            or kind is None
+            or (wanted is not None and kind not in wanted)
             or content_of(chunk.path, chunk.language) != Content.CODE
         ):
             previous = None
@@ -369,6 +373,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         found = definitions(chunks, kinds)
         picked = pick(found, args.names, args.seed)
+        # A result defines the name when it is any definition of it: the sampled function, or
+        # the interface, type or constant of the same name (TypeScript's `TNull`).
+        every = definitions(chunks, kinds, wanted=None)
+        for p in picked:
+            p.definitions = every.get((p.language, p.name), p.definitions)
         print(f"{len(picked)} names from {len(found)} defined names", file=sys.stderr)
         complete = complete_run(engine, picked, args.priors)
     finally:

@@ -91,7 +91,9 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
     (pathlib.Path(metadata_directory) / name / "METADATA").write_text(text, encoding="utf-8")
     return name
 """
-FIXTURE_PREFIX = "fixture"
+# The fixture workspace stands for a small multi-language project; under "fixture/" the path
+# rules (server/arama/engine/search/paths.py) would rightly take it for test fixtures.
+FIXTURE_PREFIX = "project"
 
 KINDS = ("nl", "mixed", "identifier")
 TOP_K = 10
@@ -241,7 +243,7 @@ def fetch_release(package: Package, cache_dir: Path) -> Fetched:
 
 def build_corpus(root: Path, releases: Sequence[Package], cache_dir: Path) -> Corpus:
     """Every file of each release tree under `root/<name>/`, and the fixture workspace under
-    `root/fixture/`."""
+    `root/project/`."""
     versions: dict[str, str] = {}
     archives: dict[str, dict[str, str]] = {}
     tree_files: dict[str, int] = {}
@@ -450,8 +452,13 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 
 
 def parse_priors(text: str) -> Priors:
-    """`--priors query_shape=true,definition_boost=3`: a `Priors` with those fields set (the
-    others at their defaults, all off); booleans take true/false/1/0/on/off."""
+    """`--priors query_shape=true,definition_boost=3`: a `Priors` with those fields set and the
+    others off (`Priors.off()`); `--priors off` is all off, `--priors default` the engine's
+    defaults; booleans take true/false/1/0/on/off."""
+    if text.strip() == "default":
+        return Priors()
+    if text.strip() == "off":
+        return Priors.off()
     fields = {f.name: f for f in dataclasses.fields(Priors)}
     changes: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
@@ -469,7 +476,7 @@ def parse_priors(text: str) -> Priors:
                 changes[name] = float(value)
             except ValueError:
                 raise argparse.ArgumentTypeError(f"{name}: not a number: {value!r}") from None
-    return replace(Priors(), **changes)
+    return replace(Priors.off(), **changes)
 
 
 def priors_record(priors: Priors | None) -> dict[str, Any] | None:

@@ -568,7 +568,7 @@ PRIOR_SWEEP_MODES: tuple[Mode, ...] = ("hybrid", "lexical")
 
 def prior_configurations(given: Priors | None) -> list[tuple[str, Priors]]:
     """All off; each prior alone at a few values; and the `--priors` ones together."""
-    off = Priors()
+    off = Priors.off()
     alone: list[tuple[str, dict[str, Any]]] = [
         ("query_shape", {"query_shape": True}),
         ("definition_boost=1", {"definition_boost": 1.0}),
@@ -580,6 +580,7 @@ def prior_configurations(given: Priors | None) -> list[tuple[str, Priors]]:
         ("collapse_similar", {"collapse_similar": True}),
     ]
     configurations = [("all off", off)] + [(name, replace(off, **c)) for name, c in alone]
+    configurations.append(("defaults (the kept ones)", Priors()))
     if given is not None and given != off:
         together = ",".join(
             f"{f.name}={getattr(given, f.name)}"

@@ -23,6 +23,7 @@ from arama.engine.config import (
     DEFAULT_BACKEND,
     DEFAULT_MAX_FILE_SIZE,
     EngineConfig,
+    Priors,
     default_cache_dir,
 )
 from arama.engine.engine import Engine, Progress
@@ -72,6 +73,7 @@ def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
         max_file_size=ns.max_file_size,
         threads=ns.threads,
         backend=ns.backend,
+        priors=Priors.off() if getattr(ns, "no_priors", False) else Priors(),
     )
 
 
@@ -236,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
             choices=BACKENDS,
             default=DEFAULT_BACKEND,
             help=f"embedding backend (default: {DEFAULT_BACKEND})",
+        )
+        p.add_argument(
+            "--no-priors",
+            action="store_true",
+            help="rank by the channels alone (no path, definition or similar-result rules)",
         )
 
     p_index = sub.add_parser("index", help="index a workspace folder")

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from arama.engine import scanner
@@ -112,10 +113,19 @@ async def test_deep_files_and_deep_directories_are_indexed(
     for query, rel in (
         ("deep_nesting_python", "deep/nested.py"),
         ("deep_nesting_javascript", "deep/nested.js"),
-        ("deep_directory_leaf", hostile.deep_indexed_rel),
     ):
         answer = await command(client, "arama.search", {"query": query, "mode": "lexical"})
         assert rel in [r["path"] for r in answer["results"]], query
+    # Every level of the CJK chain holds the same `f.py`: a search lists one copy (+N similar);
+    # workspace/symbol lists every definition, the deepest indexable one included.
+    answer = await command(client, "arama.search", {"query": "deep_directory_leaf"})
+    leaves = [r for r in answer["results"] if r["symbol"] == "deep_directory_leaf"]
+    assert len(leaves) == 1 and leaves[0]["similar"] == len(hostile.deep_chain) - 1, leaves
+    symbols = await client.workspace_symbol_async(
+        types.WorkspaceSymbolParams(query="deep_directory_leaf")
+    )
+    uris = {s.location.uri for s in symbols or [] if isinstance(s.location, types.Location)}
+    assert (hostile.root / hostile.deep_indexed_rel).as_uri() in uris
 
 
 @server_test

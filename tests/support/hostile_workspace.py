@@ -60,6 +60,8 @@ class HostileWorkspace:
     functions: dict[str, str] = field(default_factory=dict)
     """Function name -> relative path of the file defining it (each must be found by search)."""
     deep_indexed_rel: str = ""
+    deep_chain: list[str] = field(default_factory=list)
+    """Every indexable `f.py` of the deep CJK chain (the same text at every level)."""
 
 
 def _write(path: Path, data: bytes | str) -> None:
@@ -245,6 +247,7 @@ def build_hostile_workspace(
     )
     ws.indexed.update(indexable)
     ws.deep_indexed_rel = indexable[-1]
+    ws.deep_chain = list(indexable)
     skip(SkipReason.PATH_TOO_LONG, too_long)
 
     ws.skipped = skipped

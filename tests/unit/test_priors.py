@@ -5,6 +5,7 @@ with the deterministic test embedder (see conftest)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -214,9 +215,11 @@ def test_lexical_mode_puts_the_definition_first_with_the_prior(
     engine = _engine(tmp_path, embedder, workspace)
     try:
         request = SearchRequest("parse_cookie", mode="lexical")
-        on = Priors(definition_boost=1.0)
+        assert engine.search(request).hits[0].chunk.path == "cookies.py"  # the defaults
+        on = replace(Priors.off(), definition_boost=1.0)
         assert engine.search(request, priors=on).hits[0].chunk.path == "cookies.py"
-        assert engine.search(request).hits[0].chunk.path == "CHANGES.md"  # the prior is the cause
+        off = Priors.off()
+        assert engine.search(request, priors=off).hits[0].chunk.path == "CHANGES.md"
     finally:
         engine.close()
 

@@ -58,26 +58,39 @@ class Fusion:
 @dataclass(frozen=True)
 class Priors:
     """Ranking rules on top of the channels (engine/search/priors.py), in `hybrid` and
-    `lexical` mode (`semantic` stays pure cosine). Each was tried alone on the quality sets and
-    kept only if it helped without hurting a language; docs/design.md, "Ranking priors", has the
-    numbers. A zero, `False` or 1.0 (for factors) turns a rule off."""
+    `lexical` mode (`semantic` stays pure cosine). Each was tried alone, then with the others,
+    on the full-source-release quality sets (benchmarks/registry_quality.py --prior-sweep,
+    quality.py --priors, exact_names.py), and kept only where it helped without hurting a
+    language: docs/design.md, "Ranking priors", has every number. `off()` turns them all off.
 
-    # Weight the channels by the query's shape: an identifier leans on names and words, a
-    # sentence on meaning, a sentence naming an identifier on both.
+    Kept: path penalties (hybrid docstring MRR@10 0.496 -> 0.568, questions 0.405 -> 0.493,
+    quality.py 0.618 -> 0.661), the definition boost for name lookups (exact names first in
+    lexical mode 74% -> 97%; quality.py 0.661 -> 0.675), the collapse of near-identical
+    definitions (neutral on every set, questions R@10 +0.01; one result per forwarder family).
+    Not kept: query-shape weights (questions -0.026), file saturation (docstring -0.005,
+    questions R@10 -0.02), pseudo-relevance feedback (docstring -0.002 to -0.013)."""
+
+    # Weight the channels by the query's shape: an identifier leans on names and words.
     query_shape: bool = False
-    # The chunk that defines a name the query writes out gains this much of the best score
-    # (half as much again when its file is named after it).
-    definition_boost: float = 0.0
-    # Tests, examples, fixtures, vendored copies, generated code, type declarations and
-    # re-export modules rank below the implementation (unless the `content` filter asks).
-    path_penalty: bool = False
+    # The chunk that defines a name the query looks up gains this much of the best score
+    # (half as much again when its file is named after it); identifier-shaped queries only.
+    definition_boost: float = 1.0
+    # Tests, docs, examples, fixtures, vendored copies, generated code, data files, benchmarks,
+    # type declarations and re-export modules rank below the implementation (unless the
+    # `content` filter asks for them).
+    path_penalty: bool = True
     # The third and later hits of one file are multiplied by this, once more per extra hit.
     file_saturation: float = 1.0
     # Identifiers of the best dense hits added to a second lexical query (pseudo-relevance
     # feedback), fused as its own channel with this weight.
     feedback: float = 0.0
     # Near-identical definitions (forwarders, copies) become one result with `similar: N`.
-    collapse_similar: bool = False
+    collapse_similar: bool = True
+
+    @classmethod
+    def off(cls) -> Priors:
+        """The channels alone: how arama ranked before the priors."""
+        return cls(definition_boost=0.0, path_penalty=False, collapse_similar=False)
 
 
 @dataclass(frozen=True)

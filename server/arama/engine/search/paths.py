@@ -1,5 +1,6 @@
 """What a file is for, read from its path: implementation, tests, docs, examples, fixtures,
-vendored or compatibility copies, generated code, type declarations, re-export modules.
+vendored or compatibility copies, generated code, type declarations, re-export modules, data
+and configuration files, benchmarks.
 
 Two uses: the `content` filter of a search (`code` | `tests` | `docs`), and the path prior that
 ranks the implementation above tests, examples and copies when both match a question (users
@@ -23,6 +24,8 @@ VENDORED = "vendored"
 GENERATED = "generated"
 DECLARATION = "declaration"
 REEXPORT = "reexport"
+DATA = "data"
+BENCHMARK = "benchmark"
 
 _TEST_DIRS = re.compile(r"(?:^|/)(?:tests?|__tests__|spec|specs|testing|test_?utils?)/", re.I)
 _TEST_FILES = re.compile(
@@ -40,7 +43,8 @@ _TEXT_FILES = re.compile(r"\.txt$", re.I)
 _DOC_DIRS = re.compile(r"(?:^|/)(?:docs?|documentation|man)/", re.I)
 _DOC_FILES = re.compile(
     r"(?:^|/)(?:changes|changelog|history|news|releases?|authors|contributors|contributing"
-    r"|code_of_conduct|security|license|licence|copying|notice|readme|upgrading|migrating)"
+    r"|code_of_conduct|security|license|licence|copying|notice|readme|upgrading|migrating"
+    r"|pkg-info)"
     r"(?:[._-][^/]*)?$",
     re.I,
 )
@@ -56,6 +60,10 @@ _GENERATED_FILES = re.compile(
 )
 _DECLARATION_FILES = re.compile(r"\.d\.[cm]?ts$|\.pyi$")
 _REEXPORT_FILES = re.compile(r"(?:^|/)(?:__init__\.py|index\.[cm]?[jt]sx?|mod\.rs)$")
+_DATA_LANGUAGES = frozenset(
+    {"json", "jsonc", "yaml", "toml", "xml", "csv", "ini", "properties", "svg", "html"}
+)
+_BENCHMARK_DIRS = re.compile(r"(?:^|/)(?:benchmarks?|benches|bench|perf)/", re.I)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -82,6 +90,10 @@ def traits(path: str, language: str) -> frozenset[str]:
         found.add(DECLARATION)
     if _REEXPORT_FILES.search(path):
         found.add(REEXPORT)
+    if language in _DATA_LANGUAGES:
+        found.add(DATA)
+    if _BENCHMARK_DIRS.search(path):
+        found.add(BENCHMARK)
     return frozenset(found)
 
 

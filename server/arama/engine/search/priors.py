@@ -42,9 +42,15 @@ class Shape(Enum):
 
 def written_names(query: str) -> list[str]:
     """Identifiers the query writes as code, in order: `retry_request`, `Cache.cull` (both the
-    dotted name and its last member), `HTTPServer`; plain words are not names."""
+    dotted name and its last member), `HTTPServer`; plain words are not names, except a query
+    that is one word and nothing else (`debounce`, `Equal`): that is a name being looked up."""
+    tokens = _TOKEN.findall(query)
+    if len(tokens) == 1 and tokens[0] == query.strip() and len(tokens[0]) > 1:
+        token = tokens[0]
+        parts = re.split(r"\.|::|->|#", token)
+        return [token, parts[-1]] if len(parts) > 1 else [token]
     names: list[str] = []
-    for token in _TOKEN.findall(query):
+    for token in tokens:
         parts = re.split(r"\.|::|->|#", token)
         if len(parts) > 1:
             names += [token, parts[-1]]
@@ -66,6 +72,16 @@ SHAPE_FACTORS: Mapping[Shape, Mapping[str, float]] = {
     Shape.IDENTIFIER: {"dense": 0.5, "lexical": 1.5, "symbol": 4.0, "names": 1.0},
     Shape.MIXED: {"dense": 1.0, "lexical": 1.0, "symbol": 2.0, "names": 1.0},
     Shape.SENTENCE: {"dense": 1.0, "lexical": 0.75, "symbol": 1.0, "names": 1.5},
+}
+
+
+# How much of the definition boost each shape gets: a name looked up wants its definition; a
+# sentence that mentions names (docstrings cite other functions: "like `_.uniq` except ...")
+# rarely asks for those names' definitions.
+BOOST_BY_SHAPE: Mapping[Shape, float] = {
+    Shape.IDENTIFIER: 1.0,
+    Shape.MIXED: 0.0,
+    Shape.SENTENCE: 0.0,
 }
 
 
@@ -127,9 +143,11 @@ PATH_FACTORS: Mapping[str, float] = {
     paths.EXAMPLE: 0.4,
     paths.VENDORED: 0.3,
     paths.GENERATED: 0.5,
-    paths.DOC: 0.5,
+    paths.DOC: 0.3,
     paths.DECLARATION: 0.7,
     paths.REEXPORT: 0.7,
+    paths.DATA: 0.5,
+    paths.BENCHMARK: 0.4,
 }
 
 
@@ -256,14 +274,16 @@ def _shape_of(row: ChunkRow) -> str:
 
 
 def collapse_similar(candidates: Sequence[Candidate]) -> list[tuple[Candidate, int]]:
-    """Keep the best of each group of definitions of one kind with the same shape, counting
-    the others (they are listed nowhere else: the count says they exist)."""
+    """Keep the best of each group of definitions with the same name, kind and shape (the
+    `assert.Equal` / `require.Equal` forwarders, a helper copied into several packages),
+    counting the others: they are listed nowhere else, the count says they exist. The name
+    must match: two unrelated one-liners that return a string have the same shape."""
     kept: list[Candidate] = []
     similar: list[int] = []
     where: dict[str, int] = {}
     for candidate in candidates:
         row = candidate[1]
-        signature = f"{row.kind}|{_shape_of(row)}" if row.is_definition else None
+        signature = f"{row.symbol}|{row.kind}|{_shape_of(row)}" if row.is_definition else None
         if signature is not None and signature in where:
             similar[where[signature]] += 1
             continue

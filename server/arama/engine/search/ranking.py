@@ -89,9 +89,10 @@ def _scores(
 def _apply_priors(
     request: SearchRequest, candidates: list[Candidate], rules: Priors
 ) -> list[Candidate]:
-    if rules.definition_boost > 0:
+    strength = rules.definition_boost * priors.BOOST_BY_SHAPE[priors.query_shape(request.query)]
+    if strength > 0:
         names = priors.written_names(request.query)
-        candidates = priors.boost_definitions(candidates, names, rules.definition_boost)
+        candidates = priors.boost_definitions(candidates, names, strength)
     if rules.path_penalty:
         candidates = priors.penalize_paths(candidates, exempt_traits(request))
     candidates.sort(key=lambda c: c[2], reverse=True)
