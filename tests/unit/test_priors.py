@@ -242,3 +242,33 @@ def test_a_scan_catalogs_code_before_tests_and_docs(
         assert {"code", "tests", "docs"} <= set(kinds)
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("mode", ["semantic", "hybrid", "lexical"])
+def test_every_mode_ranks_the_implementation_above_a_test_that_repeats_it(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder, mode: str
+) -> None:
+    """A test made of the query's words, and the implementation that also does other things
+    (the bag-of-words test embedder scores the test higher): the path prior puts the code first
+    in every mode, `semantic` included; without the priors the embedder's order stands."""
+    words = "normalize unicode header value before comparing"
+    body = "\n".join(f"    step_{n} = table_{n}.casefold(encoding_{n})" for n in range(12))
+    (workspace / "headers.py").write_text(
+        f'def normalize_header(value):\n    """{words}"""\n{body}\n    return value\n'
+    )
+    tests_dir = workspace / "tests"
+    tests_dir.mkdir()
+    (tests_dir / "test_headers.py").write_text(f'def test_it():\n    """{words}"""\n')
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        request = SearchRequest(words, mode=mode, limit=50)  # type: ignore[arg-type]
+
+        def order(priors: Priors | None = None) -> list[str]:
+            found = [h.chunk.path for h in engine.search(request, priors=priors).hits]
+            return [p for p in found if p in ("headers.py", "tests/test_headers.py")]
+
+        assert order() == ["headers.py", "tests/test_headers.py"]
+        if mode == "semantic":
+            assert order(Priors.off()) == ["tests/test_headers.py", "headers.py"]
+    finally:
+        engine.close()

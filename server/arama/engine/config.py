@@ -57,8 +57,9 @@ class Fusion:
 
 @dataclass(frozen=True)
 class Priors:
-    """Ranking rules on top of the channels (engine/search/priors.py), in `hybrid` and
-    `lexical` mode (`semantic` stays pure cosine). Each was tried alone, then with the others,
+    """Ranking rules on top of the channels (engine/search/priors.py), in every mode (in
+    `semantic` they order the model's cosines: docstring MRR@10 0.368 -> 0.468, questions 0.323
+    -> 0.436). Each was tried alone, then with the others,
     on the full-source-release quality sets (benchmarks/registry_quality.py --prior-sweep,
     quality.py --priors, exact_names.py), and kept only where it helped without hurting a
     language: docs/design.md, "Ranking priors", has every number. `off()` turns them all off.

@@ -53,15 +53,16 @@ def rank(
     candidates = _scores(request, lists, folders, ranking)
     if matcher is not None:
         candidates = [c for c in candidates if matcher.accepts_row(c[1])]
-    if request.mode != "semantic":
-        candidates = _apply_priors(request, candidates, ranking.priors)
+    # Every mode: `semantic` is the model's ranking of the code, not of the tests and docs that
+    # repeat its words (docstring MRR@10 0.368 -> 0.468, questions 0.323 -> 0.436 on the full
+    # releases); `--no-priors` shows the model alone.
+    candidates = _apply_priors(request, candidates, ranking.priors)
     if request.min_score is not None:
         candidates = [c for c in candidates if c[2] >= request.min_score]
     candidates = fold_overlaps(candidates)
-    if request.mode != "semantic":
-        candidates = priors.saturate(candidates, ranking.priors.file_saturation)
-        if ranking.priors.collapse_similar:
-            return priors.collapse_similar(candidates)
+    candidates = priors.saturate(candidates, ranking.priors.file_saturation)
+    if ranking.priors.collapse_similar:
+        return priors.collapse_similar(candidates)
     return [(c, 0) for c in candidates]
 
 
