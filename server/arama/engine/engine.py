@@ -90,8 +90,13 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the indexing worker (folders added before are opened in order)."""
+        """Start the indexing worker (folders added before are opened in order); with
+        `preload_model`, load the query model at once too, so that the first searches of a warm
+        start rank with every channel (opening an exported model takes a fraction of a second).
+        """
         self._worker.start()
+        if self.config.preload_model:
+            self._searcher.load_query_model_soon()
 
     def watch(self) -> None:
         """Follow disk changes in every folder (the server does; one-shot CLI runs do not)."""
@@ -287,6 +292,9 @@ class _View:
 
     def indexing(self) -> bool:
         return self._worker.state != "ready"
+
+    def wait_opened(self, timeout: float) -> bool:
+        return self._worker.wait_opened(timeout)
 
     def dimension_known(self) -> bool:
         return self._embedding.dimension_known

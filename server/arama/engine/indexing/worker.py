@@ -61,6 +61,7 @@ class IndexingWorker:
         self._busy = False
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._opening: Path | None = None  # the folder being opened, until searches see it
 
     # -- control (any thread) ----------------------------------------------------------------
 
@@ -90,6 +91,21 @@ class IndexingWorker:
                 if remaining is not None and remaining <= 0:
                     return False
                 condition.wait(timeout=min(remaining, 1.0) if remaining is not None else 1.0)
+        return True
+
+    def wait_opened(self, timeout: float) -> bool:
+        """Block until every folder queued to open is open, so that a search in the first
+        moments of a session answers from the index already on disk instead of from nothing.
+        Opening reads the catalog and the vector files (well under a second); the scan that
+        follows is not waited for. False when `timeout` passed first."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        condition = self._queue.condition
+        with condition:
+            while self._opening is not None or self._queue.queued_roots(OpenFolder):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stopping:
+                    return False
+                condition.wait(timeout=min(remaining, 1.0))
         return True
 
     @property
@@ -126,6 +142,8 @@ class IndexingWorker:
                     return
                 job = self._queue.pop()
                 self._busy = True
+                if isinstance(job, OpenFolder):
+                    self._opening = job.root
             try:
                 if job is not None:
                     self._dispatch(job)
@@ -174,13 +192,18 @@ class IndexingWorker:
         self._registry.changed()
 
     def _open(self, root: Path, *, sync: bool) -> None:
-        if self._registry.get(root) is not None:
-            return
-        folder = self._opener.open(root)
-        if folder is None:
-            return
-        resync = self._registry.add(folder)
-        self._registry.changed()
+        try:
+            if self._registry.get(root) is not None:
+                return
+            folder = self._opener.open(root)
+            if folder is None:
+                return
+            resync = self._registry.add(folder)
+            self._registry.changed()
+        finally:
+            with self._queue.condition:  # searches waiting for the index on disk go on
+                self._opening = None
+                self._queue.condition.notify_all()
         # A folder whose nested set changed is rescanned; the new folder scans anyway.
         self._folders_changed([f.root for f in resync if f is not folder])
         if sync:
