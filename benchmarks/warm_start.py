@@ -137,7 +137,7 @@ def print_table(result: dict[str, Any]) -> None:
     for r in w["early"]:
         took = (r["answered_s"] - r["asked_s"]) * 1000
         print(
-            f"{r['asked_s']:>8.3f} {took:>8.1f}  {str(r['indexing']):<8} {str(r['cached']):<6} "
+            f"{r['asked_s']:>8.3f} {took:>8.1f}  {r['indexing']!s:<8} {r['cached']!s:<6} "
             f"{r['results']:>3} {'yes' if r['same_top10'] else 'NO':<4}  {r['query']}"
         )
     s = w["summary"]
