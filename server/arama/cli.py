@@ -220,10 +220,27 @@ def cmd_search(ns: argparse.Namespace) -> int:
 
 
 def cmd_status(ns: argparse.Namespace) -> int:
-    with _session(ns, index=False, quiet=True) as engine:
-        status = engine.status()
+    """A read-only look (engine/look.py): nothing is indexed, repaired or created. Exit 1 when
+    the folder was never indexed in this cache directory."""
+    import sqlite3
+
+    from arama.engine.look import look
+
+    root = _folder(ns)
+    config = _config(ns, preload_model=False)
+    try:
+        status = look(config, root)
+    except (OSError, sqlite3.Error) as exc:
+        raise CacheUnusable(
+            text(
+                "cli.cache_unusable",
+                locale_from_env(),
+                path=config.cache_dir,
+                error=terminal.describe(exc),
+            )
+        ) from None
     print(json.dumps(contract_status(status), ensure_ascii=False, indent=2))
-    return 0
+    return 1 if status.state == "notIndexed" else 0
 
 
 def cmd_eval(ns: argparse.Namespace) -> int:
@@ -296,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="sentence-transformers model name or local path")
         p.add_argument("--exclude", action="append", help="extra ignore glob (repeatable)")
         p.add_argument("--max-file-size", type=terminal.count, default=DEFAULT_MAX_FILE_SIZE)
-        p.add_argument("--threads", type=terminal.positive_int, default=None)
+        p.add_argument("--threads", type=terminal.thread_count, default=None)
         p.add_argument(
             "--backend",
             choices=BACKENDS,

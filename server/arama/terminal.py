@@ -175,14 +175,25 @@ def count(value: str) -> int:
     return _bounded_int(value, 0)
 
 
-def _bounded_int(value: str, low: int) -> int:
+MAX_THREADS = 1024
+
+
+def thread_count(value: str) -> int:
+    """argparse type: threads for the model, 1 to MAX_THREADS."""
+    return _bounded_int(value, 1, MAX_THREADS)
+
+
+def _bounded_int(value: str, low: int, high: int | None = None) -> int:
     try:
-        number = int(value)
+        number: int | None = int(value)
     except ValueError:
         number = None
-    if number is None or number < low:
+    if number is None or number < low or (high is not None and number > high):
+        locale = locale_from_env()
         raise argparse.ArgumentTypeError(
-            text("cli.at_least", locale_from_env(), low=low, value=shown(value))
+            text("cli.at_least", locale, low=low, value=shown(value))
+            if high is None
+            else text("cli.between", locale, low=low, high=high, value=shown(value))
         )
     return number
 

@@ -20,6 +20,7 @@ from arama.engine.lexical import fts_document, fts_query, normalized_symbol
 from arama.engine.records import ChunkRow, EmbeddingRow, FileRow, NewChunk, SymbolRow
 
 SCHEMA_VERSION = 1
+SCAN_META = "scan"  # meta key: "running" while a full scan runs, "complete" once one finished
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -366,6 +367,10 @@ class Catalog(CatalogQueries):
         self._local = threading.local()
 
     # -- meta ---------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write() as db:

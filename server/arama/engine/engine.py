@@ -105,8 +105,13 @@ class Engine:
             self._watcher.set_roots(self.roots())
 
     def close(self) -> None:
+        """Stop the threads and save what was done (vectors included); a model preparation
+        under way is ended rather than waited for."""
         if self._watcher is not None:
             self._watcher.stop()
+        stop_embedder = getattr(self._embedder, "stop", None)  # ONNX: a running export
+        if callable(stop_embedder):
+            stop_embedder()
         self._worker.stop()
         for folder in self._registry.clear():
             self._embedding.save(folder, force=True)

@@ -13,7 +13,9 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Literal
 
-State = Literal["starting", "indexing", "ready"]
+# The server says starting, indexing or ready; a read-only look (look.py, `arama status`) says
+# ready, incomplete (an interrupted index) or notIndexed.
+State = Literal["starting", "indexing", "ready", "incomplete", "notIndexed"]
 
 
 class SymbolKind(IntEnum):

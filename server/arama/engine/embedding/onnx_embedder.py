@@ -32,7 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from arama.engine.embedding.protocol import Vectors, default_model_path, model_identity
+from arama.engine.embedding.protocol import (
+    EmbedderStopped,
+    Vectors,
+    default_model_path,
+    model_identity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,7 @@ TOKENIZER_FILE = "tokenizer.json"
 INFO_FILE = "export.json"
 INT8_SUFFIX = "#onnx-int8"
 EXPORT_TIMEOUT_S = 900.0
+EXPORT_STOP_S = 10.0  # how long a terminated exporter may take to remove its files
 BATCH_SIZE = 32  # per session run; longer lists are cut (after sorting by length: less padding)
 
 
@@ -259,6 +265,9 @@ class OnnxEmbedder:
         self._query: _Runner | None = None
         self._query_lock = threading.Lock()
         self.exports = 0  # child-process exports this object ran (tests and benchmarks read it)
+        self._stopping = False
+        self._exporter: subprocess.Popen[str] | None = None
+        self._exporter_lock = threading.Lock()
         self.export_seconds: float | None = None
 
     @property
@@ -346,28 +355,59 @@ class OnnxEmbedder:
         log.info("exporting %s to ONNX in %s", self._source, self.directory)
         started = time.perf_counter()
         try:
-            done = subprocess.run(
-                command,
-                env=env,
-                cwd=self.directory.parent,  # never the workspace the server may be started in
-                stdin=subprocess.DEVNULL,  # the server's stdin/stdout are the LSP channel
-                capture_output=True,
-                text=True,
-                timeout=self._timeout,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise OnnxUnavailable(f"ONNX export did not run: {exc}") from exc
+            returncode, stderr = self._run_exporter(command, env)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         self.exports += 1
         self.export_seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            tail = (done.stderr or "").strip().splitlines()[-5:]
-            raise OnnxUnavailable(
-                f"ONNX export failed (exit {done.returncode}): " + " | ".join(tail)
-            )
+        if returncode != 0:
+            tail = (stderr or "").strip().splitlines()[-5:]
+            raise OnnxUnavailable(f"ONNX export failed (exit {returncode}): " + " | ".join(tail))
         log.info("ONNX export took %.1f s", self.export_seconds)
+
+    def _run_exporter(self, command: list[str], env: dict[str, str]) -> tuple[int, str]:
+        """The exporter's exit status and stderr; EmbedderStopped when `stop` ended it."""
+        with self._exporter_lock:
+            if self._stopping:
+                raise EmbedderStopped("the engine is closing")
+            try:
+                process = subprocess.Popen(
+                    command,
+                    env=env,
+                    cwd=self.directory.parent,  # never the workspace the server may run in
+                    stdin=subprocess.DEVNULL,  # the server's stdin/stdout are the LSP channel
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            except OSError as exc:
+                raise OnnxUnavailable(f"ONNX export did not run: {exc}") from exc
+            self._exporter = process
+        try:
+            _out, stderr = process.communicate(timeout=self._timeout)
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.communicate()
+            raise OnnxUnavailable(f"ONNX export did not run: {exc}") from exc
+        finally:
+            with self._exporter_lock:
+                self._exporter = None
+        if self._stopping:
+            raise EmbedderStopped("the engine closed during the model's preparation")
+        return process.returncode, stderr
+
+    def stop(self) -> None:
+        """The engine is closing: end a running export (its scratch files go with it) and
+        start no other."""
+        with self._exporter_lock:
+            self._stopping = True
+            process = self._exporter
+        if process is not None and process.poll() is None:
+            process.terminate()  # the exporter removes its work directory and exits
+            try:
+                process.wait(timeout=EXPORT_STOP_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     # -- the Embedder protocol -----------------------------------------------------------------
 

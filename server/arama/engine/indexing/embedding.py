@@ -20,7 +20,7 @@ import numpy as np
 
 from arama.engine.config import EngineConfig
 from arama.engine.embedding.cache import EmbeddingCache
-from arama.engine.embedding.protocol import Embedder, Vectors
+from arama.engine.embedding.protocol import Embedder, EmbedderStopped, Vectors
 from arama.engine.embedding.text import embedding_input, name_phrase
 from arama.engine.folders import FolderIndex, FolderRegistry, VectorSpace
 from arama.engine.hashing import text_hash
@@ -166,6 +166,8 @@ class Embedding:
         try:
             with self._model_lock:
                 self._embedder.warm_up()
+        except EmbedderStopped:
+            log.info("the engine closed while the model was loading")
         except Exception:
             log.exception("could not load the embedding model")
 

@@ -24,6 +24,17 @@ from arama.engine.vectors import VectorStore
 log = logging.getLogger(__name__)
 
 NAMES_RECIPE = "#names-v1"  # bump when name_phrase changes: the name vectors' file changes too
+CATALOG_FILE = "catalog.sqlite"
+
+
+def vector_files(directory: Path, model_id: str, config: EngineConfig) -> tuple[Path, Path]:
+    """A folder's chunk and name vector files: named after the model and what it embedded, so
+    another model or recipe never reads them."""
+    context = "#context" if config.embed_context else ""
+    return (
+        directory / f"vectors-{_slug(model_id + context)}.faiss",
+        directory / f"names-{_slug(model_id + NAMES_RECIPE)}.faiss",
+    )
 
 
 class FolderOpener:
@@ -47,11 +58,9 @@ class FolderOpener:
         for level in (directory.parent, directory):  # mkdir's mode applies to the leaf only
             level.mkdir(exist_ok=True, mode=0o700)
         recovered: list[str] = []
-        catalog = _open_catalog(directory / "catalog.sqlite", recovered)
+        catalog = _open_catalog(directory / CATALOG_FILE, recovered)
         catalog.set_meta("root", str(root))
-        context = "#context" if self._config.embed_context else ""
-        chunk_file = directory / f"vectors-{_slug(self._model_id + context)}.faiss"
-        name_file = directory / f"names-{_slug(self._model_id + NAMES_RECIPE)}.faiss"
+        chunk_file, name_file = vector_files(directory, self._model_id, self._config)
         folder = FolderIndex(
             number=self._new_number(),
             root=root,

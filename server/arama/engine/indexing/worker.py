@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from arama.engine.config import EngineConfig
+from arama.engine.embedding.protocol import EmbedderStopped
 from arama.engine.folders import FolderRegistry
 from arama.engine.indexing.embedding import Embedding
 from arama.engine.indexing.files import FileSync
@@ -149,6 +150,8 @@ class IndexingWorker:
                     self._dispatch(job)
                 else:
                     self._embedding.step(yield_to=self._queue.waiting)
+            except EmbedderStopped:
+                log.info("indexing stopped while the model was busy: %s", job)
             except Exception:  # the worker must outlive any one bad file or job
                 log.exception("indexing job failed: %s", job)
 

@@ -43,6 +43,7 @@ RESULT_CACHE_SIZE = 128
 # and is not waited for).
 OPEN_WAIT_S = 5.0
 QUERY_MODEL_WAIT_S = 1.5
+LOADER_JOIN_S = 10.0
 CHANNELS = ("dense", "lexical", "symbol", "names", "feedback", "definitions")
 
 
@@ -140,7 +141,12 @@ class Searcher:
         self._symbols = WorkspaceSymbols(index, self.query_vector)
 
     def close(self) -> None:
+        """Stop encoding; a query model still loading is given a moment to finish (a process
+        that exits while ONNX Runtime builds a session aborts in C++)."""
         self._encoder.shutdown(wait=False, cancel_futures=True)
+        loader = self._query_loader
+        if loader is not None:
+            loader.join(timeout=LOADER_JOIN_S)
 
     # -- arama.search ------------------------------------------------------------------------
 
