@@ -35,7 +35,9 @@ if TYPE_CHECKING:  # the engine (numpy, faiss, onnxruntime) loads only for comma
 
 
 class _ProgressBar:
-    """A tqdm bar per indexing phase, on stderr; silent when stderr is not a terminal."""
+    """A tqdm bar per indexing step, on stderr; silent when stderr is not a terminal. The model's
+    one-time preparation is a step of its own (elapsed time, no total); every bar is closed
+    at 100 % of its own total."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -45,23 +47,45 @@ class _ProgressBar:
     def __call__(self, progress: Progress) -> None:
         if not self.enabled or progress.phase == "idle":
             return
+        locale = locale_from_env()
         if progress.phase != self._phase or self._bar is None:
             self.close()
             from tqdm import tqdm
 
-            label = {"scanning": "reading files", "embedding": "embedding"}[progress.phase]
-            unit = "file" if progress.phase == "scanning" else "chunk"
-            self._bar = tqdm(total=progress.total, desc=label, unit=unit, file=sys.stderr)
+            if progress.phase == "model":
+                self._bar = tqdm(
+                    desc=text("cli.progress.model", locale),
+                    bar_format="{desc} {elapsed}",
+                    file=sys.stderr,
+                )
+            else:
+                label = (
+                    "cli.progress.scanning"
+                    if progress.phase == "scanning"
+                    else ("cli.progress.embedding")
+                )
+                self._bar = tqdm(
+                    total=progress.total, desc=text(label, locale), unit="", file=sys.stderr
+                )
             self._phase = progress.phase
+        if progress.phase == "model":
+            if progress.done >= progress.total:
+                self.close()
+            else:
+                self._bar.refresh()
+            return
         if progress.total != self._bar.total:
             self._bar.total = progress.total
         self._bar.n = progress.done
         self._bar.refresh()
+        if progress.done >= progress.total:
+            self.close()
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+            self._phase = ""
 
 
 def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
@@ -168,8 +192,9 @@ def cmd_index(ns: argparse.Namespace) -> int:
                 locale_from_env(),
                 files=status.files,
                 chunks=status.chunks,
-                embedded=status.cache.misses,
-                cached=status.cache.hits,
+                vectors=status.vectors_from_cache + status.vectors_embedded,
+                embedded=status.vectors_embedded,
+                cached=status.vectors_from_cache,
                 skipped=sum(status.skipped_files.values()),
             )
         )

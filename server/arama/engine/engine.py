@@ -229,6 +229,8 @@ class Engine:
             recovered=tuple(recovered),
             update_batches=self._files.update_batches,
             updated_paths=self._files.updated_paths,
+            vectors_from_cache=self._embedding.vectors_from_cache,
+            vectors_embedded=self._embedding.vectors_embedded,
         )
 
     # -- questions ---------------------------------------------------------------------------

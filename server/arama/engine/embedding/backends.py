@@ -119,6 +119,10 @@ class FallbackEmbedder:
     def warm_up(self) -> None:
         self._call(lambda e: e.warm_up())
 
+    def needs_preparation(self) -> bool:
+        """Whether the first load makes the model first (an ONNX export)."""
+        return self._active is self.primary and self.primary.needs_preparation()
+
     def stop(self) -> None:
         """The engine is closing: a model being prepared stops (engine.py `close`)."""
         if self.primary is not None:

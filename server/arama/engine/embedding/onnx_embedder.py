@@ -420,6 +420,10 @@ class OnnxEmbedder:
     def query_ready(self) -> bool:
         return self._query is not None
 
+    def needs_preparation(self) -> bool:
+        """Whether loading must first make the model (the export: ~20 s, once per machine)."""
+        return self._info is None and not (self.directory / INFO_FILE).is_file()
+
     def embed_query(self, text: str) -> Vectors:
         info = self._ready()
         with self._query_lock:
