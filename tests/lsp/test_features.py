@@ -160,6 +160,25 @@ async def test_the_models_preparation_is_a_step_of_its_own(
         assert reports[-1].percentage == 100
 
 
+def test_a_failing_notification_handler_is_told_once_in_the_users_language(
+    engine: FakeEngine,
+) -> None:
+    from pygls.exceptions import FeatureNotificationError, FeatureRequestError
+
+    from lsp.conftest import make_server
+
+    for locale, expected in (("en", "Arama hit an internal error"), ("tr", "iç hatayla")):
+        ls = make_server(engine, locale)
+        shown: list[types.ShowMessageParams] = []
+        ls.window_show_message = shown.append  # type: ignore[method-assign]
+        ls.report_server_error(ValueError("boom"), FeatureNotificationError)
+        ls.report_server_error(ValueError("boom again"), FeatureNotificationError)
+        ls.report_server_error(KeyError("x"), FeatureRequestError)  # answered as an error
+        assert len(shown) == 1, shown
+        assert expected in shown[0].message and "ValueError: boom" in shown[0].message
+        assert "Error in server" not in shown[0].message
+
+
 def test_options_fall_back_one_by_one() -> None:
     options, problems = InitializationOptions.parse(
         {
