@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from arama.engine.lexical import fts_document, fts_query, normalized_symbol
 from arama.engine.records import ChunkRow, EmbeddingRow, FileRow, NewChunk, SymbolRow
@@ -501,6 +502,51 @@ class Catalog(CatalogQueries):
                 "INSERT INTO searches(query, mode, at) VALUES (?, ?, ?)",
                 (query, mode, time.time()),
             )
+
+
+class ReadOnlyCatalog(Catalog):
+    """A catalog in a cache directory this process may not write: every read works, nothing
+    is written (search history is not kept). Only the read side is ever called on it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._all = []
+        self._all_lock = threading.Lock()
+        try:
+            self._db().execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise CatalogCorrupt(str(exc)) from exc
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = read_only_connection(self.path)
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
+
+    def set_meta(self, key: str, value: str) -> None:
+        pass
+
+    def record_search(self, query: str, mode: str) -> None:
+        pass
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """SQLite opened read-only. A WAL database needs its -shm file: where that cannot be
+    created (a read-only directory after a clean close), the file is opened as immutable."""
+    base = f"file:{quote(str(path))}?mode=ro"
+    try:
+        db = sqlite3.connect(base, uri=True, timeout=30.0, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout=30000")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        return sqlite3.connect(base + "&immutable=1", uri=True, check_same_thread=False)
 
 
 def _delete_chunks(db: sqlite3.Connection, file_id: int) -> list[int]:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
-from arama.engine.catalog import SCAN_META
+from arama.engine.catalog import SCAN_META, read_only_connection
 from arama.engine.config import EngineConfig
 from arama.engine.embedding.backends import configured_model_id
 from arama.engine.indexing.opening import CATALOG_FILE, vector_files
@@ -40,7 +39,7 @@ def look(config: EngineConfig, root: Path, *, model_id: str | None = None) -> In
     catalog = directory / CATALOG_FILE
     if not catalog.is_file():
         return IndexStatus("notIndexed", 0, 0, 0, 0, 0, model, cache, (root,))
-    db = _read_only(catalog)
+    db = read_only_connection(catalog)
     try:
         files = int(db.execute("SELECT count(*) FROM files WHERE deleted_at IS NULL").fetchone()[0])
         chunk_ids = {int(r[0]) for r in db.execute("SELECT id FROM chunks")}
@@ -72,12 +71,6 @@ def look(config: EngineConfig, root: Path, *, model_id: str | None = None) -> In
     )
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=30.0)
-    db.execute("PRAGMA busy_timeout=30000")
-    return db
-
-
 def _stored_ids(path: Path) -> set[int]:
     store = VectorStore(path)
     return store.ids() if store.load() else set()
@@ -89,7 +82,7 @@ def _cache_status(config: EngineConfig) -> CacheStatus:
     entries = 0
     if (directory / CACHE_DB).is_file():
         try:
-            db = _read_only(directory / CACHE_DB)
+            db = read_only_connection(directory / CACHE_DB)
             try:
                 row = db.execute("SELECT value FROM Settings WHERE key = 'count'").fetchone()
             finally:

@@ -214,6 +214,8 @@ class Embedding:
     # -- saving and progress -----------------------------------------------------------------
 
     def save(self, folder: FolderIndex, *, force: bool = False) -> None:
+        if self._config.read_only:
+            return
         now = time.monotonic()
         if force or now - self._saved_at.get(folder.number, 0.0) > SAVE_INTERVAL_S:
             try:

@@ -176,11 +176,13 @@ class IndexingWorker:
 
     def _dispatch(self, job: Job) -> None:
         if isinstance(job, OpenFolder):
-            self._open(job.root, sync=job.sync)
+            self._open(job.root, sync=job.sync and not self._config.read_only)
             return
         folder = self._registry.get(job.root)
         if folder is None:
             return
+        if self._config.read_only and not isinstance(job, CloseFolder):
+            return  # a read-only cache directory serves its indexes as they are
         if isinstance(job, CloseFolder):
             _closed, resync = self._registry.remove(job.root)
             self._embedding.save(folder, force=True)
