@@ -28,6 +28,7 @@ from arama.engine.embedding.onnx_embedder import (
 from arama.engine.embedding.protocol import DEFAULT_MODEL_ID
 from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
 from arama.lsp.options import InitializationOptions
+from arama.terminal import UsageError
 from support.embedder import BagOfWordsEmbedder
 
 TEXTS = [
@@ -151,7 +152,7 @@ def test_bad_backend_is_rejected_clearly() -> None:
     assert options.engine_config().backend == "onnx"
     with pytest.raises(ValueError, match="unknown embedding backend 'cuda'"):
         EngineConfig(backend="cuda")
-    with pytest.raises(SystemExit):
+    with pytest.raises(UsageError, match="--backend: 'cuda' is not one of"):
         build_parser().parse_args(["index", "--backend", "cuda"])
     assert build_parser().parse_args(["index", "--backend", "onnx-int8"]).backend == "onnx-int8"
 
@@ -163,12 +164,20 @@ def test_export_child_cannot_import_workspace_code(
     the exporter imports."""
     seen: dict[str, object] = {}
 
-    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-        seen.update(command=command, **kwargs)
-        return subprocess.CompletedProcess(command, 3, "", "boom")
+    class FakeExporter:
+        returncode = 3
+
+        def __init__(self, command: list[str], **kwargs: object) -> None:
+            seen.update(command=command, **kwargs)
+
+        def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+            return "", "boom"
+
+        def poll(self) -> int:
+            return self.returncode
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(subprocess, "Popen", FakeExporter)
     onnx = OnnxEmbedder(models_dir=tmp_path / "cache" / "models")
     with pytest.raises(OnnxUnavailable, match="exit 3"):
         onnx.warm_up()
