@@ -1,7 +1,8 @@
 """The on-disk embedding cache that makes every text cost one embedding, ever.
 
 The cache key is sha256(model id, sha256(text)): it knows nothing of paths or positions, so a
-rename, a branch switch, an undo, or the same file in another workspace all hit the cache.
+move, a branch switch, an undo, or the same file in another workspace all hit the cache. (The
+text is what the model reads, headed by the file's name: a rename is a miss; docs/design.md.)
 Vectors are stored as raw float32 bytes and checked for length on read, so a truncated or
 foreign entry is treated as a miss and embedded again, never served.
 """
