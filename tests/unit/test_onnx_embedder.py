@@ -211,3 +211,25 @@ def test_onnxruntime_writes_nothing_outside_the_cache(tmp_path: Path) -> None:
     assert list(home.iterdir()) == []
     assert list(tmp.iterdir()) == []
     assert stat.S_IMODE((models / ORT_HOME).stat().st_mode) == 0o700
+
+
+def test_old_exports_are_swept(tmp_path: Path) -> None:
+    """An upgrade leaves exports of an older format, or of older weights of the same model;
+    they go when the current one is ready. Other models and backends stay. (No model here:
+    the directories are only named like exports.)"""
+    from arama.engine.embedding.onnx_embedder import EXPORT_FORMAT, sweep_old_exports
+
+    models = tmp_path / "models"
+    current = models / f"all-MiniLM-L6-v2-onnx-v{EXPORT_FORMAT}-aaaaaaaaaaaa"
+    old_format = models / f"all-MiniLM-L6-v2-onnx-v{EXPORT_FORMAT - 1}-aaaaaaaaaaaa"
+    old_weights = models / f"all-MiniLM-L6-v2-onnx-v{EXPORT_FORMAT}-bbbbbbbbbbbb"
+    int8 = models / f"all-MiniLM-L6-v2-onnx-int8-v{EXPORT_FORMAT}-aaaaaaaaaaaa"
+    other_model = models / f"my_model-onnx-v{EXPORT_FORMAT}-cccccccccccc"
+    keep = [current, int8, other_model, models / "onnxruntime-home"]
+    for directory in [*keep, old_format, old_weights]:
+        directory.mkdir(parents=True)
+        (directory / "model.onnx").write_bytes(b"x")
+    removed = sweep_old_exports(current)
+    assert sorted(removed) == sorted([old_format, old_weights])
+    assert all(d.exists() for d in keep)
+    assert not old_format.exists() and not old_weights.exists()

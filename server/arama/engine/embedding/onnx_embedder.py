@@ -292,6 +292,7 @@ class OnnxEmbedder:
             except OnnxUnavailable as exc:
                 self._failure = exc
                 raise
+            sweep_old_exports(self.directory)
             return self._info
 
     def _open_or_export(self) -> ExportInfo:
@@ -443,6 +444,37 @@ class OnnxEmbedder:
 
 
 STALE_SCRATCH_S = 3600.0
+_EXPORT_NAME = re.compile(
+    r"^(?P<model>.+)-(?P<backend>onnx|onnx-int8)-v(?P<format>\d+)-(?P<digest>[0-9a-f]{12})$"
+)
+
+
+def sweep_old_exports(current: Path) -> list[Path]:
+    """Remove the exports an upgrade left behind, beside the one in use (`current`): every
+    export of another format (`EXPORT_FORMAT` was bumped: new code never reads it), and exports
+    of the same model and backend made from other weights (the model package was upgraded).
+    Exports of other models or backends stay: another workspace may use them. Returns what went."""
+    mine = _EXPORT_NAME.match(current.name)
+    removed: list[Path] = []
+    try:
+        siblings = list(current.parent.iterdir())
+    except OSError:
+        return removed
+    for candidate in siblings:
+        found = _EXPORT_NAME.match(candidate.name)
+        if found is None or candidate == current or not candidate.is_dir():
+            continue
+        other_format = int(found["format"]) != EXPORT_FORMAT
+        older_weights = mine is not None and (
+            (found["model"], found["backend"], found["format"])
+            == (mine["model"], mine["backend"], mine["format"])
+        )
+        if other_format or older_weights:
+            shutil.rmtree(candidate, ignore_errors=True)
+            if not candidate.exists():
+                log.info("removed an old ONNX export: %s", candidate.name)
+                removed.append(candidate)
+    return removed
 
 
 def _remove_stale_scratch(models_dir: Path) -> None:
