@@ -21,6 +21,14 @@ from arama.engine.lexical import fts_document, fts_query, normalized_symbol
 from arama.engine.records import ChunkRow, EmbeddingRow, FileRow, NewChunk, SymbolRow
 
 SCHEMA_VERSION = 1
+# How a catalog of each older version becomes the next one, in place (one transaction with the
+# schema check). A version with no step here, or a catalog written by a newer arama, cannot be
+# read: the opener moves it aside and a scan rebuilds it, every vector coming back from the
+# embedding cache (keyed by text, not by catalog), so an upgrade never embeds again.
+# Bump SCHEMA_VERSION and add `MIGRATIONS[old] = step` together; tests/unit/test_catalog.py
+# opens a catalog of every released version.
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: dict[int, Migration] = {}
 SCAN_META = "scan"  # meta key: "running" while a full scan runs, "complete" once one finished
 
 _SCHEMA = """
@@ -70,6 +78,25 @@ _CHUNK_COLUMNS = (
 
 class CatalogCorrupt(Exception):
     """The database file exists but cannot be used; the caller moves it aside and starts anew."""
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the catalog's schema to SCHEMA_VERSION with MIGRATIONS; CatalogCorrupt when it
+    cannot be (too old with no step, or newer than this code)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    try:
+        version = int(row[0]) if row is not None else SCHEMA_VERSION
+    except ValueError:
+        raise CatalogCorrupt(f"unreadable schema version {row[0]!r}") from None
+    if version > SCHEMA_VERSION:
+        raise CatalogCorrupt(f"written by a newer arama (schema {version} > {SCHEMA_VERSION})")
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise CatalogCorrupt(f"schema {version} has no migration to {SCHEMA_VERSION}")
+        step(db)
+        version += 1
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(version),))
 
 
 class CatalogQueries:
@@ -328,6 +355,7 @@ class Catalog(CatalogQueries):
                     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                     (str(SCHEMA_VERSION),),
                 )
+                migrate(db)
             row = db.execute("PRAGMA quick_check").fetchone()
             if row is None or row[0] != "ok":
                 raise CatalogCorrupt(f"quick_check: {row[0] if row else 'no answer'}")
