@@ -442,9 +442,10 @@ def _main(argv: list[str] | None) -> int:
     if getattr(ns, "folder", None):
         ns.path = ns.folder
     terminal.check_decodable({_option(name): value for name, value in vars(ns).items()})
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    if ns.command != "serve":  # the language server sets up its own log
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.WARNING, handlers=[handler])
     status: int = ns.func(ns)
     return status
 

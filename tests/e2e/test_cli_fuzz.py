@@ -49,7 +49,10 @@ DOCUMENTED_EXITS = {0, 1, 2, 3, 130, 141, 143}
 EXAMPLES = int(os.environ.get("ARAMA_CLI_FUZZ_EXAMPLES", "30"))
 INTERRUPTIONS = int(os.environ.get("ARAMA_CLI_FUZZ_INTERRUPTIONS", "5"))
 RUN_TIMEOUT_S = 240.0
-LOG_LINE = re.compile(rb"^(?:arama: |(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: )")
+# `arama: ...`, a one-line log record, or (`arama serve`) the language server's log line.
+LOG_LINE = re.compile(
+    rb"^(?:arama: |(?:[\d-]+ [\d:,]+ )?(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: )"
+)
 SETTINGS = settings(
     deadline=None,
     derandomize=True,
