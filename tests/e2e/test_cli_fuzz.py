@@ -342,7 +342,7 @@ def test_a_signal_at_any_moment_ends_with_one_line(
     assert not list((dirs.cache / "models").glob(".tmp-*")), where
     assert not list((dirs.cache / "models").glob(".*-onnx-*")), where
     look = _arama(dirs, [b"status", os.fsencode(folder)])
-    assert look.returncode == 0, look.stderr
-    assert json.loads(look.stdout)["files"] >= 0
+    assert look.returncode in (0, 1), look.stderr  # 1: stopped before the index existed
+    assert json.loads(look.stdout)["state"] in ("ready", "incomplete", "notIndexed")
     if folder != dirs.workspace:
         shutil.rmtree(folder)

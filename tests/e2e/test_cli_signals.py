@@ -170,9 +170,11 @@ def test_sigterm_while_embedding_keeps_the_work(tmp_path: Path) -> None:
     assert finish.returncode == 0, finish.stderr
     final = json.loads(finish.stdout)
     assert final["state"] == "ready" and final["pendingChunks"] == 0
-    # What the interrupted run embedded came from the cache: only the rest was embedded now.
-    assert final["cache"]["hits"] > 0, final["cache"]
+    # The interrupted run's work was kept (saved vectors, or the embedding cache): only what
+    # it had not done is embedded now.
+    assert waiting > 0, status
     if cataloged == final["chunks"]:
+        assert waiting < 2 * cataloged, (waiting, cataloged)  # some vectors were made before
         assert final["cache"]["misses"] <= waiting, (final["cache"], waiting)
 
 
