@@ -236,7 +236,10 @@ def run(command: Callable[[], int]) -> NoReturn:
     """Run `command` and exit with its status, or with the status of what stopped it."""
     _tolerant_streams()
     _signals.install()
-    status = _run(command)
+    try:
+        status = _run(command)
+    except SystemExit as exc:  # --help, --version; `serve` after the client's `exit`
+        status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     try:
         sys.stdout.flush()
     except (BrokenPipeError, ValueError):
