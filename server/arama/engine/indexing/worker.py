@@ -104,8 +104,8 @@ class IndexingWorker:
         with condition:
             while self._opening is not None or self._queue.queued_roots(OpenFolder):
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._stopping:
-                    return False
+                if remaining <= 0 or self._stopping or self._thread is None:
+                    return False  # (a worker not started opens nothing)
                 condition.wait(timeout=min(remaining, 1.0))
         return True
 
