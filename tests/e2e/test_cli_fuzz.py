@@ -192,8 +192,7 @@ def _confined(dirs: Dirs, argv: list[bytes]) -> list[bytes]:
     return out
 
 
-@SETTINGS
-@settings(max_examples=EXAMPLES)
+@settings(SETTINGS, max_examples=EXAMPLES)
 @given(argv=_argv(), locale=st.sampled_from(["C.UTF-8", "tr_TR.UTF-8", None, "\udcff"]))
 @example(argv=[b"search", b"\xff\xfe"], locale="C.UTF-8")
 @example(argv=[b"search", b"retry", b"--limit", b"0"], locale="tr_TR.UTF-8")
@@ -258,7 +257,7 @@ def test_an_unusable_cache_or_environment_is_one_line(dirs: Dirs, tmp_path: Path
     env = _env(dirs, "C.UTF-8")
     bad_env = {**env, "ARAMA_CACHE_DIR": "/dev/null/arama"}
     done = subprocess.run(
-        [str(ARAMA), "status"], cwd=dirs.workspace, env=bad_env, capture_output=True, check=False
+        [str(ARAMA), "index"], cwd=dirs.workspace, env=bad_env, capture_output=True, check=False
     )
     assert done.returncode == 3 and len(done.stderr.splitlines()) == 1, done.stderr
     assert b"/dev/null/arama" in done.stderr and b"--cache-dir" in done.stderr
@@ -296,8 +295,7 @@ def _fresh_workspace(dirs: Dirs) -> Path:
     return root
 
 
-@SETTINGS
-@settings(max_examples=INTERRUPTIONS)
+@settings(SETTINGS, max_examples=INTERRUPTIONS)
 @given(
     command=st.sampled_from(["index", "search", "status", "eval"]),
     signum=st.sampled_from([signal.SIGINT, signal.SIGTERM]),
