@@ -39,10 +39,11 @@ log = logging.getLogger(__name__)
 
 RESULT_CACHE_SIZE = 128
 # How long a search waits for the folders queued to open (their index on disk), and for a query
-# model whose loading began (ONNX opens in ~0.2 s on a warm start; a first export takes ~20 s
-# and is not waited for).
+# model being prepared for the first time (a first export takes ~20 s and is not waited for; a
+# model that only needs opening is waited for within the search's budget).
 OPEN_WAIT_S = 5.0
 QUERY_MODEL_WAIT_S = 1.5
+CHANNELS_RESERVE_S = 0.3  # of a search's budget, kept for the channels after waiting for the model
 LOADER_JOIN_S = 10.0
 CHANNELS = ("dense", "lexical", "symbol", "names", "feedback", "definitions")
 
@@ -167,8 +168,8 @@ class Searcher:
         budget = self._config.search_budget_s if budget_s is None else budget_s
         ranking = Ranking(fusion or self._config.fusion, priors or self._config.priors)
         # In the first moments of a session, answer from the index on disk, not from nothing.
-        self._index.wait_opened(min(budget, OPEN_WAIT_S))
-        dense_ready = request.mode != "hybrid" or self._query_model_ready()
+        self._index.wait_opened(max(0.0, min(budget - CHANNELS_RESERVE_S, OPEN_WAIT_S)))
+        dense_ready = request.mode != "hybrid" or self._query_model_ready(started + budget)
         indexing = self._index.indexing() or not dense_ready
         folders = self._index.folders()
         _record(folders, request)
@@ -187,18 +188,24 @@ class Searcher:
             self._remember(key, generation, answer)
         return replace(answer, took_ms=_ms_since(started))
 
-    def _query_model_ready(self) -> bool:
-        """Whether hybrid can use the meaning channels. A warm start opens the exported query
-        model in a fraction of a second: the search waits for it (from the moment loading
-        began, at most `QUERY_MODEL_WAIT_S`), so its first answers rank as later ones do. A
-        model being prepared for the first time (tens of seconds) is not waited for any longer:
-        hybrid then answers from the lexical and symbol channels, and says `indexing`."""
+    def _query_model_ready(self, deadline: float) -> bool:
+        """Whether hybrid can use the meaning channels. A model that only has to be opened (a
+        warm start: the ONNX export is on disk) is waited for, until `CHANNELS_RESERVE_S`
+        before the search's deadline, so the first answers rank as later ones do. A model
+        being prepared for the first time (~20 s) is waited for at most `QUERY_MODEL_WAIT_S`
+        from when its loading began: hybrid then answers from the lexical and symbol channels,
+        and says `indexing`."""
         if self._embedder.query_ready():
             return True
         loader, loading_since = self.load_query_model_soon()
-        wait = loading_since + QUERY_MODEL_WAIT_S - time.perf_counter()
+        needs = getattr(self._embedder, "needs_preparation", None)
+        now = time.perf_counter()
+        if callable(needs) and needs():
+            wait = loading_since + QUERY_MODEL_WAIT_S - now
+        else:
+            wait = deadline - CHANNELS_RESERVE_S - now
         if wait > 0:
-            loader.join(timeout=wait)
+            loader.join(timeout=None if math.isinf(wait) else wait)
         return self._embedder.query_ready()
 
     def _cached_answer(self, key: Hashable, generation: int) -> SearchAnswer | None:
