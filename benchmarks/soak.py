@@ -126,11 +126,13 @@ async def _buffer_edit(soak: Soak, client: Any) -> None:
     uri = path.as_uri()
     text = path.read_text(encoding="utf-8", errors="replace")
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
     )
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(uri, 2),
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
             [
                 types.TextDocumentContentChangeWholeDocument(
                     text + "\ndef unsaved_soak():\n    pass\n"
@@ -176,6 +178,7 @@ async def _one_life(soak: Soak, until: float) -> None:
 
     turn = 0
     next_sample = time.monotonic()
+    second: asyncio.Task[None] | None = None
     while time.monotonic() < until:
         if time.monotonic() >= next_sample:
             try:
@@ -202,12 +205,14 @@ async def _one_life(soak: Soak, until: float) -> None:
             await _buffer_edit(soak, client)
         if turn % 40 == 20:
             _burst(soak)
-        if turn % 25 == 0:
-            await _second_process(soak)
+        if turn % 25 == 0 and (second is None or second.done()):
+            second = asyncio.create_task(_second_process(soak))  # beside the editor's load
         if turn % 10 == 0:
             await _timed(soak, "status", command("arama.status"))
         turn += 1
         await asyncio.sleep(0.2)
+    if second is not None:
+        await second
     os.kill(pid, signal.SIGKILL)
     try:
         await asyncio.wait_for(client.stop(), 10)
