@@ -213,7 +213,10 @@ async def _one_life(soak: Soak, until: float) -> None:
         await asyncio.sleep(0.2)
     if second is not None:
         await second
-    os.kill(pid, signal.SIGKILL)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        soak.errors.append(f"life {life.number}: the server had exited by itself")
     try:
         await asyncio.wait_for(client.stop(), 10)
     except Exception:
