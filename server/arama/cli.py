@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -59,11 +60,7 @@ class _ProgressBar:
                     file=sys.stderr,
                 )
             else:
-                label = (
-                    "cli.progress.scanning"
-                    if progress.phase == "scanning"
-                    else ("cli.progress.embedding")
-                )
+                label = f"cli.progress.{progress.phase}"  # scanning, embedding
                 self._bar = tqdm(
                     total=progress.total, desc=text(label, locale), unit="", file=sys.stderr
                 )
@@ -113,10 +110,13 @@ def _cache_dir(ns: argparse.Namespace) -> Path:
             text("cli.cache_unusable", locale, path="~/.cache/arama", error=terminal.describe(exc))
         ) from None
     if terminal.undecodable(str(chosen)):
-        import os
-
         name = next(
-            (n for n in ("ARAMA_CACHE_DIR", "XDG_CACHE_HOME", "HOME") if os.environ.get(n)), "HOME"
+            (
+                n
+                for n in ("ARAMA_CACHE_DIR", "XDG_CACHE_HOME", "HOME")
+                if terminal.undecodable(os.environ.get(n, ""))
+            ),
+            "HOME",
         )
         raise CacheUnusable(
             text(
