@@ -7,17 +7,17 @@ directory as the editor's server, so an index built here is the one the editor u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from arama import __version__, contract
-from arama.arguments import ArgumentError, parse_search
+from arama import __version__, terminal
 from arama.engine.config import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -26,16 +26,19 @@ from arama.engine.config import (
     Priors,
     default_cache_dir,
 )
-from arama.engine.engine import Engine, Progress
 from arama.engine.search.request import MODES, Mode
-from arama.evaluation.errors import EvalError
-from arama.evaluation.report import render_table, report_json
-from arama.evaluation.runner import DEFAULT_SAMPLE, EvalSettings, evaluate
+from arama.evaluation.mining import DEFAULT_SAMPLE
 from arama.messages import text
+from arama.terminal import CacheUnusable, UsageError, locale_from_env
+
+if TYPE_CHECKING:  # the engine (numpy, faiss, onnxruntime) loads only for commands that use it
+    from arama.engine.engine import Engine, Progress
 
 
 class _ProgressBar:
-    """A tqdm bar per indexing phase, on stderr; silent when stderr is not a terminal."""
+    """A tqdm bar per indexing step, on stderr; silent when stderr is not a terminal. The model's
+    one-time preparation is a step of its own (elapsed time, no total); every bar is closed
+    at 100 % of its own total."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -45,29 +48,47 @@ class _ProgressBar:
     def __call__(self, progress: Progress) -> None:
         if not self.enabled or progress.phase == "idle":
             return
+        locale = locale_from_env()
         if progress.phase != self._phase or self._bar is None:
             self.close()
             from tqdm import tqdm
 
-            label = {"scanning": "reading files", "embedding": "embedding"}[progress.phase]
-            unit = "file" if progress.phase == "scanning" else "chunk"
-            self._bar = tqdm(total=progress.total, desc=label, unit=unit, file=sys.stderr)
+            if progress.phase == "model":
+                self._bar = tqdm(
+                    desc=text("cli.progress.model", locale),
+                    bar_format="{desc} {elapsed}",
+                    file=sys.stderr,
+                )
+            else:
+                label = f"cli.progress.{progress.phase}"  # scanning, embedding
+                self._bar = tqdm(
+                    total=progress.total, desc=text(label, locale), unit="", file=sys.stderr
+                )
             self._phase = progress.phase
+        if progress.phase == "model":
+            if progress.done >= progress.total:
+                self.close()
+            else:
+                self._bar.refresh()
+            return
         if progress.total != self._bar.total:
             self._bar.total = progress.total
         self._bar.n = progress.done
         self._bar.refresh()
+        if progress.done >= progress.total:
+            self.close()
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+            self._phase = ""
 
 
 def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
     return EngineConfig(
         preload_model=preload_model,
-        cache_dir=Path(ns.cache_dir).expanduser() if ns.cache_dir else default_cache_dir(),
+        cache_dir=_cache_dir(ns),
         model=ns.model,
         exclude=tuple(ns.exclude or ()),
         max_file_size=ns.max_file_size,
@@ -77,41 +98,119 @@ def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
     )
 
 
-def _open(
+def _cache_dir(ns: argparse.Namespace) -> Path:
+    """--cache-dir, else the default from the environment, which must be usable text."""
+    locale = locale_from_env()
+    if ns.cache_dir:
+        return Path(ns.cache_dir).expanduser()
+    try:
+        chosen = default_cache_dir()
+    except RuntimeError as exc:  # no HOME to put ~/.cache under
+        raise CacheUnusable(
+            text("cli.cache_unusable", locale, path="~/.cache/arama", error=terminal.describe(exc))
+        ) from None
+    if terminal.undecodable(str(chosen)):
+        name = next(
+            (
+                n
+                for n in ("ARAMA_CACHE_DIR", "XDG_CACHE_HOME", "HOME")
+                if terminal.undecodable(os.environ.get(n, ""))
+            ),
+            "HOME",
+        )
+        raise CacheUnusable(
+            text(
+                "cli.env_undecodable",
+                locale,
+                name=name,
+                value=terminal.shown(os.environ.get(name, "")),
+            )
+        )
+    return chosen
+
+
+def _folder(ns: argparse.Namespace) -> Path:
+    """The workspace folder named on the command line; UsageError when it is none."""
+    raw = Path(ns.path).expanduser()
+    try:
+        root = raw.resolve()
+        usable = root.is_dir()
+    except (OSError, RuntimeError):
+        root, usable = raw, False
+    if not usable:
+        raise UsageError(text("cli.not_directory", locale_from_env(), folder=root))
+    return root
+
+
+def _engine(config: EngineConfig, bar: _ProgressBar | None = None) -> Engine:
+    """A new engine on the configured cache directory; CacheUnusable when it cannot be."""
+    from arama.engine.engine import Engine
+
+    try:
+        return Engine(config, on_progress=bar)
+    except Exception as exc:  # read-only, full, not a directory, a broken database...
+        raise CacheUnusable(
+            text(
+                "cli.cache_unusable",
+                locale_from_env(),
+                path=config.cache_dir,
+                error=terminal.describe(exc),
+            )
+        ) from None
+
+
+@contextlib.contextmanager
+def _session(
     ns: argparse.Namespace, *, index: bool, quiet: bool = False, for_search: bool = False
-) -> Engine:
+) -> Iterator[Engine]:
+    """The folder's engine, brought up to date (`index`) or only opened, and closed whatever
+    happens: on Ctrl-C the files read and the vectors made so far are saved."""
+    root = _folder(ns)
     bar = _ProgressBar(enabled=not quiet and sys.stderr.isatty())
-    engine = Engine(_config(ns, preload_model=for_search), on_progress=bar)
-    root = Path(ns.path).expanduser().resolve()
-    if not root.is_dir():
-        raise SystemExit(f"arama: {root} is not a directory")
-    engine.add_folder(root, sync=index)
-    engine.start()
-    engine.wait_idle()
-    bar.close()
-    return engine
+    engine = _engine(_config(ns, preload_model=for_search), bar)
+    try:
+        engine.add_folder(root, sync=index)
+        engine.start()
+        engine.wait_idle()
+        bar.close()
+        yield engine
+    finally:
+        bar.close()
+        with terminal.uninterrupted():
+            engine.close()
 
 
 def cmd_index(ns: argparse.Namespace) -> int:
-    engine = _open(ns, index=True, quiet=ns.quiet)
-    try:
+    with _session(ns, index=True, quiet=ns.quiet) as engine:
         status = engine.status()
-        if ns.json:
-            print(json.dumps(contract.status_json(status), ensure_ascii=False, indent=2))
-        else:
-            skipped = sum(status.skipped_files.values())
-            print(
-                f"indexed {status.files} files, {status.chunks} chunks "
-                f"({status.cache.misses} texts of chunks and definition names embedded, "
-                f"{status.cache.hits} from the cache, "
-                f"{skipped} files skipped)"
+    if ns.json:
+        print(json.dumps(contract_status(status), ensure_ascii=False, indent=2))
+    else:
+        print(
+            text(
+                "cli.indexed",
+                locale_from_env(),
+                files=status.files,
+                chunks=status.chunks,
+                vectors=status.vectors_from_cache + status.vectors_embedded,
+                embedded=status.vectors_embedded,
+                cached=status.vectors_from_cache,
+                skipped=sum(status.skipped_files.values()),
             )
-    finally:
-        engine.close()
+        )
     return 0
 
 
+def contract_status(status: Any) -> dict[str, Any]:
+    from arama import contract
+
+    return contract.status_json(status)
+
+
 def cmd_search(ns: argparse.Namespace) -> int:
+    from arama import contract
+    from arama.arguments import ArgumentError, parse_search
+
     request_obj: dict[str, Any] = {"query": ns.query, "limit": ns.limit, "mode": ns.mode}
     if ns.lang:
         request_obj["languages"] = ns.lang
@@ -124,20 +223,16 @@ def cmd_search(ns: argparse.Namespace) -> int:
     if ns.expand:
         request_obj["expand"] = True
     try:
-        request = parse_search(request_obj, os.environ.get("LANG"))
+        request = parse_search(request_obj, locale_from_env())
     except ArgumentError as exc:
-        print(f"arama: {exc}", file=sys.stderr)
-        return 2
-    engine = _open(ns, index=not ns.no_update, quiet=ns.json, for_search=True)
-    try:
+        raise UsageError(str(exc)) from None
+    with _session(ns, index=not ns.no_update, quiet=ns.json, for_search=True) as engine:
         answer = engine.search(request, budget_s=math.inf)  # a script waits for all of it
-    finally:
-        engine.close()
     if ns.json:
         print(json.dumps(contract.search_json(answer), ensure_ascii=False, indent=2))
         return 0
     if not answer.hits:
-        print("no results")
+        print(text("cli.no_results", locale_from_env()))
         return 1
     for rank, hit in enumerate(answer.hits, 1):
         chunk = hit.chunk
@@ -145,26 +240,42 @@ def cmd_search(ns: argparse.Namespace) -> int:
         print(f"{rank:>2}. {chunk.path}:{chunk.start_line + 1}  {symbol}  score={hit.score:.4f}")
         for snippet_line in contract.snippet(chunk.text).split("\n")[: ns.snippet_lines]:
             print(f"      {snippet_line}")
-    print(f"({answer.total} candidates, {answer.took_ms:.1f} ms)")
+    print(text("cli.candidates", locale_from_env(), total=answer.total, ms=f"{answer.took_ms:.1f}"))
     return 0
 
 
 def cmd_status(ns: argparse.Namespace) -> int:
-    engine = _open(ns, index=False, quiet=True)
+    """A read-only look (engine/look.py): nothing is indexed, repaired or created. Exit 1 when
+    the folder was never indexed in this cache directory."""
+    import sqlite3
+
+    from arama.engine.look import look
+
+    root = _folder(ns)
+    config = _config(ns, preload_model=False)
     try:
-        print(json.dumps(contract.status_json(engine.status()), ensure_ascii=False, indent=2))
-    finally:
-        engine.close()
-    return 0
+        status = look(config, root)
+    except (OSError, sqlite3.Error) as exc:
+        raise CacheUnusable(
+            text(
+                "cli.cache_unusable",
+                locale_from_env(),
+                path=config.cache_dir,
+                error=terminal.describe(exc),
+            )
+        ) from None
+    print(json.dumps(contract_status(status), ensure_ascii=False, indent=2))
+    return 1 if status.state == "notIndexed" else 0
 
 
 def cmd_eval(ns: argparse.Namespace) -> int:
     """Search quality on the folder's own code (arama/evaluation): a table, or `--json`."""
-    locale = os.environ.get("LANG")
-    root = Path(ns.path).expanduser().resolve()
-    if not root.is_dir():
-        print(f"arama: {text('eval.not_directory', locale, folder=root)}", file=sys.stderr)
-        return 2
+    from arama.evaluation.errors import EvalError
+    from arama.evaluation.report import render_table, report_json
+    from arama.evaluation.runner import EvalSettings, evaluate
+
+    locale = locale_from_env()
+    root = _folder(ns)
     talk = not ns.quiet and sys.stderr.isatty()
     bar = _ProgressBar(enabled=talk)
 
@@ -180,10 +291,10 @@ def cmd_eval(ns: argparse.Namespace) -> int:
         queries_file=Path(ns.queries).expanduser() if ns.queries else None,
         hide_docs=True if ns.hide_docs else None,
     )
+    config = _config(ns, preload_model=True)
+    _engine(config).close()  # the cache directory is usable (CacheUnusable otherwise)
     try:
-        report = evaluate(
-            _config(ns, preload_model=True), root, settings, on_progress=bar, notify=notify
-        )
+        report = evaluate(config, root, settings, on_progress=bar, notify=notify)
     except EvalError as exc:
         print(f"arama: {exc.message(locale)}", file=sys.stderr)
         return exc.exit_status
@@ -202,16 +313,11 @@ def _modes(value: str) -> tuple[Mode, ...]:
     unknown = [m for m in chosen if m not in MODES]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
-            f"expected a comma-separated list of {', '.join(MODES)}, got {value!r}"
+            text(
+                "cli.modes", locale_from_env(), modes=", ".join(MODES), value=terminal.shown(value)
+            )
         )
     return tuple(m for m in MODES if m in chosen)
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return number
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
@@ -222,7 +328,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="arama", description="Local semantic code search.")
+    parser = terminal.Parser(prog="arama", description="Local semantic code search.")
     parser.add_argument("--version", action="version", version=f"arama {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -231,8 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--cache-dir", help="cache directory (default: $XDG_CACHE_HOME/arama)")
         p.add_argument("--model", help="sentence-transformers model name or local path")
         p.add_argument("--exclude", action="append", help="extra ignore glob (repeatable)")
-        p.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_SIZE)
-        p.add_argument("--threads", type=int, default=None)
+        p.add_argument("--max-file-size", type=terminal.count, default=DEFAULT_MAX_FILE_SIZE)
+        p.add_argument("--threads", type=terminal.thread_count, default=None)
         p.add_argument(
             "--backend",
             choices=BACKENDS,
@@ -255,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_search = sub.add_parser("search", help="search a workspace folder")
     p_search.add_argument("query")
     engine_options(p_search)
-    p_search.add_argument("--limit", "-n", type=int, default=10)
+    p_search.add_argument("--limit", "-n", type=terminal.positive_int, default=10)
     p_search.add_argument("--mode", default="hybrid", choices=["hybrid", "semantic", "lexical"])
     p_search.add_argument("--lang", action="append", help="only this language id (repeatable)")
     p_search.add_argument("--glob", action="append", help="only paths matching (repeatable)")
@@ -270,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_search.add_argument("--json", action="store_true", help="print the contract's JSON")
     p_search.add_argument("--no-update", action="store_true", help="search without rescanning")
-    p_search.add_argument("--snippet-lines", type=int, default=3)
+    p_search.add_argument("--snippet-lines", type=terminal.count, default=3)
     p_search.set_defaults(func=cmd_search)
 
     p_status = sub.add_parser("status", help="show the index state of a folder")
@@ -296,12 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_eval.add_argument(
         "--sample",
-        type=_positive,
+        type=terminal.positive_int,
         default=DEFAULT_SAMPLE,
         help=f"at most this many mined queries, spread over the languages "
         f"(default: {DEFAULT_SAMPLE}, about a minute once the index is ready)",
     )
-    p_eval.add_argument("--seed", type=int, default=0, help="which sample (default: 0)")
+    p_eval.add_argument("--seed", type=terminal.count, default=0, help="which sample (default: 0)")
     p_eval.add_argument(
         "--queries",
         metavar="FILE",
@@ -318,19 +424,57 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.set_defaults(func=cmd_eval)
 
     p_serve = sub.add_parser("serve", help="run the language server over stdio")
-    p_serve.add_argument("--log-level", default="INFO")
+    p_serve.add_argument(
+        "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
     p_serve.set_defaults(func=cmd_serve)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`arama`: every outcome is one line on stderr and a documented exit status
+    (arama/terminal.py)."""
+    terminal.run(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     ns = build_parser().parse_args(argv)
     if getattr(ns, "folder", None):
         ns.path = ns.folder
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
-    sys.exit(ns.func(ns))
+    terminal.check_decodable({_option(name): value for name, value in vars(ns).items()})
+    if ns.command != "serve":  # the language server sets up its own log
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    status: int = ns.func(ns)
+    return status
+
+
+def _option(dest: str) -> str:
+    """`cache_dir` -> `--cache-dir`; positionals keep their name."""
+    return dest if dest in ("query", "folder", "command") else "--" + dest.replace("_", "-")
+
+
+class _OneLine(logging.Formatter):
+    """Log records as one line each: a warning is news to the user, its traceback is not (the
+    language server's log keeps them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message}: {terminal.describe(record.exc_info[1])}"
+        saved = record.msg, record.args, record.exc_info, record.exc_text, record.stack_info
+        record.msg, record.args, record.exc_info, record.exc_text, record.stack_info = (
+            message,
+            None,
+            None,
+            None,
+            None,
+        )
+        try:
+            return " ".join(super().format(record).split())
+        finally:
+            record.msg, record.args, record.exc_info, record.exc_text, record.stack_info = saved
 
 
 if __name__ == "__main__":

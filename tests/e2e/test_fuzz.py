@@ -838,6 +838,21 @@ def test_shutdown_and_exit_after_garbage(raw_dirs: dict[str, Path]) -> None:
         server.kill()
 
 
+def test_exit_without_shutdown_exits_1(raw_dirs: dict[str, Path]) -> None:
+    """The specification: `exit` before `shutdown` ends the server with code 1."""
+    server = RawServer(raw_dirs["home"], raw_dirs["log"])
+    try:
+        server.send(
+            request(1, "initialize", initialize_params(raw_dirs["workspace"], raw_dirs["cache"]))
+        )
+        server.response(1)
+        server.send(notification("initialized", {}))
+        server.send(notification("exit"))
+        assert server.wait_exit(30) == 1, server.stderr_text()[-3000:]
+    finally:
+        server.kill()
+
+
 @pytest.mark.parametrize(
     "length", [b"99999999999999999999", b"1000000000000000", b"1000000000000", b"-1", b"12abc"]
 )

@@ -65,3 +65,58 @@ async def test_unusable_cache_dir_is_reported_not_waited_for(tmp_path: Path) -> 
         with pytest.raises(JsonRpcException) as info:
             await asyncio.wait_for(command(client, "arama.search", {"query": "x"}), 5)
         assert "cacheDir" in info.value.message
+
+
+async def test_a_read_only_cache_directory_serves_what_is_there() -> None:
+    """The same cache, then opened by a server that may not write it (another user: the
+    server runs as `nobody` through setpriv when the tests run as root; else the directory is
+    made read-only): it answers searches from the index there and says so in its status."""
+    import os
+    import stat
+    import tempfile
+
+    from support.lsp_session import SERVER_COMMAND, isolated_env, start_session
+
+    base = Path(tempfile.mkdtemp(prefix="arama-ro-", dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        workspace, cache, home = base / "workspace", base / "cache", base / "home"
+        shutil.copytree(FIXTURE_WORKSPACE, workspace)
+        async with lsp_server([workspace], cache, home) as client:
+            await wait_ready(client)
+            expected = await command(client, "arama.search", {"query": "transpose a matrix"})
+        for path in [base, *base.rglob("*")]:
+            mode = path.stat().st_mode
+            readable = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+            if path.is_dir():
+                readable |= stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+            path.chmod((mode | readable) & ~(stat.S_IWGRP | stat.S_IWOTH))
+        before = sorted((str(p), p.stat().st_mtime_ns) for p in cache.rglob("*"))
+        if os.geteuid() == 0:
+            server = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            server += SERVER_COMMAND
+        else:
+            for path in [cache, *cache.rglob("*")]:
+                path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+            server = SERVER_COMMAND
+        client = await start_session(server, isolated_env(home), [workspace], cache)
+        try:
+            status = await wait_ready(client, timeout=120)
+            assert any("read-only cache directory" in note for note in status["recovered"])
+            answer = await command(client, "arama.search", {"query": "transpose a matrix"})
+            assert [r["path"] for r in answer["results"]] == [
+                r["path"] for r in expected["results"]
+            ]
+            assert answer["results"][0]["path"] == "src/matrix.rs"
+        finally:
+            await client.shutdown_session()
+            await client.stop()
+        after = sorted((str(p), p.stat().st_mtime_ns) for p in cache.rglob("*"))
+        assert [p for p, _ in after if not p.endswith(("-wal", "-shm"))] == [
+            p for p, _ in before if not p.endswith(("-wal", "-shm"))
+        ]
+    finally:
+        for path in [base, *base.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)

@@ -132,6 +132,53 @@ async def test_progress_ends_with_the_counts_it_was_given_without_asking_the_eng
     assert percentages == sorted(percentages)
 
 
+async def test_the_models_preparation_is_a_step_of_its_own(
+    ls: AramaServer, engine: FakeEngine
+) -> None:
+    """Right after the last file is read, the model's one-time preparation is reported (not
+    dropped by the throttle), holds the bar where it is, and says what takes the time."""
+    for locale, expected in (("en", "Preparing the model"), ("tr", "Model hazırlanıyor")):
+        ls.locale = locale
+        recorder = _Progress()
+        ls.protocol.progress = recorder  # type: ignore[assignment]
+        ls.protocol.client_capabilities = types.ClientCapabilities(
+            window=types.WindowClientCapabilities(work_done_progress=True)
+        )
+        progress = IndexingProgress(ls)
+        progress._on_progress(Progress("scanning", 1, 100))
+        assert progress._starting is not None
+        await progress._starting
+        progress._on_progress(Progress("scanning", 100, 100))
+        progress._on_progress(Progress("model", 0, 1))
+        progress._on_progress(Progress("model", 1, 1))
+        progress._on_progress(Progress("embedding", 10, 10))
+        reports = [v for k, v in recorder.sent if k == "report"]
+        messages = [r.message for r in reports]
+        assert any(expected in m for m in messages), messages
+        model = next(r for r in reports if expected in r.message)
+        assert model.percentage == 20  # where reading the files left it
+        assert reports[-1].percentage == 100
+
+
+def test_a_failing_notification_handler_is_told_once_in_the_users_language(
+    engine: FakeEngine,
+) -> None:
+    from pygls.exceptions import FeatureNotificationError, FeatureRequestError
+
+    from lsp.conftest import make_server
+
+    for locale, expected in (("en", "Arama hit an internal error"), ("tr", "iç hatayla")):
+        ls = make_server(engine, locale)
+        shown: list[types.ShowMessageParams] = []
+        ls.window_show_message = shown.append  # type: ignore[method-assign]
+        ls.report_server_error(ValueError("boom"), FeatureNotificationError)
+        ls.report_server_error(ValueError("boom again"), FeatureNotificationError)
+        ls.report_server_error(KeyError("x"), FeatureRequestError)  # answered as an error
+        assert len(shown) == 1, shown
+        assert expected in shown[0].message and "ValueError: boom" in shown[0].message
+        assert "Error in server" not in shown[0].message
+
+
 def test_options_fall_back_one_by_one() -> None:
     options, problems = InitializationOptions.parse(
         {

@@ -28,6 +28,7 @@ from arama.engine.embedding.onnx_embedder import (
 from arama.engine.embedding.protocol import DEFAULT_MODEL_ID
 from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
 from arama.lsp.options import InitializationOptions
+from arama.terminal import UsageError
 from support.embedder import BagOfWordsEmbedder
 
 TEXTS = [
@@ -151,7 +152,7 @@ def test_bad_backend_is_rejected_clearly() -> None:
     assert options.engine_config().backend == "onnx"
     with pytest.raises(ValueError, match="unknown embedding backend 'cuda'"):
         EngineConfig(backend="cuda")
-    with pytest.raises(SystemExit):
+    with pytest.raises(UsageError, match="--backend: 'cuda' is not one of"):
         build_parser().parse_args(["index", "--backend", "cuda"])
     assert build_parser().parse_args(["index", "--backend", "onnx-int8"]).backend == "onnx-int8"
 
@@ -163,12 +164,20 @@ def test_export_child_cannot_import_workspace_code(
     the exporter imports."""
     seen: dict[str, object] = {}
 
-    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-        seen.update(command=command, **kwargs)
-        return subprocess.CompletedProcess(command, 3, "", "boom")
+    class FakeExporter:
+        returncode = 3
+
+        def __init__(self, command: list[str], **kwargs: object) -> None:
+            seen.update(command=command, **kwargs)
+
+        def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+            return "", "boom"
+
+        def poll(self) -> int:
+            return self.returncode
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(subprocess, "Popen", FakeExporter)
     onnx = OnnxEmbedder(models_dir=tmp_path / "cache" / "models")
     with pytest.raises(OnnxUnavailable, match="exit 3"):
         onnx.warm_up()
@@ -202,3 +211,25 @@ def test_onnxruntime_writes_nothing_outside_the_cache(tmp_path: Path) -> None:
     assert list(home.iterdir()) == []
     assert list(tmp.iterdir()) == []
     assert stat.S_IMODE((models / ORT_HOME).stat().st_mode) == 0o700
+
+
+def test_old_exports_are_swept(tmp_path: Path) -> None:
+    """An upgrade leaves exports of an older format, or of older weights of the same model;
+    they go when the current one is ready. Other models and backends stay. (No model here:
+    the directories are only named like exports.)"""
+    from arama.engine.embedding.onnx_embedder import EXPORT_FORMAT, sweep_old_exports
+
+    models = tmp_path / "models"
+    current = models / f"all-MiniLM-L6-v2-onnx-v{EXPORT_FORMAT}-aaaaaaaaaaaa"
+    old_format = models / f"all-MiniLM-L6-v2-onnx-v{EXPORT_FORMAT - 1}-aaaaaaaaaaaa"
+    old_weights = models / f"all-MiniLM-L6-v2-onnx-v{EXPORT_FORMAT}-bbbbbbbbbbbb"
+    int8 = models / f"all-MiniLM-L6-v2-onnx-int8-v{EXPORT_FORMAT}-aaaaaaaaaaaa"
+    other_model = models / f"my_model-onnx-v{EXPORT_FORMAT}-cccccccccccc"
+    keep = [current, int8, other_model, models / "onnxruntime-home"]
+    for directory in [*keep, old_format, old_weights]:
+        directory.mkdir(parents=True)
+        (directory / "model.onnx").write_bytes(b"x")
+    removed = sweep_old_exports(current)
+    assert sorted(removed) == sorted([old_format, old_weights])
+    assert all(d.exists() for d in keep)
+    assert not old_format.exists() and not old_weights.exists()

@@ -15,11 +15,21 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from arama.engine.lexical import fts_document, fts_query, normalized_symbol
 from arama.engine.records import ChunkRow, EmbeddingRow, FileRow, NewChunk, SymbolRow
 
 SCHEMA_VERSION = 1
+# How a catalog of each older version becomes the next one, in place (one transaction with the
+# schema check). A version with no step here, or a catalog written by a newer arama, cannot be
+# read: the opener moves it aside and a scan rebuilds it, every vector coming back from the
+# embedding cache (keyed by text, not by catalog), so an upgrade never embeds again.
+# Bump SCHEMA_VERSION and add `MIGRATIONS[old] = step` together; tests/unit/test_catalog.py
+# opens a catalog of every released version.
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: dict[int, Migration] = {}
+SCAN_META = "scan"  # meta key: "running" while a full scan runs, "complete" once one finished
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,6 +78,25 @@ _CHUNK_COLUMNS = (
 
 class CatalogCorrupt(Exception):
     """The database file exists but cannot be used; the caller moves it aside and starts anew."""
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the catalog's schema to SCHEMA_VERSION with MIGRATIONS; CatalogCorrupt when it
+    cannot be (too old with no step, or newer than this code)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    try:
+        version = int(row[0]) if row is not None else SCHEMA_VERSION
+    except ValueError:
+        raise CatalogCorrupt(f"unreadable schema version {row[0]!r}") from None
+    if version > SCHEMA_VERSION:
+        raise CatalogCorrupt(f"written by a newer arama (schema {version} > {SCHEMA_VERSION})")
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise CatalogCorrupt(f"schema {version} has no migration to {SCHEMA_VERSION}")
+        step(db)
+        version += 1
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(version),))
 
 
 class CatalogQueries:
@@ -326,6 +355,7 @@ class Catalog(CatalogQueries):
                     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                     (str(SCHEMA_VERSION),),
                 )
+                migrate(db)
             row = db.execute("PRAGMA quick_check").fetchone()
             if row is None or row[0] != "ok":
                 raise CatalogCorrupt(f"quick_check: {row[0] if row else 'no answer'}")
@@ -366,6 +396,10 @@ class Catalog(CatalogQueries):
         self._local = threading.local()
 
     # -- meta ---------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write() as db:
@@ -496,6 +530,51 @@ class Catalog(CatalogQueries):
                 "INSERT INTO searches(query, mode, at) VALUES (?, ?, ?)",
                 (query, mode, time.time()),
             )
+
+
+class ReadOnlyCatalog(Catalog):
+    """A catalog in a cache directory this process may not write: every read works, nothing
+    is written (search history is not kept). Only the read side is ever called on it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._all = []
+        self._all_lock = threading.Lock()
+        try:
+            self._db().execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise CatalogCorrupt(str(exc)) from exc
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = read_only_connection(self.path)
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
+
+    def set_meta(self, key: str, value: str) -> None:
+        pass
+
+    def record_search(self, query: str, mode: str) -> None:
+        pass
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """SQLite opened read-only. A WAL database needs its -shm file: where that cannot be
+    created (a read-only directory after a clean close), the file is opened as immutable."""
+    base = f"file:{quote(str(path))}?mode=ro"
+    try:
+        db = sqlite3.connect(base, uri=True, timeout=30.0, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout=30000")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        return sqlite3.connect(base + "&immutable=1", uri=True, check_same_thread=False)
 
 
 def _delete_chunks(db: sqlite3.Connection, file_id: int) -> list[int]:

@@ -128,6 +128,10 @@ class EngineConfig:
     # Where per-folder indexes live, under the cache directory. `arama eval` keeps its own
     # (with documentation hidden) beside the user's, sharing the embedding cache.
     indexes: str = "workspaces"
+    # A cache directory this process may not write (a read-only mount, another user's cache)
+    # is served as it is: searches answer from the indexes there, nothing is indexed. None:
+    # decided when the engine starts.
+    read_only: bool | None = None
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""

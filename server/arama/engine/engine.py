@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.backends import make_embedder
-from arama.engine.embedding.cache import EmbeddingCache
+from arama.engine.embedding.cache import EmbeddingCache, ReadOnlyEmbeddingCache
 from arama.engine.embedding.protocol import Embedder
 from arama.engine.folders import FolderRegistry, FolderView, owner_root
 from arama.engine.indexing.embedding import Embedding
@@ -62,10 +64,19 @@ class Engine:
         embedder: Embedder | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> None:
+        self.read_only = (
+            config.read_only if config.read_only is not None else _read_only(config.cache_dir)
+        )
+        config = replace(config, read_only=self.read_only)
         self.config = config
-        config.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self.read_only:
+            config.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._embedder = embedder or make_embedder(config, config.cache_dir / "torch")
-        self._cache = EmbeddingCache(config.embeddings_dir)
+        self._cache = (
+            ReadOnlyEmbeddingCache(config.embeddings_dir)
+            if self.read_only
+            else EmbeddingCache(config.embeddings_dir)
+        )
         self._on_progress = on_progress
         self._registry = FolderRegistry()
         self._queue = JobQueue()
@@ -90,18 +101,29 @@ class Engine:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the indexing worker (folders added before are opened in order)."""
+        """Start the indexing worker (folders added before are opened in order); with
+        `preload_model`, load the query model at once too, so that the first searches of a warm
+        start rank with every channel (opening an exported model takes a fraction of a second).
+        """
         self._worker.start()
+        if self.config.preload_model:
+            self._searcher.load_query_model_soon()
 
     def watch(self) -> None:
-        """Follow disk changes in every folder (the server does; one-shot CLI runs do not)."""
-        if self._watcher is None:
+        """Follow disk changes in every folder (the server does; one-shot CLI runs do not; a
+        read-only cache directory cannot take them)."""
+        if self._watcher is None and not self.read_only:
             self._watcher = FolderWatcher(self.notify_changed, self._registry.is_ignored)
             self._watcher.set_roots(self.roots())
 
     def close(self) -> None:
+        """Stop the threads and save what was done (vectors included); a model preparation
+        under way is ended rather than waited for."""
         if self._watcher is not None:
             self._watcher.stop()
+        stop_embedder = getattr(self._embedder, "stop", None)  # ONNX: a running export
+        if callable(stop_embedder):
+            stop_embedder()
         self._worker.stop()
         for folder in self._registry.clear():
             self._embedding.save(folder, force=True)
@@ -196,6 +218,11 @@ class Engine:
             recovered.extend(f"{folder.root}: {note}" for note in folder.recovered)
         if self._cache.recovered:
             recovered.append(self._cache.recovered)
+        if self.read_only:
+            recovered.append(
+                f"read-only cache directory {self.config.cache_dir}: searches answer from the "
+                "index as it is; changes are not indexed"
+            )
         backend_note = getattr(self._embedder, "note", None)  # e.g. ONNX unusable: torch instead
         if backend_note:
             recovered.append(str(backend_note))
@@ -219,6 +246,8 @@ class Engine:
             recovered=tuple(recovered),
             update_batches=self._files.update_batches,
             updated_paths=self._files.updated_paths,
+            vectors_from_cache=self._embedding.vectors_from_cache,
+            vectors_embedded=self._embedding.vectors_embedded,
         )
 
     # -- questions ---------------------------------------------------------------------------
@@ -260,6 +289,20 @@ class Engine:
             self._watcher.set_roots(self._registry.roots())
 
 
+def _read_only(cache_dir: Path) -> bool:
+    """Whether `cache_dir` exists but this process cannot write there (a missing directory is
+    created; one that cannot be is an error for the caller, as before)."""
+    if not cache_dir.is_dir():
+        return False
+    try:
+        probe, name = tempfile.mkstemp(prefix=".probe-", dir=cache_dir)
+    except OSError:
+        return True
+    os.close(probe)
+    os.unlink(name)
+    return False
+
+
 class _View:
     """The engine as a search sees it (search/view.py `IndexView`)."""
 
@@ -287,6 +330,9 @@ class _View:
 
     def indexing(self) -> bool:
         return self._worker.state != "ready"
+
+    def wait_opened(self, timeout: float) -> bool:
+        return self._worker.wait_opened(timeout)
 
     def dimension_known(self) -> bool:
         return self._embedding.dimension_known

@@ -13,7 +13,9 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Literal
 
-State = Literal["starting", "indexing", "ready"]
+# The server says starting, indexing or ready; a read-only look (look.py, `arama status`) says
+# ready, incomplete (an interrupted index) or notIndexed.
+State = Literal["starting", "indexing", "ready", "incomplete", "notIndexed"]
 
 
 class SymbolKind(IntEnum):
@@ -173,8 +175,10 @@ class SymbolRow:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """What the indexer is doing, for progress bars: `phase` is "scanning", "embedding", or
-    "idle" when the work is done (then `files` and `chunks` say what the index holds)."""
+    """What the indexer is doing, for progress bars: `phase` is "scanning", "model" (the
+    one-time preparation of the model: done 0 of 1, then 1 of 1), "embedding" (vectors given,
+    from the cache or the model, of the texts this round needs), or "idle" when the work is
+    done (then `files` and `chunks` say what the index holds)."""
 
     phase: str
     done: int
@@ -272,6 +276,10 @@ class IndexStatus:
     update_batches: int = 0
     updated_paths: int = 0
     error: str | None = None
+    # Vectors given since the engine started: found in the embedding cache, made by the model
+    # (the CLI's summary; they add up to the embedding bar's totals).
+    vectors_from_cache: int = 0
+    vectors_embedded: int = 0
 
     @property
     def embedded_chunks(self) -> int:

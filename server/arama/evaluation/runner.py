@@ -39,6 +39,7 @@ from arama.evaluation.docstrings import DocFunction, strip_docs
 from arama.evaluation.errors import EvalError, NothingToEvaluate
 from arama.evaluation.metrics import TOP_K, Outcome
 from arama.evaluation.mining import (
+    DEFAULT_SAMPLE,
     DocQuery,
     SourceFile,
     hidden_by_file,
@@ -51,10 +52,6 @@ from arama.evaluation.report import EvalReport, Source, Timing
 from arama.evaluation.targets import Span, Target, definition_spans, line_span
 
 EVAL_INDEXES = "eval"
-# About a minute after the index is ready on 2 cores (docs/design.md, "arama eval"): each query
-# hides one documentation block, whose chunk the model embeds again (~0.05 s), and is asked in
-# three modes (~0.1 s together on a 1,000-file repository).
-DEFAULT_SAMPLE = 200
 
 Notify = Callable[[str, Mapping[str, Any]], None]
 

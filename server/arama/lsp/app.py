@@ -14,7 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-from pygls.exceptions import JsonRpcInternalError, JsonRpcServerNotInitialized
+from lsprotocol import types
+from pygls.exceptions import (
+    FeatureRequestError,
+    JsonRpcInternalError,
+    JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 
 from arama import __version__
@@ -46,6 +51,7 @@ class AramaServer(LanguageServer):
         self.initial_roots: list[Path] = []
         self.engine_ready = asyncio.Event()
         self.engine_error: str | None = None  # why the engine could not start, for every reply
+        self._reported_errors: set[tuple[str, str]] = set()
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve over stdio with arama's guarded framing (`transport`) instead of pygls' loop,
@@ -69,6 +75,30 @@ class AramaServer(LanguageServer):
 
     async def in_thread(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(func, *args)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """A handler failed outside a request (a notification, a message pygls could not
+        read): the traceback goes to the log, and the user reads once per kind of failure, in
+        their language, what happened and where the details are (pygls would show "Error in
+        server: ..." in English, again and again). Failed requests answer with their error."""
+        if source is FeatureRequestError:
+            return
+        log.error("%s: %s", source.__name__, error, exc_info=error)
+        kind = (source.__name__, type(error).__name__)
+        if kind in self._reported_errors:
+            return
+        self._reported_errors.add(kind)
+        name = type(error).__name__
+        self.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error,
+                message=text(
+                    "error.server_failed",
+                    self.locale,
+                    error=f"{name}: {error}" if str(error) else name,
+                ),
+            )
+        )
 
 
 server = AramaServer()

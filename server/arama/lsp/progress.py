@@ -34,6 +34,7 @@ class IndexingProgress:
         self._last_report = 0.0
         self._latest: Progress | None = None
         self._last_percentage = 0
+        self._last_phase = ""
 
     def from_thread(self, progress: Progress) -> None:
         """Engine callback (indexer thread)."""
@@ -62,7 +63,11 @@ class IndexingProgress:
             return
         if self._token is not None:
             now = time.monotonic()
-            if now - self._last_report >= MIN_REPORT_INTERVAL_S or progress.done >= progress.total:
+            if (
+                now - self._last_report >= MIN_REPORT_INTERVAL_S
+                or progress.done >= progress.total
+                or progress.phase != self._last_phase  # a new step is always shown
+            ):
                 self._last_report = now
                 self._report(progress)
 
@@ -92,15 +97,19 @@ class IndexingProgress:
     def _report(self, progress: Progress) -> None:
         if self._token is None or progress.total <= 0:
             return
-        # One bar across both phases: reading files fills the first fifth, embedding the rest.
+        # One bar across the steps: reading files fills the first fifth, embedding the rest;
+        # the model's one-time preparation holds the bar where it is and says so.
         fraction = min(1.0, progress.done / progress.total)
         if progress.phase == "scanning":
             percentage, key = int(SCAN_SHARE * fraction), "progress.scanning"
+        elif progress.phase == "model":
+            percentage, key = self._last_percentage, "progress.model"
         else:
             percentage = int(SCAN_SHARE + (100 - SCAN_SHARE) * fraction)
             key = "progress.embedding"
         percentage = max(percentage, self._last_percentage)  # never moves backwards
         self._last_percentage = percentage
+        self._last_phase = progress.phase
         message = text(key, self.server.locale, done=progress.done, total=progress.total)
         self.server.work_done_progress.report(
             self._token, types.WorkDoneProgressReport(message=message, percentage=percentage)

@@ -231,16 +231,22 @@ def serve_stdio(
     max_body: int = MAX_BODY_BYTES,
 ) -> None:
     """Run `server` over stdio until the input ends, `stop` is set or the client sends `exit`
-    (pygls ends the process with SystemExit from its `exit` handler)."""
+    (pygls' `exit` handler raises SystemExit: 0 after `shutdown`, else 1, which is raised
+    again here once the server is shut down)."""
     server.protocol.set_writer(StdoutWriter(stdout))
     frames = FrameReader(stdin, max_body=max_body)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arama-stdin")
+    exit_code: int | str | None = None
     try:
         asyncio.run(_serve(stop, frames, server.protocol, pool))
     except BrokenPipeError:
         log.error("the connection to the client is lost; shutting down")
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:
         pass
+    except SystemExit as exc:  # `exit`: 0 after `shutdown`, 1 without (the specification)
+        exit_code = exc.code
     finally:
         pool.shutdown(wait=False)
         server.shutdown()  # type: ignore[no-untyped-call]
+    if exit_code:
+        raise SystemExit(exit_code)

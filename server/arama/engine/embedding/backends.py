@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from arama.engine.config import EngineConfig
-from arama.engine.embedding.onnx_embedder import OnnxEmbedder, OnnxUnavailable
-from arama.engine.embedding.protocol import Embedder, Vectors
+from arama.engine.embedding.onnx_embedder import OnnxEmbedder, OnnxUnavailable, onnx_model_id
+from arama.engine.embedding.protocol import Embedder, Vectors, model_identity
 from arama.engine.embedding.torch_embedder import SentenceTransformerEmbedder
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,14 @@ def make_embedder(config: EngineConfig, scratch_dir: Path) -> Embedder:
         scratch_dir=scratch_dir,
     )
     return FallbackEmbedder(onnx, torch_embedder)
+
+
+def configured_model_id(config: EngineConfig) -> str:
+    """The cache identity the configured backend embeds with, known without loading anything
+    (a read-only look at an index names its vector files with it)."""
+    if config.backend == "torch":
+        return model_identity(config.model)
+    return onnx_model_id(model_identity(config.model), quantized=config.backend == "onnx-int8")
 
 
 class FallbackEmbedder:
@@ -110,3 +118,12 @@ class FallbackEmbedder:
 
     def warm_up(self) -> None:
         self._call(lambda e: e.warm_up())
+
+    def needs_preparation(self) -> bool:
+        """Whether the first load makes the model first (an ONNX export)."""
+        return self._active is self.primary and self.primary.needs_preparation()
+
+    def stop(self) -> None:
+        """The engine is closing: a model being prepared stops (engine.py `close`)."""
+        if self.primary is not None:
+            self.primary.stop()

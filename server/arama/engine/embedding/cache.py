@@ -1,7 +1,8 @@
 """The on-disk embedding cache that makes every text cost one embedding, ever.
 
 The cache key is sha256(model id, sha256(text)): it knows nothing of paths or positions, so a
-rename, a branch switch, an undo, or the same file in another workspace all hit the cache.
+move, a branch switch, an undo, or the same file in another workspace all hit the cache. (The
+text is what the model reads, headed by the file's name: a rename is a miss; docs/design.md.)
 Vectors are stored as raw float32 bytes and checked for length on read, so a truncated or
 foreign entry is treated as a miss and embedded again, never served.
 """
@@ -103,3 +104,42 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._cache.close()
+
+
+class ReadOnlyEmbeddingCache(EmbeddingCache):
+    """The cache of a read-only cache directory: nothing is embedded there (no index can be
+    updated), so it only counts its entries for the status."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.recovered = None
+        self.hits = 0
+        self.misses = 0
+        self._count_lock = threading.Lock()
+
+    def get_many(
+        self, model_id: str, digests: Sequence[str], dim: int | None
+    ) -> list[Vectors | None]:
+        return [None] * len(digests)
+
+    def put_many(self, model_id: str, digests: Sequence[str], vectors: Vectors) -> None:
+        pass
+
+    def entries(self) -> int:
+        from arama.engine.catalog import read_only_connection
+
+        database = self.directory / "cache.db"
+        if not database.is_file():
+            return 0
+        try:
+            db = read_only_connection(database)
+            try:
+                row = db.execute("SELECT value FROM Settings WHERE key = 'count'").fetchone()
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return 0
+        return int(row[0]) if row is not None else 0
+
+    def close(self) -> None:
+        pass

@@ -32,7 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from arama.engine.embedding.protocol import Vectors, default_model_path, model_identity
+from arama.engine.embedding.protocol import (
+    EmbedderStopped,
+    Vectors,
+    default_model_path,
+    model_identity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,7 @@ TOKENIZER_FILE = "tokenizer.json"
 INFO_FILE = "export.json"
 INT8_SUFFIX = "#onnx-int8"
 EXPORT_TIMEOUT_S = 900.0
+EXPORT_STOP_S = 10.0  # how long a terminated exporter may take to remove its files
 BATCH_SIZE = 32  # per session run; longer lists are cut (after sorting by length: less padding)
 
 
@@ -259,6 +265,9 @@ class OnnxEmbedder:
         self._query: _Runner | None = None
         self._query_lock = threading.Lock()
         self.exports = 0  # child-process exports this object ran (tests and benchmarks read it)
+        self._stopping = False
+        self._exporter: subprocess.Popen[str] | None = None
+        self._exporter_lock = threading.Lock()
         self.export_seconds: float | None = None
 
     @property
@@ -283,6 +292,7 @@ class OnnxEmbedder:
             except OnnxUnavailable as exc:
                 self._failure = exc
                 raise
+            sweep_old_exports(self.directory)
             return self._info
 
     def _open_or_export(self) -> ExportInfo:
@@ -346,28 +356,59 @@ class OnnxEmbedder:
         log.info("exporting %s to ONNX in %s", self._source, self.directory)
         started = time.perf_counter()
         try:
-            done = subprocess.run(
-                command,
-                env=env,
-                cwd=self.directory.parent,  # never the workspace the server may be started in
-                stdin=subprocess.DEVNULL,  # the server's stdin/stdout are the LSP channel
-                capture_output=True,
-                text=True,
-                timeout=self._timeout,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise OnnxUnavailable(f"ONNX export did not run: {exc}") from exc
+            returncode, stderr = self._run_exporter(command, env)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         self.exports += 1
         self.export_seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            tail = (done.stderr or "").strip().splitlines()[-5:]
-            raise OnnxUnavailable(
-                f"ONNX export failed (exit {done.returncode}): " + " | ".join(tail)
-            )
+        if returncode != 0:
+            tail = (stderr or "").strip().splitlines()[-5:]
+            raise OnnxUnavailable(f"ONNX export failed (exit {returncode}): " + " | ".join(tail))
         log.info("ONNX export took %.1f s", self.export_seconds)
+
+    def _run_exporter(self, command: list[str], env: dict[str, str]) -> tuple[int, str]:
+        """The exporter's exit status and stderr; EmbedderStopped when `stop` ended it."""
+        with self._exporter_lock:
+            if self._stopping:
+                raise EmbedderStopped("the engine is closing")
+            try:
+                process = subprocess.Popen(
+                    command,
+                    env=env,
+                    cwd=self.directory.parent,  # never the workspace the server may run in
+                    stdin=subprocess.DEVNULL,  # the server's stdin/stdout are the LSP channel
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            except OSError as exc:
+                raise OnnxUnavailable(f"ONNX export did not run: {exc}") from exc
+            self._exporter = process
+        try:
+            _out, stderr = process.communicate(timeout=self._timeout)
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.communicate()
+            raise OnnxUnavailable(f"ONNX export did not run: {exc}") from exc
+        finally:
+            with self._exporter_lock:
+                self._exporter = None
+        if self._stopping:
+            raise EmbedderStopped("the engine closed during the model's preparation")
+        return process.returncode, stderr
+
+    def stop(self) -> None:
+        """The engine is closing: end a running export (its scratch files go with it) and
+        start no other."""
+        with self._exporter_lock:
+            self._stopping = True
+            process = self._exporter
+        if process is not None and process.poll() is None:
+            process.terminate()  # the exporter removes its work directory and exits
+            try:
+                process.wait(timeout=EXPORT_STOP_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     # -- the Embedder protocol -----------------------------------------------------------------
 
@@ -379,6 +420,10 @@ class OnnxEmbedder:
 
     def query_ready(self) -> bool:
         return self._query is not None
+
+    def needs_preparation(self) -> bool:
+        """Whether loading must first make the model (the export: ~20 s, once per machine)."""
+        return self._info is None and not (self.directory / INFO_FILE).is_file()
 
     def embed_query(self, text: str) -> Vectors:
         info = self._ready()
@@ -399,6 +444,37 @@ class OnnxEmbedder:
 
 
 STALE_SCRATCH_S = 3600.0
+_EXPORT_NAME = re.compile(
+    r"^(?P<model>.+)-(?P<backend>onnx|onnx-int8)-v(?P<format>\d+)-(?P<digest>[0-9a-f]{12})$"
+)
+
+
+def sweep_old_exports(current: Path) -> list[Path]:
+    """Remove the exports an upgrade left behind, beside the one in use (`current`): every
+    export of another format (`EXPORT_FORMAT` was bumped: new code never reads it), and exports
+    of the same model and backend made from other weights (the model package was upgraded).
+    Exports of other models or backends stay: another workspace may use them. Returns what went."""
+    mine = _EXPORT_NAME.match(current.name)
+    removed: list[Path] = []
+    try:
+        siblings = list(current.parent.iterdir())
+    except OSError:
+        return removed
+    for candidate in siblings:
+        found = _EXPORT_NAME.match(candidate.name)
+        if found is None or candidate == current or not candidate.is_dir():
+            continue
+        other_format = int(found["format"]) != EXPORT_FORMAT
+        older_weights = mine is not None and (
+            (found["model"], found["backend"], found["format"])
+            == (mine["model"], mine["backend"], mine["format"])
+        )
+        if other_format or older_weights:
+            shutil.rmtree(candidate, ignore_errors=True)
+            if not candidate.exists():
+                log.info("removed an old ONNX export: %s", candidate.name)
+                removed.append(candidate)
+    return removed
 
 
 def _remove_stale_scratch(models_dir: Path) -> None:

@@ -18,6 +18,11 @@ Vectors = npt.NDArray[np.float32]
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+class EmbedderStopped(Exception):
+    """The engine is closing: a model call or the model's preparation was cut short on
+    purpose (an interrupted `arama index`), not a failure to report or to fall back from."""
+
+
 class Embedder(Protocol):
     """Anything that turns texts into L2-normalized float32 vectors of a fixed dimension."""
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from arama.engine.config import EngineConfig
 from arama.engine.embedding.cache import EmbeddingCache
-from arama.engine.embedding.protocol import Embedder, Vectors
+from arama.engine.embedding.protocol import Embedder, EmbedderStopped, Vectors
 from arama.engine.embedding.text import embedding_input, name_phrase
 from arama.engine.folders import FolderIndex, FolderRegistry, VectorSpace
 from arama.engine.hashing import text_hash
@@ -53,11 +53,17 @@ class Embedding:
         self._report = report
         self._model_lock = threading.Lock()
         self._dim: int | None = None
-        self._queue_total = 0  # the largest pending count of this round, for the progress bar
+        # This round of the embedding bar: vectors given so far (from the cache or the model).
+        # The bar's total is that plus what is still pending, so it ends at exactly 100 %.
+        self._round_done = 0
+        self._model_loaded = False
         self._saved_at: dict[int, float] = {}  # folder number -> when its vectors were saved
         self.stopping = False
         self.embedded_chunks = 0
         self.embedded_names = 0
+        # Vectors given since the engine started, by where they came from (the CLI's summary).
+        self.vectors_from_cache = 0
+        self.vectors_embedded = 0
 
     @property
     def dimension_known(self) -> bool:
@@ -77,6 +83,8 @@ class Embedding:
         space.pending.difference_update(set(batch) - texts.keys())
         ids = [i for i in batch if i in texts]
         misses = self._serve_from_cache(folder, space, ids, texts)
+        if misses:
+            self._prepare_model()
         size = self._config.embed_batch_size * (NAME_BATCH_FACTOR if label == "names" else 1)
         for start in range(0, len(misses), size):
             if self.stopping or yield_to():
@@ -110,6 +118,8 @@ class Embedding:
             space.store.add(hit_ids, np.vstack([v for v in cached if v is not None]))
             space.pending.difference_update(hit_ids)
             self._registry.changed(catalog=False)
+            self._round_done += len(hit_ids)
+            self.vectors_from_cache += len(hit_ids)
         ids_by_hash: dict[str, list[int]] = {}
         for i, vector in zip(ids, cached, strict=True):
             if vector is None:
@@ -133,6 +143,8 @@ class Embedding:
         positions = [row for row, group in enumerate(groups) for _ in group]
         space.store.add(ids, vectors[positions])
         space.pending.difference_update(ids)
+        self._round_done += len(ids)
+        self.vectors_embedded += len(ids)
         if label == "chunks":
             self.embedded_chunks += len(groups)
         else:
@@ -160,12 +172,29 @@ class Embedding:
 
     # -- the model ---------------------------------------------------------------------------
 
+    def _prepare_model(self) -> None:
+        """Load the model before its first batch; a model made on first use (the ONNX export,
+        ~20 s once) is its own step of the progress, not time billed to reading files."""
+        if self._model_loaded:
+            return
+        needs = getattr(self._embedder, "needs_preparation", None)
+        preparing = bool(needs()) if callable(needs) else False
+        if preparing:
+            self._report(Progress("model", 0, 1))
+        with self._model_lock:
+            self._embedder.dimension()  # loads (and first makes) the model
+        self._model_loaded = True
+        if preparing:
+            self._report(Progress("model", 1, 1))
+
     def warm_up(self) -> None:
         """With nothing to index (a warm start), load the model now rather than on the first
         query."""
         try:
             with self._model_lock:
                 self._embedder.warm_up()
+        except EmbedderStopped:
+            log.info("the engine closed while the model was loading")
         except Exception:
             log.exception("could not load the embedding model")
 
@@ -177,6 +206,7 @@ class Embedding:
         if self._dim is None:
             self._dim = folder.chunks.store.dimension
         if self._dim is None:
+            self._prepare_model()  # a new index: only the model knows the dimension
             with self._model_lock:
                 self._dim = self._embedder.dimension()
         return self._dim
@@ -184,6 +214,8 @@ class Embedding:
     # -- saving and progress -----------------------------------------------------------------
 
     def save(self, folder: FolderIndex, *, force: bool = False) -> None:
+        if self._config.read_only:
+            return
         now = time.monotonic()
         if force or now - self._saved_at.get(folder.number, 0.0) > SAVE_INTERVAL_S:
             try:
@@ -194,11 +226,15 @@ class Embedding:
             self._saved_at[folder.number] = now
 
     def _report_embedding(self) -> None:
+        """Vectors given this round out of given + pending: the last report of a round is
+        exactly 100 %, and its total is the number of vectors the round made or found."""
         pending = self._registry.pending_chunks() + self._registry.pending_names()
-        self._queue_total = max(self._queue_total, pending)
-        self._report(Progress("embedding", self._queue_total - pending, self._queue_total))
+        total = self._round_done + pending
+        if total == 0:
+            return  # nothing was needed: no bar
+        self._report(Progress("embedding", self._round_done, total))
         if not pending:
-            self._queue_total = 0
+            self._round_done = 0
 
 
 def _next_batch(folder: FolderIndex, space: VectorSpace) -> list[int]:

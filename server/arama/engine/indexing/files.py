@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from arama.engine.catalog import SCAN_META
 from arama.engine.chunker import chunk_source
 from arama.engine.config import EngineConfig
 from arama.engine.folders import FolderIndex
@@ -55,6 +56,10 @@ class FileSync:
     # -- whole folders -----------------------------------------------------------------------
 
     def sync(self, folder: FolderIndex) -> None:
+        """Compare the whole folder with its catalog. The catalog remembers whether the last
+        such scan finished (`SCAN_META`), so a read-only look (engine/look.py) can tell an
+        interrupted index from a complete one."""
+        folder.catalog.set_meta(SCAN_META, "running")
         result = folder.scanner.scan()
         folder.skipped = Counter(result.skipped)
         folder.skipped_reads.clear()
@@ -77,6 +82,7 @@ class FileSync:
         if vanished:
             self._forget(folder, vanished)
         folder.catalog.purge_tombstones(time.time() - self._config.tombstone_retention_s)
+        folder.catalog.set_meta(SCAN_META, "complete")
 
     # -- path events -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from arama.engine.catalog import Catalog, CatalogCorrupt
+from arama.engine.catalog import Catalog, CatalogCorrupt, ReadOnlyCatalog
 from arama.engine.config import EngineConfig
 from arama.engine.folders import FolderIndex, VectorSpace
 from arama.engine.hashing import text_hash
@@ -24,6 +24,17 @@ from arama.engine.vectors import VectorStore
 log = logging.getLogger(__name__)
 
 NAMES_RECIPE = "#names-v1"  # bump when name_phrase changes: the name vectors' file changes too
+CATALOG_FILE = "catalog.sqlite"
+
+
+def vector_files(directory: Path, model_id: str, config: EngineConfig) -> tuple[Path, Path]:
+    """A folder's chunk and name vector files: named after the model and what it embedded, so
+    another model or recipe never reads them."""
+    context = "#context" if config.embed_context else ""
+    return (
+        directory / f"vectors-{_slug(model_id + context)}.faiss",
+        directory / f"names-{_slug(model_id + NAMES_RECIPE)}.faiss",
+    )
 
 
 class FolderOpener:
@@ -44,14 +55,17 @@ class FolderOpener:
             log.warning("workspace folder %s is not a directory", root)
             return None
         directory = self._config.workspace_dir(root)
-        for level in (directory.parent, directory):  # mkdir's mode applies to the leaf only
-            level.mkdir(exist_ok=True, mode=0o700)
         recovered: list[str] = []
-        catalog = _open_catalog(directory / "catalog.sqlite", recovered)
-        catalog.set_meta("root", str(root))
-        context = "#context" if self._config.embed_context else ""
-        chunk_file = directory / f"vectors-{_slug(self._model_id + context)}.faiss"
-        name_file = directory / f"names-{_slug(self._model_id + NAMES_RECIPE)}.faiss"
+        if self._config.read_only:
+            catalog: Catalog | None = _open_read_only(directory / CATALOG_FILE, root)
+            if catalog is None:
+                return None
+        else:
+            for level in (directory.parent, directory):  # mkdir's mode applies to the leaf only
+                level.mkdir(exist_ok=True, mode=0o700)
+            catalog = _open_catalog(directory / CATALOG_FILE, recovered)
+            catalog.set_meta("root", str(root))
+        chunk_file, name_file = vector_files(directory, self._model_id, self._config)
         folder = FolderIndex(
             number=self._new_number(),
             root=root,
@@ -64,7 +78,34 @@ class FolderOpener:
             recovered=recovered,
         )
         reconcile_vectors(folder)
+        if self._config.read_only:
+            _serve_as_it_is(folder)
         return folder
+
+
+def _open_read_only(path: Path, root: Path) -> Catalog | None:
+    """The catalog of a read-only cache directory, or None (logged) when there is none to
+    serve: it cannot be created or repaired there."""
+    if not path.is_file():
+        log.warning("no index of %s in the read-only cache directory", root)
+        return None
+    try:
+        return ReadOnlyCatalog(path)
+    except CatalogCorrupt as exc:
+        log.error("the index of %s in the read-only cache directory is unusable: %s", root, exc)
+        return None
+
+
+def _serve_as_it_is(folder: FolderIndex) -> None:
+    """Read-only: what lacks a vector keeps lacking it (lexical channels still find it)."""
+    missing = len(folder.chunks.pending) + len(folder.names.pending)
+    if missing:
+        folder.recovered.append(
+            f"{missing} texts lack vectors and cannot get them in a read-only cache directory"
+        )
+    for space in (folder.chunks, folder.names):
+        space.pending = set()
+        space.order = None
 
 
 def _open_catalog(path: Path, recovered: list[str]) -> Catalog:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from arama.engine.config import EngineConfig
+from arama.engine.embedding.protocol import EmbedderStopped
 from arama.engine.folders import FolderRegistry
 from arama.engine.indexing.embedding import Embedding
 from arama.engine.indexing.files import FileSync
@@ -61,6 +62,7 @@ class IndexingWorker:
         self._busy = False
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._opening: Path | None = None  # the folder being opened, until searches see it
 
     # -- control (any thread) ----------------------------------------------------------------
 
@@ -90,6 +92,21 @@ class IndexingWorker:
                 if remaining is not None and remaining <= 0:
                     return False
                 condition.wait(timeout=min(remaining, 1.0) if remaining is not None else 1.0)
+        return True
+
+    def wait_opened(self, timeout: float) -> bool:
+        """Block until every folder queued to open is open, so that a search in the first
+        moments of a session answers from the index already on disk instead of from nothing.
+        Opening reads the catalog and the vector files (well under a second); the scan that
+        follows is not waited for. False when `timeout` passed first."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        condition = self._queue.condition
+        with condition:
+            while self._opening is not None or self._queue.queued_roots(OpenFolder):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stopping or self._thread is None:
+                    return False  # (a worker not started opens nothing)
+                condition.wait(timeout=min(remaining, 1.0))
         return True
 
     @property
@@ -126,11 +143,15 @@ class IndexingWorker:
                     return
                 job = self._queue.pop()
                 self._busy = True
+                if isinstance(job, OpenFolder):
+                    self._opening = job.root
             try:
                 if job is not None:
                     self._dispatch(job)
                 else:
                     self._embedding.step(yield_to=self._queue.waiting)
+            except EmbedderStopped:
+                log.info("indexing stopped while the model was busy: %s", job)
             except Exception:  # the worker must outlive any one bad file or job
                 log.exception("indexing job failed: %s", job)
 
@@ -155,11 +176,13 @@ class IndexingWorker:
 
     def _dispatch(self, job: Job) -> None:
         if isinstance(job, OpenFolder):
-            self._open(job.root, sync=job.sync)
+            self._open(job.root, sync=job.sync and not self._config.read_only)
             return
         folder = self._registry.get(job.root)
         if folder is None:
             return
+        if self._config.read_only and not isinstance(job, CloseFolder):
+            return  # a read-only cache directory serves its indexes as they are
         if isinstance(job, CloseFolder):
             _closed, resync = self._registry.remove(job.root)
             self._embedding.save(folder, force=True)
@@ -174,13 +197,18 @@ class IndexingWorker:
         self._registry.changed()
 
     def _open(self, root: Path, *, sync: bool) -> None:
-        if self._registry.get(root) is not None:
-            return
-        folder = self._opener.open(root)
-        if folder is None:
-            return
-        resync = self._registry.add(folder)
-        self._registry.changed()
+        try:
+            if self._registry.get(root) is not None:
+                return
+            folder = self._opener.open(root)
+            if folder is None:
+                return
+            resync = self._registry.add(folder)
+            self._registry.changed()
+        finally:
+            with self._queue.condition:  # searches waiting for the index on disk go on
+                self._opening = None
+                self._queue.condition.notify_all()
         # A folder whose nested set changed is rescanned; the new folder scans anyway.
         self._folders_changed([f.root for f in resync if f is not folder])
         if sync:

@@ -38,6 +38,13 @@ from arama.engine.vectors import Vectors
 log = logging.getLogger(__name__)
 
 RESULT_CACHE_SIZE = 128
+# How long a search waits for the folders queued to open (their index on disk), and for a query
+# model being prepared for the first time (a first export takes ~20 s and is not waited for; a
+# model that only needs opening is waited for within the search's budget).
+OPEN_WAIT_S = 5.0
+QUERY_MODEL_WAIT_S = 1.5
+CHANNELS_RESERVE_S = 0.3  # of a search's budget, kept for the channels after waiting for the model
+LOADER_JOIN_S = 10.0
 CHANNELS = ("dense", "lexical", "symbol", "names", "feedback", "definitions")
 
 
@@ -130,11 +137,17 @@ class Searcher:
         self._results_generation = -1
         self._results_lock = threading.Lock()
         self._query_loader: threading.Thread | None = None
+        self._loader_started = 0.0
         self._loader_lock = threading.Lock()
         self._symbols = WorkspaceSymbols(index, self.query_vector)
 
     def close(self) -> None:
+        """Stop encoding; a query model still loading is given a moment to finish (a process
+        that exits while ONNX Runtime builds a session aborts in C++)."""
         self._encoder.shutdown(wait=False, cancel_futures=True)
+        loader = self._query_loader
+        if loader is not None:
+            loader.join(timeout=LOADER_JOIN_S)
 
     # -- arama.search ------------------------------------------------------------------------
 
@@ -154,32 +167,46 @@ class Searcher:
         started = time.perf_counter()
         budget = self._config.search_budget_s if budget_s is None else budget_s
         ranking = Ranking(fusion or self._config.fusion, priors or self._config.priors)
-        indexing = self._index.indexing()
+        # In the first moments of a session, answer from the index on disk, not from nothing.
+        self._index.wait_opened(max(0.0, min(budget - CHANNELS_RESERVE_S, OPEN_WAIT_S)))
+        dense_ready = request.mode != "hybrid" or self._query_model_ready(started + budget)
+        indexing = self._index.indexing() or not dense_ready
         folders = self._index.folders()
         _record(folders, request)
-        # Hybrid answers at once from the lexical and symbol channels while the query model is
-        # still loading (seconds, once per process); `semantic` asked for the model and waits.
-        dense_ready = request.mode != "hybrid" or self._embedder.query_ready()
-        if not dense_ready:
-            indexing = True
-            self._load_query_model_soon()
         generation = self._index.generation
-        key = (
-            *_request_key(request),
-            dense_ready,
-            astuple(ranking.fusion),
-            astuple(ranking.priors),
-        )
-        cached = self._cached_answer(key, generation)
+        key = (*_request_key(request), astuple(ranking.fusion), astuple(ranking.priors))
+        # Only a complete index's answers are remembered or served again: while it starts,
+        # is built or lacks the query model, the next search may already know more.
+        cached = None if indexing else self._cached_answer(key, generation)
         if cached is not None:
             return replace(cached, took_ms=_ms_since(started), indexing=indexing, cached=True)
         answer = self._search(
             request, folders, Budget(started + budget, cancelled), dense_ready, ranking
         )
         answer = replace(answer, indexing=indexing)
-        if not answer.partial:  # an answer cut short is not worth remembering
+        if not answer.partial and not indexing:  # an answer cut short is not worth remembering
             self._remember(key, generation, answer)
         return replace(answer, took_ms=_ms_since(started))
+
+    def _query_model_ready(self, deadline: float) -> bool:
+        """Whether hybrid can use the meaning channels. A model that only has to be opened (a
+        warm start: the ONNX export is on disk) is waited for, until `CHANNELS_RESERVE_S`
+        before the search's deadline, so the first answers rank as later ones do. A model
+        being prepared for the first time (~20 s) is waited for at most `QUERY_MODEL_WAIT_S`
+        from when its loading began: hybrid then answers from the lexical and symbol channels,
+        and says `indexing`."""
+        if self._embedder.query_ready():
+            return True
+        loader, loading_since = self.load_query_model_soon()
+        needs = getattr(self._embedder, "needs_preparation", None)
+        now = time.perf_counter()
+        if callable(needs) and needs():
+            wait = loading_since + QUERY_MODEL_WAIT_S - now
+        else:
+            wait = deadline - CHANNELS_RESERVE_S - now
+        if wait > 0:
+            loader.join(timeout=None if math.isinf(wait) else wait)
+        return self._embedder.query_ready()
 
     def _cached_answer(self, key: Hashable, generation: int) -> SearchAnswer | None:
         if not self._config.use_result_cache:
@@ -264,14 +291,17 @@ class Searcher:
 
     # -- the query model ---------------------------------------------------------------------
 
-    def _load_query_model_soon(self) -> None:
+    def load_query_model_soon(self) -> tuple[threading.Thread, float]:
+        """Start loading the query model on a thread of its own (once); returns that thread
+        and when it started (`time.perf_counter`)."""
         with self._loader_lock:
-            if self._query_loader is not None:
-                return
-            self._query_loader = threading.Thread(
-                target=self._load_model, name="arama-query-model", daemon=True
-            )
-            self._query_loader.start()
+            if self._query_loader is None:
+                self._query_loader = threading.Thread(
+                    target=self._load_model, name="arama-query-model", daemon=True
+                )
+                self._loader_started = time.perf_counter()
+                self._query_loader.start()
+            return self._query_loader, self._loader_started
 
     def _encode_query_soon(self, query: str) -> Future[Vectors]:
         """The query's vector, computed on the encoder thread while the lexical and symbol

@@ -39,6 +39,11 @@ class IndexView(Protocol):
         """Whether results may be incomplete (not every file read, or vectors missing)."""
         ...
 
+    def wait_opened(self, timeout: float) -> bool:
+        """Wait (at most `timeout` s) until the folders queued to open are open: their index
+        on disk is what a search in the first moments of a session should answer from."""
+        ...
+
     def dimension_known(self) -> bool:
         """Whether the vector dimension is known (else no vector can be compared yet)."""
         ...

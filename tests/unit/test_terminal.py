@@ -1,0 +1,101 @@
+"""The command line's edges in-process (arama/terminal.py, arama/cli.py): usage errors as one
+translated line with exit 2, undecodable arguments named, signals turned into exit 130/143 after
+the clean-up ran. No model: every case ends before an engine is needed, or uses none."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from arama import cli, terminal
+
+
+@pytest.mark.parametrize(
+    ("argv", "english", "turkish"),
+    [
+        ([], "missing: command.", "eksik: command."),
+        (["frob"], "command: 'frob' is not one of", "command: 'frob' şunlardan biri değil"),
+        (
+            ["search", "x", "--limit", "0"],
+            "--limit/-n: must be an integer of at least 1",
+            "en az 1",
+        ),
+        (["search", "x", "--mode", "fuzzy"], "--mode: 'fuzzy' is not one of", "şunlardan biri"),
+        (["status", "--bogus"], "unknown arguments: --bogus.", "bilinmeyen argümanlar: --bogus."),
+        (["index", "--threads"], "--threads needs a value.", "--threads bir değer bekliyor."),
+        (["index", "--threads", "5000"], "from 1 to 1024", "1 ile 1024 arasında"),
+        (["eval", "--modes", "x"], "comma-separated list of hybrid", "virgülle ayrılmış"),
+        (["search", "\udcff\udcfe"], "query: '\\xff\\xfe' is not valid UTF-8", "geçerli bir UTF-8"),
+    ],
+)
+def test_usage_errors_are_one_translated_line(
+    argv: list[str],
+    english: str,
+    turkish: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for locale, expected, hint in (
+        ("en_US.UTF-8", english, "(arama --help shows the usage)"),
+        ("tr_TR.UTF-8", turkish, "(kullanım için: arama --help)"),
+    ):
+        monkeypatch.setenv("LANG", locale)
+        monkeypatch.delenv("LC_ALL", raising=False)
+        monkeypatch.delenv("LC_MESSAGES", raising=False)
+        with pytest.raises(SystemExit) as exited:
+            cli.main(argv)
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("arama: "), err
+        assert expected in err and hint in err, err
+
+
+def test_an_unknown_argparse_sentence_is_kept_whole() -> None:
+    assert terminal.translate_usage("something new", "en") == (
+        "something new (arama --help shows the usage)"
+    )
+    assert terminal.translate_usage("something new", "tr").startswith("geçersiz kullanım: ")
+
+
+def test_a_signal_waits_for_the_clean_up_then_exits_130_or_143(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for signum, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        monkeypatch.setattr(terminal, "_signals", terminal._Signals())  # a fresh run
+        cleaned: list[str] = []
+
+        def command(signum: int = signum, cleaned: list[str] = cleaned) -> int:
+            try:
+                threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+                threading.Event().wait(5)
+                return 0
+            finally:
+                with terminal.uninterrupted():
+                    os.kill(os.getpid(), signum)  # a second signal during the clean-up waits
+                    cleaned.append("closed")
+
+        with pytest.raises(SystemExit) as exited:
+            terminal.run(command)
+        assert exited.value.code == status
+        assert cleaned == ["closed"]
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith("arama: ")
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_a_bug_is_one_line_and_exit_70(capsys: pytest.CaptureFixture[str]) -> None:
+    def broken() -> int:
+        raise ZeroDivisionError("division by zero")
+
+    with pytest.raises(SystemExit) as exited:
+        terminal.run(broken)
+    assert exited.value.code == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ZeroDivisionError: division by zero" in err
+    assert "Traceback" not in err
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
