@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arama.engine.embedding.remote_config import RemoteCacheConfig
+
 DEFAULT_MAX_FILE_SIZE = 1_048_576
 TOMBSTONE_RETENTION_S = 7 * 24 * 3600
 # Embedding backends (see engine/embedding/backends.py): torch is the reference; onnx runs the
@@ -127,6 +129,8 @@ class EngineConfig:
     # Where per-folder indexes live, under the cache directory. `arama eval` keeps its own
     # (with documentation hidden) beside the user's, sharing the embedding cache.
     indexes: str = "workspaces"
+    # A team-shared embedding cache behind the local one (engine/embedding/remote.py).
+    remote_cache: RemoteCacheConfig | None = None
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""

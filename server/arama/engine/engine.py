@@ -18,6 +18,7 @@ from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.backends import make_embedder
 from arama.engine.embedding.cache import EmbeddingCache
 from arama.engine.embedding.protocol import Embedder
+from arama.engine.embedding.remote import RemoteCache
 from arama.engine.folders import FolderRegistry, FolderView, owner_root
 from arama.engine.indexing.embedding import Embedding
 from arama.engine.indexing.files import FileSync
@@ -37,6 +38,7 @@ from arama.engine.records import (
     IndexStats,
     IndexStatus,
     Progress,
+    RemoteCacheStatus,
     SearchAnswer,
     SearchCancelled,
     SkipFile,
@@ -66,11 +68,12 @@ class Engine:
         config.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._embedder = embedder or make_embedder(config, config.cache_dir / "torch")
         self._cache = EmbeddingCache(config.embeddings_dir)
+        self._remote = RemoteCache(config.remote_cache) if config.remote_cache else None
         self._on_progress = on_progress
         self._registry = FolderRegistry()
         self._queue = JobQueue()
         self._embedding = Embedding(
-            config, self._registry, self._embedder, self._cache, self._report
+            config, self._registry, self._embedder, self._cache, self._report, self._remote
         )
         self._files = FileSync(config, self._queue, self._report)
         self._worker = IndexingWorker(
@@ -108,6 +111,8 @@ class Engine:
             folder.catalog.close()
         self._searcher.close()
         self._cache.close()
+        if self._remote is not None:
+            self._remote.close()
 
     def load_model(self) -> None:
         """Load the query model now (the worker does when indexing goes idle, with
@@ -219,6 +224,31 @@ class Engine:
             recovered=tuple(recovered),
             update_batches=self._files.update_batches,
             updated_paths=self._files.updated_paths,
+            remote_cache=self._remote_status(),
+        )
+
+    def _remote_status(self) -> RemoteCacheStatus | None:
+        remote = self._remote
+        if remote is None:
+            return None
+        counters = remote.counters()
+        breaker = remote.breaker
+        reason = breaker.reason
+        if reason is None and remote.writes_refused is not None:
+            reason = f"writes refused: {remote.writes_refused}"
+        return RemoteCacheStatus(
+            url=remote.config.display_url,
+            mode=remote.config.mode,
+            state=breaker.state,
+            reason=reason,
+            cluster=remote.cluster,
+            hits=counters.hits,
+            misses=counters.misses,
+            writes=counters.writes,
+            errors=counters.errors,
+            rejected=counters.rejected,
+            verified=counters.verified,
+            latency_ms=counters.latency_ms,
         )
 
     # -- questions ---------------------------------------------------------------------------

@@ -253,6 +253,26 @@ class CacheStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteCacheStatus:
+    """The team-shared cache tier: `url` without its password; `state` ok / backing-off /
+    disabled, `reason` why not ok (None when ok); counters of this session; `latency_ms` the
+    mean round trip."""
+
+    url: str
+    mode: str
+    state: str
+    reason: str | None
+    cluster: bool | None
+    hits: int
+    misses: int
+    writes: int
+    errors: int
+    rejected: int
+    verified: int
+    latency_ms: float
+
+
+@dataclass(frozen=True, slots=True)
 class IndexStatus:
     """The state of the index. `pending_files`: paths waiting in queued jobs; `recovered`:
     repairs made (a rebuilt catalog, a vector file rebuilt from the cache, ...); `error`: why
@@ -272,6 +292,7 @@ class IndexStatus:
     update_batches: int = 0
     updated_paths: int = 0
     error: str | None = None
+    remote_cache: RemoteCacheStatus | None = None  # only when one is configured
 
     @property
     def embedded_chunks(self) -> int:
