@@ -32,6 +32,7 @@ from arama.evaluation.errors import EvalError
 from arama.evaluation.report import render_table, report_json
 from arama.evaluation.runner import DEFAULT_SAMPLE, EvalSettings, evaluate
 from arama.messages import text
+from arama.remote_options import add_push_flag, add_remote_flags, remote_config
 
 
 class _ProgressBar:
@@ -74,6 +75,7 @@ def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
         threads=ns.threads,
         backend=ns.backend,
         priors=Priors.off() if getattr(ns, "no_priors", False) else Priors(),
+        remote_cache=remote_config(ns),
     )
 
 
@@ -244,12 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="rank by the channels alone (no path, definition or similar-result rules)",
         )
+        add_remote_flags(p)
 
     p_index = sub.add_parser("index", help="index a workspace folder")
     p_index.add_argument("folder", nargs="?", help="workspace folder (same as --path)")
     engine_options(p_index)
     p_index.add_argument("--json", action="store_true", help="print the status as JSON")
     p_index.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_push_flag(p_index)
     p_index.set_defaults(func=cmd_index)
 
     p_search = sub.add_parser("search", help="search a workspace folder")

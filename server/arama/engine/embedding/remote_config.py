@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 SCHEMES = ("redis", "rediss", "unix")
 REMOTE_MODES = ("read", "read-write")
@@ -84,7 +84,7 @@ def redacted_url(url: str) -> str:
             f"{k}=***" if k.lower() == "password" else f"{k}={v}" if sep else k
             for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item)
         )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+        return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
     except ValueError:
         return "<unreadable url>"
 
