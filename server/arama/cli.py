@@ -32,7 +32,7 @@ from arama.evaluation.errors import EvalError
 from arama.evaluation.report import render_table, report_json
 from arama.evaluation.runner import DEFAULT_SAMPLE, EvalSettings, evaluate
 from arama.messages import text
-from arama.remote_options import add_push_flag, add_remote_flags, remote_config
+from arama.remote_options import add_push_flag, add_remote_flags, remote_config, remote_summary
 
 
 class _ProgressBar:
@@ -108,6 +108,8 @@ def cmd_index(ns: argparse.Namespace) -> int:
                 f"{status.cache.hits} from the cache, "
                 f"{skipped} files skipped)"
             )
+            if status.remote_cache is not None:
+                print("\n".join(remote_summary(status.remote_cache, os.environ.get("LANG"))))
     finally:
         engine.close()
     return 0

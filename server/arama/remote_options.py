@@ -24,6 +24,8 @@ from arama.engine.embedding.remote_config import (
     RemoteCacheConfig,
     from_environment,
 )
+from arama.engine.records import RemoteCacheStatus
+from arama.messages import text
 from arama.validation import Invalid, between, one_of
 
 MAX_TIMEOUT_MS = 60_000
@@ -146,3 +148,24 @@ def _fraction_arg(value: str) -> float:
     if not 0.0 <= number <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
     return number
+
+
+def remote_summary(remote: RemoteCacheStatus, locale: str | None) -> list[str]:
+    """What `arama index` prints about the team cache, in the user's language (the reason
+    itself is the client library's English: it names the fault precisely)."""
+    lines = [
+        text(
+            "remote.summary",
+            locale,
+            url=remote.url,
+            mode=remote.mode,
+            state=text(f"remote.state.{remote.state}", locale),
+            hits=remote.hits,
+            misses=remote.misses,
+            writes=remote.writes,
+            errors=remote.errors,
+        )
+    ]
+    if remote.reason:
+        lines.append(text("remote.reason", locale, reason=remote.reason))
+    return lines

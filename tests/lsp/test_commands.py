@@ -69,7 +69,9 @@ async def test_status_before_the_engine_exists_has_the_same_shape(engine: FakeEn
     assert starting["state"] == "starting" and starting["workspaceFolders"] == [str(ROOT)]
     ls.engine_error = "Arama cannot use its cache directory /x: PermissionError"
     failed = await commands.status(ls)
-    assert failed["error"] == ls.engine_error and set(failed) == WIRE_KEYS["status"] - {"remoteCache"}
+    assert failed["error"] == ls.engine_error and set(failed) == WIRE_KEYS["status"] - {
+        "remoteCache"
+    }
     with pytest.raises(JsonRpcInternalError):  # every other command fails at once, saying why
         await commands.stats(ls)
 

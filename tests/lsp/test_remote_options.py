@@ -40,11 +40,26 @@ def test_remote_cache_option_becomes_the_engine_setting(monkeypatch: pytest.Monk
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ({"url": "http://cache"}, "'remoteCache.url' must be a redis://, rediss:// or unix:// URL."),
-        ({"url": "redis://c", "mode": "write"}, "'remoteCache.mode' must be one of: read, read-write."),
-        ({"url": "redis://c", "timeoutMs": 0}, "'remoteCache.timeoutMs' must be between 1 and 60000."),
-        ({"url": "redis://c", "verifyFraction": 2}, "'remoteCache.verifyFraction' must be between 0 and 1."),
-        ({"url": "redis://c", "verifyFraction": "all"}, "'remoteCache.verifyFraction' must be a number."),
+        (
+            {"url": "http://cache"},
+            "'remoteCache.url' must be a redis://, rediss:// or unix:// URL.",
+        ),
+        (
+            {"url": "redis://c", "mode": "write"},
+            "'remoteCache.mode' must be one of: read, read-write.",
+        ),
+        (
+            {"url": "redis://c", "timeoutMs": 0},
+            "'remoteCache.timeoutMs' must be between 1 and 60000.",
+        ),
+        (
+            {"url": "redis://c", "verifyFraction": 2},
+            "'remoteCache.verifyFraction' must be between 0 and 1.",
+        ),
+        (
+            {"url": "redis://c", "verifyFraction": "all"},
+            "'remoteCache.verifyFraction' must be a number.",
+        ),
         ({"mode": "read"}, "'remoteCache.url' is required."),
         ("redis://c", "'remoteCache' must be an object."),
     ],
