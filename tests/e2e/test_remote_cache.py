@@ -74,21 +74,17 @@ async def test_ci_pushes_and_a_second_laptop_embeds_nothing(
     # CI: ARAMA_REMOTE_CACHE (the URL without the password) and the password from its secret.
     url = f"redis://127.0.0.1:{server.port}/0"
     ci_env = {"ARAMA_REMOTE_CACHE": url, "ARAMA_REMOTE_CACHE_PASSWORD": PASSWORD}
+    ci_cache = str(tmp_path / "ci")
     pushed = _arama(
-        tmp_path, "index", str(workspace), "--cache-dir", str(tmp_path / "ci"), "--push",
-        "--json", "--quiet", env=ci_env,
+        tmp_path, "index", str(workspace), "--cache-dir", ci_cache, "--push", "--json", "-q",
+        env=ci_env,
     )  # fmt: skip
     remote = pushed["remoteCache"]
     assert remote["mode"] == "read-write" and remote["state"] == "ok"
     assert remote["writes"] > 0 and remote["writes"] == int(server.cli("DBSIZE"))
+    search = ["--path", str(workspace), "--cache-dir", ci_cache, "--no-update", "--json"]
     ci_answers = {
-        q: _ranked(
-            _arama(
-                tmp_path, "search", q, "--path", str(workspace), "--cache-dir",
-                str(tmp_path / "ci"), "--no-update", "--json", "--mode", "semantic",
-            )  # fmt: skip
-        )
-        for q in QUERIES
+        q: _ranked(_arama(tmp_path, "search", q, *search, "--mode", "semantic")) for q in QUERIES
     }
 
     # The editor on another laptop: fresh cache directory, read mode, the password in the URL.
