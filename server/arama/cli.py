@@ -156,6 +156,7 @@ def cmd_search(ns: argparse.Namespace) -> int:
 def cmd_status(ns: argparse.Namespace) -> int:
     engine = _open(ns, index=False, quiet=True)
     try:
+        engine.check_remote()
         print(json.dumps(contract.status_json(engine.status()), ensure_ascii=False, indent=2))
     finally:
         engine.close()

@@ -162,3 +162,16 @@ async def test_a_broken_remote_never_breaks_indexing(
             assert answer["results"][0]["path"] == "src/matrix.rs"
     finally:
         server.resume()
+
+
+def test_arama_status_says_whether_the_team_cache_answers(
+    tmp_path: Path, workspace: Path, server: RedisServer
+) -> None:
+    url = f"redis://:{PASSWORD}@127.0.0.1:{server.port}/0"
+    status = _arama(tmp_path, "status", str(workspace), "--remote-cache", url)
+    remote = status["remoteCache"]
+    assert (remote["state"], remote["reason"], remote["cluster"]) == ("ok", None, False)
+    assert remote["latencyMs"] > 0 and remote["url"] == url.replace(PASSWORD, "***")
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    remote = _arama(tmp_path, "status", str(workspace), "--remote-cache", dead)["remoteCache"]
+    assert remote["state"] == "backing-off" and "ConnectionError" in remote["reason"]

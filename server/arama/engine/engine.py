@@ -119,6 +119,11 @@ class Engine:
         `preload_model`); until then `hybrid` answers without the meaning channels."""
         self._embedding.warm_up()
 
+    def check_remote(self) -> None:
+        """Reach the team-shared cache once, so the status says whether it answers."""
+        if self._remote is not None:
+            self._remote.ping()
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing is queued or pending (CLI and tests)."""
         return self._worker.wait_idle(timeout)

@@ -88,6 +88,14 @@ class RemoteCache:
         self._count(hits=hits, misses=len(found) - hits)
         return found
 
+    def ping(self) -> bool:
+        """One round trip (`arama status`: is the team's cache reachable, and how fast)."""
+        try:
+            self._request(lambda client: client.ping())
+        except RemoteUnavailable:
+            return False
+        return True
+
     # -- writing -----------------------------------------------------------------------------
 
     def put_many(self, model_id: str, digests: Sequence[str], vectors: Vectors) -> int:
