@@ -455,3 +455,36 @@ def test_remote_alone_reads_what_it_wrote_in_batches(server: RedisServer) -> Non
     ttl = int(server.cli("TTL", RemoteCache.key("m", digests[0])))
     assert 0 < ttl <= remote.config.ttl_s
     remote.close()
+
+
+def test_the_readme_acl_users_work_and_cannot_list_keys(
+    tmp_path: Path, workspace: Path, server: RedisServer
+) -> None:
+    """The ACL lines of README "Sharing the cache with your team", on a real server."""
+    common = ("resetkeys", "~arama:*", "-@all", "+get", "+mget", "+ping", "+info")
+    server.cli("ACL", "SETUSER", "ci", "on", ">ci-pw", *common, "+set", "+client|setname")
+    server.cli("ACL", "SETUSER", "editor", "on", ">ed-pw", *common, "+client|setname")
+    ci = f"redis://ci:ci-pw@127.0.0.1:{server.port}/0"
+    editor = f"redis://editor:ed-pw@127.0.0.1:{server.port}/0"
+    a, _ = _laptop(tmp_path, "ci", workspace, _remote(ci, mode="read-write"))
+    writes = a.status()["remoteCache"]["writes"]
+    a.close()
+    assert writes > 0 and int(server.cli("DBSIZE")) == writes
+    b, model = _laptop(tmp_path, "editor", workspace, _remote(editor, verify_fraction=0))
+    try:
+        assert model.embedded_texts == [] and b.status()["remoteCache"]["hits"] == writes
+    finally:
+        b.close()
+    import redis
+
+    for url in (ci, editor):
+        client = redis.Redis.from_url(url)
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            client.keys("arama:*")
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            client.scan(0)
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            client.get("other:key")
+        client.close()
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        redis.Redis.from_url(editor).set("arama:v1:x", b"1")
