@@ -59,26 +59,35 @@ class TeamCache:
         """`found` (the local answers, in `digests` order) with its gaps filled from the remote
         where it can; counts the local cache's hits and misses."""
         local_hits = [i for i, v in enumerate(found) if v is not None]
-        wanted: dict[str, list[int]] = {}
-        for i, vector in enumerate(found):
-            if vector is None:
-                wanted.setdefault(digests[i], []).append(i)
         if local_hits and self.remote.config.writes:
             self.push(model_id, [digests[i] for i in local_hits], _stack(found, local_hits))
         filled = list(found)
+        wanted: dict[str, list[int]] = {}  # digest -> positions needing it
+        for i, vector in enumerate(found):
+            if vector is None:
+                wanted.setdefault(digests[i], []).append(i)
         if wanted:
-            firsts = [positions[0] for positions in wanted.values()]
-            remote = self._lookup(model_id, list(wanted), [texts[i] for i in firsts], dim)
-            got = [d for d, v in zip(wanted, remote, strict=True) if v is not None]
-            if got:
-                vectors = np.vstack([v for v in remote if v is not None])
-                self._local.put_many(model_id, got, vectors)
-            for positions, vector in zip(wanted.values(), remote, strict=True):
-                for i in positions:
-                    filled[i] = vector
-        misses = sum(v is None for v in filled)
-        self._local.count(len(local_hits), misses)
+            self._fill_from_remote(model_id, wanted, texts, filled, dim)
+        self._local.count(len(local_hits), sum(v is None for v in filled))
         return filled
+
+    def _fill_from_remote(
+        self,
+        model_id: str,
+        wanted: dict[str, list[int]],
+        texts: Sequence[str],
+        filled: list[Vectors | None],
+        dim: int | None,
+    ) -> None:
+        """Ask the remote for each wanted digest once; store its hits locally and in `filled`."""
+        firsts = [positions[0] for positions in wanted.values()]
+        remote = self._lookup(model_id, list(wanted), [texts[i] for i in firsts], dim)
+        got = [digest for digest, v in zip(wanted, remote, strict=True) if v is not None]
+        if got:
+            self._local.put_many(model_id, got, np.vstack([v for v in remote if v is not None]))
+        for positions, vector in zip(wanted.values(), remote, strict=True):
+            for i in positions:
+                filled[i] = vector
 
     def _lookup(
         self, model_id: str, digests: list[str], texts: list[str], dim: int | None
