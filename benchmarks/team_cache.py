@@ -48,7 +48,7 @@ from arama.engine.engine import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the real-server helper the tests use
-from support.redis_server import RedisServer, free_port  # noqa: E402
+from support.redis_server import RedisCluster, RedisServer, free_port  # noqa: E402
 
 DEFAULT_CORPUS = Path.home() / ".cache" / "arama-bench" / "workspace-original"
 DEFAULT_PACKAGES = "rich,lodash,express"  # 5,019 + 4,181 + 1,344 chunks
@@ -122,32 +122,44 @@ def delete_half(server: RedisServer) -> int:
     return len(dropped)
 
 
+def _push_and_lookup(url: str, vectors: int, timeout_ms: int) -> tuple[float, float]:
+    """Seconds to push `vectors` random unit vectors through `RemoteCache`, then to read them."""
+    remote = RemoteCache(RemoteCacheConfig(url=url, mode="read-write", timeout_s=timeout_ms / 1000))
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((vectors, DIMENSION), dtype=np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    digests = [f"{i:064x}" for i in range(vectors)]
+    started = time.perf_counter()
+    remote.put_many("bench-model", digests, data)
+    push_s = time.perf_counter() - started
+    started = time.perf_counter()
+    found = remote.get_many("bench-model", digests, DIMENSION)
+    lookup_s = time.perf_counter() - started
+    assert all(v is not None for v in found) and remote.counters().errors == 0
+    remote.close()
+    return push_s, lookup_s
+
+
 def server_costs(base: Path, vectors: int, timeout_ms: int) -> dict[str, Any]:
-    """Lookup throughput and memory per vector, on a server of its own (no model needed)."""
+    """Lookup throughput and memory per vector, on servers of their own (no model needed):
+    one standalone server, then a three-master cluster."""
     with RedisServer(base / "redis-costs") as server:
-        remote = RemoteCache(
-            RemoteCacheConfig(url=server.url, mode="read-write", timeout_s=timeout_ms / 1000)
-        )
-        rng = np.random.default_rng(0)
-        data = rng.standard_normal((vectors, DIMENSION), dtype=np.float32)
-        data /= np.linalg.norm(data, axis=1, keepdims=True)
-        digests = [f"{i:064x}" for i in range(vectors)]
         before = server.used_memory()
-        started = time.perf_counter()
-        remote.put_many("bench-model", digests, data)
-        push_s = time.perf_counter() - started
+        push_s, lookup_s = _push_and_lookup(server.url, vectors, timeout_ms)
         after = server.used_memory()
-        started = time.perf_counter()
-        found = remote.get_many("bench-model", digests, DIMENSION)
-        lookup_s = time.perf_counter() - started
-        assert all(v is not None for v in found)
-        remote.close()
+    with RedisCluster(base / "cluster-costs") as cluster:
+        cluster_push_s, cluster_lookup_s = _push_and_lookup(cluster.url, vectors, timeout_ms)
+        per_node = cluster.keys_per_node()
     per_vector = (after - before) / vectors
     return {
         "vectors": vectors,
         "dimension": DIMENSION,
         "push_vectors_per_s": round(vectors / push_s),
         "lookup_vectors_per_s": round(vectors / lookup_s),
+        "cluster_masters": len(per_node),
+        "cluster_keys_per_node": per_node,
+        "cluster_push_vectors_per_s": round(vectors / cluster_push_s),
+        "cluster_lookup_vectors_per_s": round(vectors / cluster_lookup_s),
         "bytes_per_vector": round(per_vector, 1),
         "mb_per_100k": round(per_vector * 100_000 / 1e6, 1),
         "gb_per_1m": round(per_vector * 1e6 / 1e9, 2),
@@ -258,6 +270,10 @@ def table(report: dict[str, Any]) -> str:
             f"of {server['dimension']} floats); memory {server['bytes_per_vector']} bytes per "
             f"vector = {server['mb_per_100k']} MB per 100k, {server['gb_per_1m']} GB per 1M, "
             f"{server['gb_per_10m']} GB per 10M",
+            f"cluster of {server['cluster_masters']} masters on this machine: "
+            f"{server['cluster_lookup_vectors_per_s']:,} vectors/s looked up, "
+            f"{server['cluster_push_vectors_per_s']:,} pushed; keys per node "
+            f"{server['cluster_keys_per_node']}",
         ]
     return "\n".join(lines)
 
