@@ -105,3 +105,33 @@ def test_cli_flags_and_push(monkeypatch: pytest.MonkeyPatch) -> None:
     remote = remote_config(parser.parse_args(["index", "--push", "--verify-fraction", "0"]))
     assert remote is not None and remote.url == "redis://ci-cache/0"
     assert remote.mode == "read-write" and remote.verify_fraction == 0
+
+
+def test_index_summary_speaks_english_and_turkish() -> None:
+    from arama.engine.records import RemoteCacheStatus
+    from arama.messages import CATALOG
+    from arama.remote_options import remote_summary
+
+    remote = RemoteCacheStatus(
+        url="redis://ci:***@cache/0",
+        mode="read-write",
+        state="backing-off",
+        reason="TimeoutError: Timeout reading from cache:6379",
+        cluster=False,
+        hits=3,
+        misses=4,
+        writes=5,
+        errors=1,
+        rejected=0,
+        verified=0,
+        latency_ms=1.5,
+    )
+    english = remote_summary(remote, "en_US.UTF-8")
+    assert english[0].startswith("Team cache redis://ci:***@cache/0 (read-write): not answering")
+    assert "3 vectors found there, 4 missing, 5 written, 1 errors" in english[0]
+    assert english[1] == "Team cache: TimeoutError: Timeout reading from cache:6379"
+    turkish = remote_summary(remote, "tr_TR.UTF-8")
+    assert turkish[0].startswith("Ekip önbelleği redis://ci:***@cache/0 (read-write): yanıt")
+    assert turkish[1].startswith("Ekip önbelleği: TimeoutError")
+    keys = {k for k in CATALOG["en"] if k.startswith("remote.") or "remote_url" in k}
+    assert keys and keys <= set(CATALOG["tr"])  # every remote sentence has its Turkish
