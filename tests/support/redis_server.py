@@ -27,25 +27,30 @@ def ensure_redis_installed() -> tuple[str, str]:
     server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
     if server and cli:
         return server, cli
+    _apt_install("redis-server")
+    server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if not (server and cli):
+        raise RuntimeError("apt-get installed redis-server but it is not on PATH")
+    return server, cli
+
+
+def _apt_install(package: str) -> None:
+    """Debian's package, as root or through sudo (CI starts from a clean machine)."""
     prefix: list[str] = []
     if os.geteuid() != 0:
         sudo = shutil.which("sudo")
         if sudo is None:
-            raise RuntimeError("redis-server is missing and neither root nor sudo can install it")
+            raise RuntimeError(f"{package} is missing and neither root nor sudo can install it")
         prefix = [sudo, "-n"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env, timeout=600)
     subprocess.run(
-        [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
+        [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
         check=True,
         env=env,
         timeout=600,
         stdout=subprocess.DEVNULL,
     )
-    server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
-    if not (server and cli):
-        raise RuntimeError("apt-get installed redis-server but it is not on PATH")
-    return server, cli
 
 
 def free_port(*, cluster: bool = False) -> int:
@@ -81,6 +86,7 @@ class RedisServer:
         password: str | None = None,
         cluster: bool = False,
         unix_socket: bool = False,
+        tls: bool = False,
         extra: tuple[str, ...] = (),
     ) -> None:
         self.server_bin, self.cli_bin = ensure_redis_installed()
@@ -91,11 +97,15 @@ class RedisServer:
         self.cluster = cluster
         self.socket_path = directory / "redis.sock" if unix_socket else None
         self._extra = extra
+        self.tls = tls
+        self.ca_cert = directory / "ca.crt"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
+        if self.tls:
+            return f"rediss://{auth}127.0.0.1:{self.port}/0?ssl_ca_certs={self.ca_cert}"
         if self.socket_path is not None:
             query = f"?password={self.password}" if self.password else ""
             return f"unix://{self.socket_path}{query}"
@@ -104,8 +114,7 @@ class RedisServer:
     def start(self) -> RedisServer:
         args = [
             self.server_bin,
-            "--port",
-            str(self.port),
+            *self._listen(),
             "--bind",
             "127.0.0.1",
             "--protected-mode",
@@ -145,8 +154,29 @@ class RedisServer:
             time.sleep(0.05)
         raise RuntimeError(f"redis-server did not answer PING: {self.log_tail()}")
 
+    def _listen(self) -> list[str]:
+        if not self.tls:
+            return ["--port", str(self.port)]
+        make_certificates(self.directory)
+        return [
+            "--port",
+            "0",
+            "--tls-port",
+            str(self.port),
+            "--tls-cert-file",
+            str(self.directory / "server.crt"),
+            "--tls-key-file",
+            str(self.directory / "server.key"),
+            "--tls-ca-cert-file",
+            str(self.ca_cert),
+            "--tls-auth-clients",
+            "no",
+        ]
+
     def cli(self, *command: str, check: bool = True) -> str:
         args = [self.cli_bin, "-h", "127.0.0.1", "-p", str(self.port)]
+        if self.tls:
+            args += ["--tls", "--cacert", str(self.ca_cert)]
         if self.password:
             args += ["--no-auth-warning", "-a", self.password]
         result = subprocess.run(
@@ -204,6 +234,23 @@ class RedisServer:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def make_certificates(directory: Path) -> None:
+    """A throw-away CA and a server certificate for 127.0.0.1 (openssl, installed if missing)."""
+    if shutil.which("openssl") is None:
+        _apt_install("openssl")
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "2", "-subj", "/CN=arama-test-ca")  # fmt: skip
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=127.0.0.1")  # fmt: skip
+    (directory / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.cnf")  # fmt: skip
 
 
 class RedisCluster:

@@ -312,6 +312,39 @@ def test_tls_to_a_plain_server_falls_back_to_local(
         engine.close()
 
 
+def test_tls_server_trusted_by_its_ca_and_refused_without_it(
+    tmp_path: Path, workspace: Path
+) -> None:
+    """rediss:// against a real TLS server (a throw-away CA): works with the CA, and an
+    untrusted certificate or a plain connection to the TLS port only costs the remote."""
+    with RedisServer(tmp_path / "redis", tls=True) as server:
+        assert server.url.startswith("rediss://")
+        a, _ = _laptop(tmp_path, "a", workspace, _remote(server.url, mode="read-write"))
+        writes = a.status()["remoteCache"]["writes"]
+        a.close()
+        assert writes > 0
+        b, model = _laptop(tmp_path, "b", workspace, _remote(server.url, verify_fraction=0))
+        try:
+            assert model.embedded_texts == [] and b.status()["remoteCache"]["hits"] == writes
+        finally:
+            b.close()
+        untrusted = f"rediss://127.0.0.1:{server.port}/0"
+        plain = f"redis://127.0.0.1:{server.port}/0"
+        for name, url, why in (
+            ("c", untrusted, "CERTIFICATE_VERIFY_FAILED"),
+            ("d", plain, "Error"),
+        ):
+            engine, model = _laptop(tmp_path, name, workspace, _remote(url, timeout_s=0.5))
+            try:
+                status = engine.status()
+                assert status["embeddedChunks"] == status["chunks"] > 0
+                assert model.embedded_texts  # embedded locally
+                assert status["remoteCache"]["state"] == "backing-off"
+                assert why in status["remoteCache"]["reason"]
+            finally:
+                engine.close()
+
+
 def test_read_only_acl_user_in_read_write_mode_reads_but_does_not_write(
     tmp_path: Path, workspace: Path, server: RedisServer
 ) -> None:
