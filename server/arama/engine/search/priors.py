@@ -14,7 +14,9 @@ Each rule is a pure function over candidates `(key, row, score)`, switched and s
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
@@ -262,12 +264,14 @@ def feedback_query(query: str, rows: Sequence[ChunkRow]) -> str | None:
 # -- near-identical definitions ------------------------------------------------------------------
 
 
-def _shape_of(row: ChunkRow) -> str:
+@functools.lru_cache(maxsize=2048)
+def _shape_of(symbol: str | None, text: str) -> str:
     """A chunk's text with its own name and every string and number blanked: forwarders such
-    as testify's `assert.Equal` / `require.Equal`, or the same helper copied, look alike."""
-    text = row.text
-    if row.symbol:
-        text = re.sub(rf"\b{re.escape(row.symbol)}\b", "_", text)
+    as testify's `assert.Equal` / `require.Equal`, or the same helper copied, look alike.
+    Cached: the same chunks come back search after search, and blanking a long body costs more
+    than the rest of the ranking."""
+    if symbol:
+        text = re.sub(rf"\b{re.escape(symbol)}\b", "_", text)
     text = re.sub(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|`[^`]*`", "S", text)
     text = re.sub(r"\b\d+\b", "0", text)
     return " ".join(text.split())
@@ -277,18 +281,23 @@ def collapse_similar(candidates: Sequence[Candidate]) -> list[tuple[Candidate, i
     """Keep the best of each group of definitions with the same name, kind and shape (the
     `assert.Equal` / `require.Equal` forwarders, a helper copied into several packages),
     counting the others: they are listed nowhere else, the count says they exist. The name
-    must match: two unrelated one-liners that return a string have the same shape."""
+    must match: two unrelated one-liners that return a string have the same shape, and only
+    a name that comes back more than once is worth reading the bodies for."""
+    name_counts = Counter((c[1].symbol, c[1].kind) for c in candidates if c[1].is_definition)
     kept: list[Candidate] = []
     similar: list[int] = []
-    where: dict[str, int] = {}
+    where: dict[tuple[str | None, int | None, str], int] = {}
     for candidate in candidates:
         row = candidate[1]
-        signature = f"{row.symbol}|{row.kind}|{_shape_of(row)}" if row.is_definition else None
-        if signature is not None and signature in where:
+        if not row.is_definition or name_counts[(row.symbol, row.kind)] < 2:
+            kept.append(candidate)
+            similar.append(0)
+            continue
+        signature = (row.symbol, row.kind, _shape_of(row.symbol, row.text))
+        if signature in where:
             similar[where[signature]] += 1
             continue
-        if signature is not None:
-            where[signature] = len(kept)
+        where[signature] = len(kept)
         kept.append(candidate)
         similar.append(0)
     return list(zip(kept, similar, strict=True))
