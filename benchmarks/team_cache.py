@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -208,8 +209,10 @@ def index_scenarios(
     runs: list[Run] = []
 
     def say(run: Run) -> None:
+        """Each scenario as soon as it ends (a long run stopped early keeps what it measured)."""
         runs.append(run)
-        print(f"  {run.scenario}: {run.seconds:.1f} s", file=sys.stderr)
+        print(json.dumps(run.row(runs[0].seconds if runs[0].scenario == "cold" else None)),
+              file=sys.stderr, flush=True)  # fmt: skip
 
     with RedisServer(base / "redis") as server:
 
@@ -279,6 +282,8 @@ def table(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # SIGTERM unwinds like Ctrl-C, so the redis-server processes are stopped on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--path", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--json", type=Path, help="also write the report here")
