@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -29,10 +30,13 @@ from arama.engine.config import (
 from arama.engine.search.request import MODES, Mode
 from arama.evaluation.mining import DEFAULT_SAMPLE
 from arama.messages import text
+from arama.remote_options import add_push_flag, add_remote_flags, remote_config, remote_summary
 from arama.terminal import CacheUnusable, UsageError, locale_from_env
 
 if TYPE_CHECKING:  # the engine (numpy, faiss, onnxruntime) loads only for commands that use it
+    from arama.engine.embedding.remote_config import RemoteCacheConfig
     from arama.engine.engine import Engine, Progress
+    from arama.engine.records import RemoteCacheStatus
 
 
 class _ProgressBar:
@@ -95,6 +99,7 @@ def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
         threads=ns.threads,
         backend=ns.backend,
         priors=Priors.off() if getattr(ns, "no_priors", False) else Priors(),
+        remote_cache=remote_config(ns),
     )
 
 
@@ -198,6 +203,8 @@ def cmd_index(ns: argparse.Namespace) -> int:
                 skipped=sum(status.skipped_files.values()),
             )
         )
+        if status.remote_cache is not None:
+            print("\n".join(remote_summary(status.remote_cache, locale_from_env())))
     return 0
 
 
@@ -264,8 +271,21 @@ def cmd_status(ns: argparse.Namespace) -> int:
                 error=terminal.describe(exc),
             )
         ) from None
+    if config.remote_cache is not None:  # one round trip: does the team cache answer?
+        status = dataclasses.replace(status, remote_cache=_remote_look(config.remote_cache))
     print(json.dumps(contract_status(status), ensure_ascii=False, indent=2))
     return 1 if status.state == "notIndexed" else 0
+
+
+def _remote_look(settings: RemoteCacheConfig) -> RemoteCacheStatus:
+    from arama.engine.embedding.remote import RemoteCache, remote_status
+
+    remote = RemoteCache(settings)
+    try:
+        remote.ping()
+        return remote_status(remote)
+    finally:
+        remote.close()
 
 
 def cmd_eval(ns: argparse.Namespace) -> int:
@@ -350,12 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="rank by the channels alone (no path, definition or similar-result rules)",
         )
+        add_remote_flags(p)
 
     p_index = sub.add_parser("index", help="index a workspace folder")
     p_index.add_argument("folder", nargs="?", help="workspace folder (same as --path)")
     engine_options(p_index)
     p_index.add_argument("--json", action="store_true", help="print the status as JSON")
     p_index.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_push_flag(p_index)
     p_index.set_defaults(func=cmd_index)
 
     p_search = sub.add_parser("search", help="search a workspace folder")

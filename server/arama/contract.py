@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from arama.engine.records import ContextAnswer, Hit, IndexStats, IndexStatus, SearchAnswer, Span
+from arama.engine.records import (
+    ContextAnswer,
+    Hit,
+    IndexStats,
+    IndexStatus,
+    RemoteCacheStatus,
+    SearchAnswer,
+    Span,
+)
 
 CONTRACT_VERSION = 2
 
@@ -53,9 +61,27 @@ WIRE_KEYS: dict[str, frozenset[str]] = {
             "recovered",
             "updates",
             "error",
+            "remoteCache",
         }
     ),
     "statusCache": frozenset({"path", "entries", "hits", "misses"}),
+    # the team-shared cache tier, when one is configured
+    "statusRemoteCache": frozenset(
+        {
+            "url",
+            "mode",
+            "state",
+            "reason",
+            "cluster",
+            "hits",
+            "misses",
+            "writes",
+            "errors",
+            "rejected",
+            "verified",
+            "latencyMs",
+        }
+    ),
     "statusUpdates": frozenset({"batches", "paths"}),
     # arama.stats
     "stats": frozenset(
@@ -70,7 +96,9 @@ WIRE_KEYS: dict[str, frozenset[str]] = {
     "position": frozenset({"line", "character"}),
 }
 
-OPTIONAL_KEYS: frozenset[tuple[str, str]] = frozenset({("status", "error")})
+OPTIONAL_KEYS: frozenset[tuple[str, str]] = frozenset(
+    {("status", "error"), ("status", "remoteCache")}
+)
 """(shape, key) pairs written only sometimes; every other key of WIRE_KEYS is always written."""
 
 SNIPPET_MAX_LINES = 12
@@ -148,7 +176,27 @@ def status_json(status: IndexStatus) -> JSON:
     }
     if status.error is not None:
         out["error"] = status.error
+    if status.remote_cache is not None:
+        out["remoteCache"] = remote_cache_json(status.remote_cache)
     return out
+
+
+def remote_cache_json(remote: RemoteCacheStatus) -> JSON:
+    """`remoteCache` in `arama.status`: the url never holds a password."""
+    return {
+        "url": remote.url,
+        "mode": remote.mode,
+        "state": remote.state,
+        "reason": remote.reason,
+        "cluster": remote.cluster,
+        "hits": remote.hits,
+        "misses": remote.misses,
+        "writes": remote.writes,
+        "errors": remote.errors,
+        "rejected": remote.rejected,
+        "verified": remote.verified,
+        "latencyMs": remote.latency_ms,
+    }
 
 
 def stats_json(stats: IndexStats) -> JSON:

@@ -395,6 +395,9 @@ def test_status_lines_show_error_and_recovered(english: Session) -> None:
     assert lines == [
         "Arama: starting, 0 files, 0 chunks (0 files waiting).",
         "Error: cannot use /ro/arama",
+        "Team cache: redis://editor:***@cache:6379/0 (read), off for this session, embedding "
+        "locally: 0 found, 0 missing, 0 written, 1 errors",
+        "Team cache: AuthenticationError: invalid username-password pair",
         "Recovered: embedding cache rebuilt: bad header",
     ], english.report(str(lines))
 

@@ -65,18 +65,20 @@ async def test_status_before_the_engine_exists_has_the_same_shape(engine: FakeEn
     ls = make_server(None)
     ls.initial_roots = [ROOT]
     starting = await commands.status(ls)
-    assert set(starting) == WIRE_KEYS["status"] - {"error"}
+    assert set(starting) == WIRE_KEYS["status"] - {"error", "remoteCache"}
     assert starting["state"] == "starting" and starting["workspaceFolders"] == [str(ROOT)]
     ls.engine_error = "Arama cannot use its cache directory /x: PermissionError"
     failed = await commands.status(ls)
-    assert failed["error"] == ls.engine_error and set(failed) == WIRE_KEYS["status"]
+    assert failed["error"] == ls.engine_error and set(failed) == WIRE_KEYS["status"] - {
+        "remoteCache"
+    }
     with pytest.raises(JsonRpcInternalError):  # every other command fails at once, saying why
         await commands.stats(ls)
 
 
 async def test_status_stats_reindex_in_the_contract_shape(ls: AramaServer) -> None:
     status = await commands.status(ls)
-    assert set(status) == WIRE_KEYS["status"] - {"error"}
+    assert set(status) == WIRE_KEYS["status"] - {"error", "remoteCache"}
     assert status["embeddedChunks"] == 4 and status["updates"] == {"batches": 3, "paths": 7}
     assert set(status["cache"]) == WIRE_KEYS["statusCache"]
     stats = await commands.stats(ls, {})

@@ -42,6 +42,28 @@ export function statusDetailLines(status: StatusResponse, l10n: Localizer, local
   if (skipped.length) {
     lines.push(l10n.t('Skipped: {0}', skipped.map(([reason, count]) => `${reason} ${n(count)}`).join(', ')));
   }
+  const team = status.remoteCache;
+  if (team) {
+    const state =
+      team.state === 'ok'
+        ? l10n.t('working')
+        : team.state === 'backing-off'
+          ? l10n.t('not answering, embedding locally')
+          : l10n.t('off for this session, embedding locally');
+    lines.push(
+      l10n.t(
+        'Team cache: {0} ({1}), {2}: {3} found, {4} missing, {5} written, {6} errors',
+        team.url,
+        team.mode,
+        state,
+        n(team.hits),
+        n(team.misses),
+        n(team.writes),
+        n(team.errors),
+      ),
+    );
+    if (team.reason) lines.push(l10n.t('Team cache: {0}', team.reason));
+  }
   for (const note of status.recovered ?? []) lines.push(l10n.t('Recovered: {0}', note));
   return lines;
 }

@@ -40,6 +40,7 @@ const RESTART_SETTINGS = [
   'arama.threads',
   'arama.embeddingBackend',
   'arama.searchBudgetMs',
+  'arama.remoteCache',
 ];
 
 export class ServerNotFoundError extends Error {}

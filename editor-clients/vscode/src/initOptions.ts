@@ -6,6 +6,8 @@
 
 export const EMBEDDING_BACKENDS = ['onnx', 'onnx-int8', 'torch'] as const;
 export const MAX_SEARCH_BUDGET_MS = 600_000;
+/** A team-shared cache's address (the password belongs in an environment variable). */
+export const REMOTE_URL = /^(redis|rediss|unix):\/\//;
 
 /** Reads one `arama.*` setting (e.g. `cacheDir`): `vscode.workspace.getConfiguration('arama').get`. */
 export type SettingReader = (key: string) => unknown;
@@ -36,5 +38,11 @@ export function initializationOptions(get: SettingReader, home: string): Record<
   if ((EMBEDDING_BACKENDS as readonly unknown[]).includes(backend)) options.embeddingBackend = backend;
   const budget = positiveInteger(get('searchBudgetMs'), MAX_SEARCH_BUDGET_MS);
   if (budget !== undefined) options.searchBudgetMs = budget;
+  const remote = get('remoteCache');
+  if (remote && typeof remote === 'object' && !Array.isArray(remote)) {
+    // The server checks every field (and says which one it refused); only a URL is required.
+    const fields = remote as Record<string, unknown>;
+    if (REMOTE_URL.test(text(fields.url))) options.remoteCache = { ...fields, url: text(fields.url) };
+  }
   return options;
 }

@@ -69,6 +69,25 @@ export interface StatusCache {
   misses: number;
 }
 
+/** The team-shared embedding cache in `arama.status` (only when one is configured). */
+export interface StatusRemoteCache {
+  /** Without its password. */
+  url: string;
+  mode: "read" | "read-write";
+  state: "ok" | "backing-off" | "disabled";
+  /** Why it is not ok (or why writes are refused); null when all is well. */
+  reason: string | null;
+  /** null until the first connection. */
+  cluster: boolean | null;
+  hits: number;
+  misses: number;
+  writes: number;
+  errors: number;
+  rejected: number;
+  verified: number;
+  latencyMs: number;
+}
+
 /** Index updates since the server started, in `arama.status`. */
 export interface StatusUpdates {
   batches: number;
@@ -95,6 +114,8 @@ export interface StatusResponse {
   updates: StatusUpdates;
   /** Only when the server cannot use its cache directory: then every other command fails. */
   error?: string;
+  /** Only when a remote cache is configured. */
+  remoteCache?: StatusRemoteCache;
 }
 
 export interface StatsLanguage {

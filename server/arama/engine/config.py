@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arama.engine.embedding.remote_config import RemoteCacheConfig
+
 DEFAULT_MAX_FILE_SIZE = 1_048_576
 TOMBSTONE_RETENTION_S = 7 * 24 * 3600
 # Embedding backends (see engine/embedding/backends.py): torch is the reference; onnx runs the
@@ -132,6 +134,8 @@ class EngineConfig:
     # is served as it is: searches answer from the indexes there, nothing is indexed. None:
     # decided when the engine starts.
     read_only: bool | None = None
+    # A team-shared embedding cache behind the local one (engine/embedding/remote.py).
+    remote_cache: RemoteCacheConfig | None = None
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""

@@ -20,6 +20,7 @@ from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.backends import make_embedder
 from arama.engine.embedding.cache import EmbeddingCache, ReadOnlyEmbeddingCache
 from arama.engine.embedding.protocol import Embedder
+from arama.engine.embedding.remote import RemoteCache, remote_status
 from arama.engine.folders import FolderRegistry, FolderView, owner_root
 from arama.engine.indexing.embedding import Embedding
 from arama.engine.indexing.files import FileSync
@@ -39,6 +40,7 @@ from arama.engine.records import (
     IndexStats,
     IndexStatus,
     Progress,
+    RemoteCacheStatus,
     SearchAnswer,
     SearchCancelled,
     SkipFile,
@@ -77,11 +79,12 @@ class Engine:
             if self.read_only
             else EmbeddingCache(config.embeddings_dir)
         )
+        self._remote = RemoteCache(config.remote_cache) if config.remote_cache else None
         self._on_progress = on_progress
         self._registry = FolderRegistry()
         self._queue = JobQueue()
         self._embedding = Embedding(
-            config, self._registry, self._embedder, self._cache, self._report
+            config, self._registry, self._embedder, self._cache, self._report, self._remote
         )
         self._files = FileSync(config, self._queue, self._report)
         self._worker = IndexingWorker(
@@ -130,11 +133,18 @@ class Engine:
             folder.catalog.close()
         self._searcher.close()
         self._cache.close()
+        if self._remote is not None:
+            self._remote.close()
 
     def load_model(self) -> None:
         """Load the query model now (the worker does when indexing goes idle, with
         `preload_model`); until then `hybrid` answers without the meaning channels."""
         self._embedding.warm_up()
+
+    def check_remote(self) -> None:
+        """Reach the team-shared cache once, so the status says whether it answers."""
+        if self._remote is not None:
+            self._remote.ping()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing is queued or pending (CLI and tests)."""
@@ -248,7 +258,11 @@ class Engine:
             updated_paths=self._files.updated_paths,
             vectors_from_cache=self._embedding.vectors_from_cache,
             vectors_embedded=self._embedding.vectors_embedded,
+            remote_cache=self._remote_status(),
         )
+
+    def _remote_status(self) -> RemoteCacheStatus | None:
+        return remote_status(self._remote) if self._remote is not None else None
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -257,6 +257,26 @@ class CacheStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteCacheStatus:
+    """The team-shared cache tier: `url` without its password; `state` ok / backing-off /
+    disabled, `reason` why not ok (None when ok); counters of this session; `latency_ms` the
+    mean round trip."""
+
+    url: str
+    mode: str
+    state: str
+    reason: str | None
+    cluster: bool | None
+    hits: int
+    misses: int
+    writes: int
+    errors: int
+    rejected: int
+    verified: int
+    latency_ms: float
+
+
+@dataclass(frozen=True, slots=True)
 class IndexStatus:
     """The state of the index. `pending_files`: paths waiting in queued jobs; `recovered`:
     repairs made (a rebuilt catalog, a vector file rebuilt from the cache, ...); `error`: why
@@ -280,6 +300,7 @@ class IndexStatus:
     # (the CLI's summary; they add up to the embedding bar's totals).
     vectors_from_cache: int = 0
     vectors_embedded: int = 0
+    remote_cache: RemoteCacheStatus | None = None  # only when one is configured
 
     @property
     def embedded_chunks(self) -> int:

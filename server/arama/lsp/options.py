@@ -18,6 +18,8 @@ from arama.engine.config import (
     EngineConfig,
     default_cache_dir,
 )
+from arama.engine.embedding.remote_config import RemoteCacheConfig, from_environment
+from arama.remote_options import RemoteCacheOptions
 from arama.validation import (
     CONVERTER,
     Invalid,
@@ -59,6 +61,9 @@ class InitializationOptions:
     search_budget_ms: int = attrs.field(
         default=2000, alias="searchBudgetMs", validator=between(1, MAX_SEARCH_BUDGET_MS)
     )
+    # The team-shared embedding cache; without it, ARAMA_REMOTE_CACHE in the server's
+    # environment (docs: README, "Sharing the cache with your team").
+    remote_cache: RemoteCacheOptions | None = attrs.field(default=None, alias="remoteCache")
 
     @classmethod
     def parse(cls, raw: Any) -> tuple[InitializationOptions, list[str]]:
@@ -89,7 +94,17 @@ class InitializationOptions:
             threads=self.threads if self.threads is not None else _default_threads(),
             backend=self.backend,
             search_budget_s=self.search_budget_ms / 1000,
+            remote_cache=self.remote_cache_config(),
         )
+
+    def remote_cache_config(self) -> RemoteCacheConfig | None:
+        if self.remote_cache is not None:
+            return self.remote_cache.config()
+        try:
+            return from_environment()
+        except ValueError as exc:
+            log.warning("ignored ARAMA_REMOTE_CACHE: %s", exc)
+            return None
 
 
 def _default_threads() -> int:

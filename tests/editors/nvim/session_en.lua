@@ -251,6 +251,20 @@ H.check('status_lines', function()
     recovered = { 'embedding cache rebuilt: bad header' },
     updates = { batches = 0, paths = 0 },
     error = 'cannot use /ro/arama',
+    remoteCache = {
+      url = 'redis://editor:***@cache:6379/0',
+      mode = 'read',
+      state = 'disabled',
+      reason = 'AuthenticationError: invalid username-password pair',
+      cluster = false,
+      hits = 0,
+      misses = 0,
+      writes = 0,
+      errors = 1,
+      rejected = 0,
+      verified = 0,
+      latencyMs = 0,
+    },
   })
 end)
 

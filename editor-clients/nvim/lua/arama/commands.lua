@@ -309,6 +309,21 @@ function M.status_lines(status)
     end
     lines[#lines + 1] = t('status.skipped', { skipped = table.concat(parts, ', ') })
   end
+  local team = type(status.remoteCache) == 'table' and status.remoteCache or nil
+  if team then
+    lines[#lines + 1] = t('status.team', {
+      url = team.url or '?',
+      mode = team.mode or '?',
+      state = t('team.' .. (team.state or 'ok')),
+      hits = team.hits or 0,
+      misses = team.misses or 0,
+      writes = team.writes or 0,
+      errors = team.errors or 0,
+    })
+    if present(team.reason) then
+      lines[#lines + 1] = t('status.team_reason', { reason = team.reason })
+    end
+  end
   for _, note in ipairs(type(status.recovered) == 'table' and status.recovered or {}) do
     lines[#lines + 1] = t('status.recovered', { note = note })
   end

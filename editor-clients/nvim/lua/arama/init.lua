@@ -18,6 +18,16 @@ M.name = 'arama'
 ---@field threads? integer threads for embedding
 ---@field embeddingBackend? 'onnx'|'onnx-int8'|'torch' how the model runs
 ---@field searchBudgetMs? integer 1..600000: a search still running then answers with what it has
+---@field remoteCache? arama.RemoteCacheOptions the team-shared embedding cache (Redis or Valkey)
+
+--- `init_options.remoteCache`; the server checks every field and logs what it refused.
+---@class arama.RemoteCacheOptions
+---@field url string redis://, rediss:// or unix:// (the password: in `passwordEnv`'s variable)
+---@field mode? 'read'|'read-write' `read` (default) for editors; CI writes
+---@field timeoutMs? integer 1..60000 (default 500): slower lookups embed locally
+---@field verifyFraction? number 0..1 (default 0.01): share of remote hits checked locally
+---@field ttlSeconds? integer lifetime of what `read-write` writes (default 30 days)
+---@field passwordEnv? string environment variable holding the password
 
 ---@class arama.Config
 ---@field cmd string[]|fun(dispatchers: table): table command that starts the server (stdio)
@@ -184,6 +194,7 @@ local function build_config(opts)
   check('init_options.searchBudgetMs', init.searchBudgetMs, function(v)
     return is_integer(v, 1, MAX_SEARCH_BUDGET_MS)
   end, 'expect.budget')
+  check('init_options.remoteCache', init.remoteCache, 'table', 'expect.table')
   local config = {}
   for _, key in ipairs(KNOWN_OPTIONS) do
     local value = opts[key]

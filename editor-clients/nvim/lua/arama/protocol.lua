@@ -67,6 +67,7 @@
 ---@field recovered string[] what the server repaired or fell back from
 ---@field updates arama.StatusUpdates
 ---@field error? string only when the cache directory is unusable: every other command fails
+---@field remoteCache? arama.StatusRemoteCache only when a team-shared cache is configured
 
 --- The embedding cache in `arama.status`.
 ---@class arama.StatusCache
@@ -75,7 +76,22 @@
 ---@field hits integer
 ---@field misses integer
 
---- Index updates since the server started, in `arama.status`.
+--- The team-shared embedding cache in `arama.status`.
+---@class arama.StatusRemoteCache
+---@field url string without its password
+---@field mode "read"|"read-write"
+---@field state "ok"|"backing-off"|"disabled"
+---@field reason string|nil why it is not ok, or why writes are refused
+---@field cluster boolean|nil nil until the first connection
+---@field hits integer
+---@field misses integer
+---@field writes integer
+---@field errors integer
+---@field rejected integer
+---@field verified integer
+---@field latencyMs number
+
+-- Index updates since the server started, in `arama.status`.
 ---@class arama.StatusUpdates
 ---@field batches integer
 ---@field paths integer

@@ -46,6 +46,29 @@ describe('statusDetailLines', () => {
     assert.ok(lines.includes('Pending: 3 files, 40 chunks'), lines.join('\n'));
   });
 
+  it('says what the team cache does, and why not when it does not', () => {
+    const remoteCache = {
+      url: 'rediss://editor:***@cache:6380/0',
+      mode: 'read' as const,
+      state: 'backing-off' as const,
+      reason: 'TimeoutError: Timeout reading from cache:6380',
+      cluster: false,
+      hits: 1200,
+      misses: 3,
+      writes: 0,
+      errors: 1,
+      rejected: 0,
+      verified: 12,
+      latencyMs: 2.5,
+    };
+    const lines = statusDetailLines({ ...ready, remoteCache }, english);
+    assert.deepEqual(lines.slice(-2), [
+      'Team cache: rediss://editor:***@cache:6380/0 (read), not answering, embedding locally: 1,200 found, 3 missing, 0 written, 1 errors',
+      'Team cache: TimeoutError: Timeout reading from cache:6380',
+    ]);
+    assert.ok(!statusDetailLines(ready, english).some((line) => line.startsWith('Team cache')));
+  });
+
   it('ends with what the server recovered from', () => {
     const recovered = ['/work/project: catalog rebuilt: database disk image is malformed', 'embedding cache rebuilt: bad header'];
     const lines = statusDetailLines({ ...ready, recovered }, english);

@@ -41,6 +41,7 @@ describe('initializationOptions', () => {
         threads: 3,
         embeddingBackend: 'onnx-int8',
         searchBudgetMs: 5000,
+        remoteCache: { url: ' rediss://editor@cache:6380/0 ', mode: 'read', timeoutMs: 200 },
       }),
       '/home/ada',
     );
@@ -52,6 +53,7 @@ describe('initializationOptions', () => {
       threads: 3,
       embeddingBackend: 'onnx-int8',
       searchBudgetMs: 5000,
+      remoteCache: { url: 'rediss://editor@cache:6380/0', mode: 'read', timeoutMs: 200 },
     });
   });
 
@@ -73,6 +75,7 @@ describe('initializationOptions', () => {
         threads: -1,
         embeddingBackend: 'cuda',
         searchBudgetMs: MAX_SEARCH_BUDGET_MS + 1,
+        remoteCache: { url: 'http://cache:6379' },
       }),
       '/home/ada',
     );
@@ -100,7 +103,7 @@ describe('initializationOptions', () => {
     }, '/h');
     const client = readFileSync(join(root, 'src', 'client.ts'), 'utf8');
     const restart = /const RESTART_SETTINGS = \[([^\]]*)\]/.exec(client)?.[1] ?? '';
-    assert.equal(read.length, 7);
+    assert.equal(read.length, 8);
     for (const key of read) {
       assert.ok(`arama.${key}` in properties, `arama.${key} is not in package.json`);
       assert.ok(restart.includes(`'arama.${key}'`), `arama.${key} is not in RESTART_SETTINGS`);

@@ -63,19 +63,26 @@ class EmbeddingCache:
         return hashlib.sha256(f"{model_id}\0{text_digest}".encode()).hexdigest()
 
     def get_many(
-        self, model_id: str, digests: Sequence[str], dim: int | None
+        self, model_id: str, digests: Sequence[str], dim: int | None, *, count: bool = True
     ) -> list[Vectors | None]:
-        """Vectors for each digest, None where missing or unusable (wrong size, corrupt)."""
+        """Vectors for each digest, None where missing or unusable (wrong size, corrupt).
+        `count=False` leaves the hit/miss counters to the caller (the remote tier decides what
+        a local miss finally was)."""
         found: list[Vectors | None] = []
         hits = 0
         for digest in digests:
             vector = self._read(self.key(model_id, digest), dim)
             found.append(vector)
             hits += vector is not None
+        if count:
+            self.count(hits, len(digests) - hits)
+        return found
+
+    def count(self, hits: int, misses: int) -> None:
+        """`misses`: texts that no cache had, so the model embedded them."""
         with self._count_lock:
             self.hits += hits
-            self.misses += len(digests) - hits
-        return found
+            self.misses += misses
 
     def _read(self, key: str, dim: int | None) -> Vectors | None:
         try:
@@ -83,14 +90,7 @@ class EmbeddingCache:
         except Exception:  # a corrupt entry must cost an embedding, not the server
             log.warning("unreadable embedding cache entry %s", key, exc_info=True)
             return None
-        if not isinstance(raw, bytes) or not raw or len(raw) % 4:
-            return None
-        vector = np.frombuffer(raw, dtype=np.float32)
-        if dim is not None and vector.shape[0] != dim:
-            return None
-        if not np.all(np.isfinite(vector)):
-            return None
-        return vector
+        return usable_vector(raw, dim)
 
     def put_many(self, model_id: str, digests: Sequence[str], vectors: Vectors) -> None:
         with self._cache.transact():
@@ -118,7 +118,7 @@ class ReadOnlyEmbeddingCache(EmbeddingCache):
         self._count_lock = threading.Lock()
 
     def get_many(
-        self, model_id: str, digests: Sequence[str], dim: int | None
+        self, model_id: str, digests: Sequence[str], dim: int | None, *, count: bool = True
     ) -> list[Vectors | None]:
         return [None] * len(digests)
 
@@ -143,3 +143,16 @@ class ReadOnlyEmbeddingCache(EmbeddingCache):
 
     def close(self) -> None:
         pass
+
+
+def usable_vector(raw: object, dim: int | None) -> Vectors | None:
+    """Stored bytes as a vector, or None unless they are float32 bytes of the right dimension
+    with finite values only. Local and remote entries pass this same check."""
+    if not isinstance(raw, bytes) or not raw or len(raw) % 4:
+        return None
+    vector = np.frombuffer(raw, dtype=np.float32)
+    if dim is not None and vector.shape[0] != dim:
+        return None
+    if not np.all(np.isfinite(vector)):
+        return None
+    return vector

@@ -21,9 +21,11 @@ import numpy as np
 from arama.engine.config import EngineConfig
 from arama.engine.embedding.cache import EmbeddingCache
 from arama.engine.embedding.protocol import Embedder, EmbedderStopped, Vectors
+from arama.engine.embedding.remote import RemoteCache
 from arama.engine.embedding.text import embedding_input, name_phrase
 from arama.engine.folders import FolderIndex, FolderRegistry, VectorSpace
 from arama.engine.hashing import text_hash
+from arama.engine.indexing.team_cache import TeamCache
 from arama.engine.records import EmbeddingRow, Progress
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class Embedding:
         embedder: Embedder,
         cache: EmbeddingCache,
         report: Callable[[Progress], None],
+        remote: RemoteCache | None = None,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -64,6 +67,8 @@ class Embedding:
         # Vectors given since the engine started, by where they came from (the CLI's summary).
         self.vectors_from_cache = 0
         self.vectors_embedded = 0
+        # The team-shared cache behind the local one (remoteCache); our model verifies it.
+        self.team = TeamCache(cache, remote, self._embed) if remote is not None else None
 
     @property
     def dimension_known(self) -> bool:
@@ -112,7 +117,11 @@ class Embedding:
         """Add the cached vectors; returns the misses as groups of ids sharing one text (so
         copies, vendored code and boilerplate cost one embedding), shortest text first."""
         dim = self._dimension(folder)
-        cached = self._cache.get_many(self._embedder.model_id, [texts[i][1] for i in ids], dim)
+        model_id = self._embedder.model_id
+        digests = [texts[i][1] for i in ids]
+        cached = self._cache.get_many(model_id, digests, dim, count=self.team is None)
+        if self.team is not None:
+            cached = self.team.fill(model_id, digests, [texts[i][0] for i in ids], cached, dim)
         hit_ids = [i for i, v in zip(ids, cached, strict=True) if v is not None]
         if hit_ids:
             space.store.add(hit_ids, np.vstack([v for v in cached if v is not None]))
@@ -136,9 +145,10 @@ class Embedding:
         texts: dict[int, tuple[str, str]],
     ) -> None:
         vectors = self._embed([texts[group[0]][0] for group in groups])
-        self._cache.put_many(
-            self._embedder.model_id, [texts[group[0]][1] for group in groups], vectors
-        )
+        digests = [texts[group[0]][1] for group in groups]
+        self._cache.put_many(self._embedder.model_id, digests, vectors)
+        if self.team is not None:
+            self.team.push(self._embedder.model_id, digests, vectors)
         ids = [i for group in groups for i in group]
         positions = [row for row, group in enumerate(groups) for _ in group]
         space.store.add(ids, vectors[positions])

@@ -1,0 +1,312 @@
+"""A second laptop (or clone, worktree, CI runner) indexing with the team's cache: time to full
+semantic coverage against a cold index, and what the remote server costs.
+
+    .venv/bin/python benchmarks/team_cache.py [--path FOLDER] [--packages a,b] [--json out.json]
+        [--scenarios cold,push,prewarmed,prewarmed-verify0,half,down,hung]
+        [--lookup-vectors 100000] [--timeout-ms 500]
+
+Every scenario indexes FOLDER in-process from a fresh local cache directory (a new laptop) with
+the model already loaded (shared by all scenarios, so only indexing is timed), against a real
+`redis-server` started on loopback (tests/support/redis_server.py; apt-installed if missing):
+
+  cold               no remote: today's cold index (the baseline, "a")
+  push               `read-write` with the cold run's local cache copied in (a CI job that keeps
+                     its cache between runs): every vector is a local hit and gets pushed
+  prewarmed          remote fully prewarmed, `read`, default verifyFraction (1 %) ("b")
+  prewarmed-verify0  the same with verifyFraction 0: the network and the checks alone
+  half               half of the remote's keys deleted first ("c")
+  down               nothing listens at the URL ("d"): one refused connection, then back-off
+  hung               the server is SIGSTOPped: each try costs the full timeout ("d'")
+
+Then, without the model: remote lookup throughput (MGET of 384-float vectors through
+`RemoteCache.get_many`, checks included) and the server's memory per 100,000 vectors
+(`INFO memory` before and after `put_many`), from which docs/design.md sizes 1M and 10M.
+Targets (issue 15): prewarmed reaches full coverage >= 20x faster than cold and embeds
+nothing; down is no more than 5 % slower than cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from arama.engine.config import BACKENDS, DEFAULT_BACKEND, EngineConfig
+from arama.engine.embedding.backends import make_embedder
+from arama.engine.embedding.protocol import Embedder
+from arama.engine.embedding.remote import KEY_PREFIX, RemoteCache
+from arama.engine.embedding.remote_config import RemoteCacheConfig
+from arama.engine.engine import Engine
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the real-server helper the tests use
+from support.redis_server import RedisCluster, RedisServer, free_port  # noqa: E402
+
+DEFAULT_CORPUS = Path.home() / ".cache" / "arama-bench" / "workspace-original"
+DEFAULT_PACKAGES = "rich,lodash,express"  # 5,019 + 4,181 + 1,344 chunks
+SCENARIOS = ("cold", "push", "prewarmed", "prewarmed-verify0", "half", "down", "hung")
+DIMENSION = 384
+
+
+@dataclass
+class Run:
+    scenario: str
+    seconds: float
+    chunks: int
+    embedded: int  # texts the model embedded for the index (local cache misses)
+    local_hits: int
+    remote: dict[str, Any] | None
+
+    def row(self, cold: float | None) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "seconds": round(self.seconds, 2),
+            "speedup_vs_cold": round(cold / self.seconds, 2) if cold else None,
+            "slower_than_cold_pct": round((self.seconds / cold - 1) * 100, 1) if cold else None,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "local_hits": self.local_hits,
+            "remote": self.remote,
+        }
+
+
+def index_once(
+    name: str, root: Path, embedder: Embedder, base: Path, remote: RemoteCacheConfig | None
+) -> Run:
+    config = EngineConfig(cache_dir=base / name, preload_model=False, remote_cache=remote)
+    engine = Engine(config, embedder=embedder)
+    started = time.perf_counter()
+    engine.add_folder(root)
+    engine.start()
+    engine.wait_idle()
+    seconds = time.perf_counter() - started
+    status = engine.status()
+    engine.close()
+    assert status.pending_chunks == 0 and status.pending_names == 0, name
+    remote_status = status.remote_cache
+    return Run(
+        scenario=name,
+        seconds=seconds,
+        chunks=status.chunks,
+        embedded=status.cache.misses,
+        local_hits=status.cache.hits,
+        remote=None
+        if remote_status is None
+        else {
+            "state": remote_status.state,
+            "reason": remote_status.reason,
+            "hits": remote_status.hits,
+            "misses": remote_status.misses,
+            "writes": remote_status.writes,
+            "errors": remote_status.errors,
+            "verified": remote_status.verified,
+            "latency_ms": remote_status.latency_ms,
+        },
+    )
+
+
+def delete_half(server: RedisServer) -> int:
+    client = server.client()
+    keys = sorted(client.scan_iter(match=f"{KEY_PREFIX}*", count=1000))
+    dropped = keys[::2]
+    for start in range(0, len(dropped), 1000):
+        client.delete(*dropped[start : start + 1000])
+    return len(dropped)
+
+
+def _push_and_lookup(url: str, vectors: int, timeout_ms: int) -> tuple[float, float]:
+    """Seconds to push `vectors` random unit vectors through `RemoteCache`, then to read them."""
+    remote = RemoteCache(RemoteCacheConfig(url=url, mode="read-write", timeout_s=timeout_ms / 1000))
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((vectors, DIMENSION), dtype=np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    digests = [f"{i:064x}" for i in range(vectors)]
+    started = time.perf_counter()
+    remote.put_many("bench-model", digests, data)
+    push_s = time.perf_counter() - started
+    started = time.perf_counter()
+    found = remote.get_many("bench-model", digests, DIMENSION)
+    lookup_s = time.perf_counter() - started
+    assert all(v is not None for v in found) and remote.counters().errors == 0
+    remote.close()
+    return push_s, lookup_s
+
+
+def server_costs(base: Path, vectors: int, timeout_ms: int) -> dict[str, Any]:
+    """Lookup throughput and memory per vector, on servers of their own (no model needed):
+    one standalone server, then a three-master cluster."""
+    with RedisServer(base / "redis-costs") as server:
+        before = server.used_memory()
+        push_s, lookup_s = _push_and_lookup(server.url, vectors, timeout_ms)
+        after = server.used_memory()
+    with RedisCluster(base / "cluster-costs") as cluster:
+        cluster_push_s, cluster_lookup_s = _push_and_lookup(cluster.url, vectors, timeout_ms)
+        per_node = cluster.keys_per_node()
+    per_vector = (after - before) / vectors
+    return {
+        "vectors": vectors,
+        "dimension": DIMENSION,
+        "push_vectors_per_s": round(vectors / push_s),
+        "lookup_vectors_per_s": round(vectors / lookup_s),
+        "cluster_masters": len(per_node),
+        "cluster_keys_per_node": per_node,
+        "cluster_push_vectors_per_s": round(vectors / cluster_push_s),
+        "cluster_lookup_vectors_per_s": round(vectors / cluster_lookup_s),
+        "bytes_per_vector": round(per_vector, 1),
+        "mb_per_100k": round(per_vector * 100_000 / 1e6, 1),
+        "gb_per_1m": round(per_vector * 1e6 / 1e9, 2),
+        "gb_per_10m": round(per_vector * 1e7 / 1e9, 1),
+    }
+
+
+def run(ns: argparse.Namespace) -> dict[str, Any]:
+    root = ns.path.resolve()
+    chosen = [s.strip() for s in ns.scenarios.split(",") if s.strip()]
+    unknown = set(chosen) - set(SCENARIOS)
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    with tempfile.TemporaryDirectory(prefix="arama-team-") as tmp:
+        base = Path(tmp)
+        if ns.packages:
+            # A copy, not symlinks: the scanner never follows a link out of the folder.
+            corpus = base / "corpus"
+            for name in ns.packages.split(","):
+                shutil.copytree(root / name, corpus / name)
+            root = corpus
+        runs: list[Run] = []
+        model = "-"
+        if chosen:
+            runs, model = index_scenarios(root, chosen, base, ns)
+        costs = server_costs(base, ns.lookup_vectors, ns.timeout_ms) if ns.lookup_vectors else {}
+    cold = next((r.seconds for r in runs if r.scenario == "cold"), None)
+    return {
+        "corpus": str(root),
+        "backend": ns.backend,
+        "model": model,
+        "timeout_ms": ns.timeout_ms,
+        "runs": [r.row(cold) for r in runs],
+        "server": costs,
+    }
+
+
+def index_scenarios(
+    root: Path, chosen: list[str], base: Path, ns: argparse.Namespace
+) -> tuple[list[Run], str]:
+    timeout_s = ns.timeout_ms / 1000
+    config = EngineConfig(cache_dir=base / "model", backend=ns.backend)
+    embedder = make_embedder(config, base / "model" / "torch")
+    embedder.warm_up()
+    embedder.embed(["load the indexing model too"])
+    runs: list[Run] = []
+
+    def say(run: Run) -> None:
+        """Each scenario as soon as it ends (a long run stopped early keeps what it measured)."""
+        runs.append(run)
+        print(json.dumps(run.row(runs[0].seconds if runs[0].scenario == "cold" else None)),
+              file=sys.stderr, flush=True)  # fmt: skip
+
+    with RedisServer(base / "redis") as server:
+
+        def remote(**settings: Any) -> RemoteCacheConfig:
+            return RemoteCacheConfig(url=server.url, timeout_s=timeout_s, **settings)
+
+        print(f"indexing {root} once per scenario ...", file=sys.stderr)
+        if "cold" in chosen:
+            say(index_once("cold", root, embedder, base, None))
+        needs_prewarm = {"prewarmed", "prewarmed-verify0", "half"} & set(chosen)
+        if "push" in chosen or needs_prewarm:
+            if "cold" in chosen:
+                # CI with its local cache kept between jobs: every vector is a local hit, and
+                # read-write pushes local hits too. Without a cold run: a cold push.
+                shutil.copytree(base / "cold" / "embeddings", base / "push" / "embeddings")
+            say(index_once("push", root, embedder, base, remote(mode="read-write")))
+        if "prewarmed" in chosen:
+            say(index_once("prewarmed", root, embedder, base, remote()))
+        if "prewarmed-verify0" in chosen:
+            say(index_once("prewarmed-verify0", root, embedder, base, remote(verify_fraction=0.0)))
+        if "half" in chosen:
+            delete_half(server)
+            say(index_once("half", root, embedder, base, remote()))
+        if "hung" in chosen:
+            server.pause()
+            try:
+                say(index_once("hung", root, embedder, base, remote()))
+            finally:
+                server.resume()
+    if "down" in chosen:
+        dead = RemoteCacheConfig(url=f"redis://127.0.0.1:{free_port()}/0", timeout_s=timeout_s)
+        say(index_once("down", root, embedder, base, dead))
+    return runs, embedder.model_id
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = [
+        f"corpus {report['corpus']}  ({report['runs'][0]['chunks'] if report['runs'] else 0} "
+        f"chunks; model {report['model']}, {report['backend']})",
+        "",
+        f"{'scenario':<18} {'seconds':>8} {'vs cold':>8} {'embedded':>9} {'remote hits':>12} "
+        f"{'writes':>7} {'errors':>7} {'state':<12}",
+    ]
+    for run in report["runs"]:
+        remote = run["remote"] or {}
+        speed = f"{run['speedup_vs_cold']:.1f}x" if run["speedup_vs_cold"] else "-"
+        lines.append(
+            f"{run['scenario']:<18} {run['seconds']:>8.1f} {speed:>8} {run['embedded']:>9} "
+            f"{remote.get('hits', '-'):>12} {remote.get('writes', '-'):>7} "
+            f"{remote.get('errors', '-'):>7} {remote.get('state', '-'):<12}"
+        )
+    server = report["server"]
+    if server:
+        lines += [
+            "",
+            f"server: {server['lookup_vectors_per_s']:,} vectors/s looked up, "
+            f"{server['push_vectors_per_s']:,} vectors/s pushed ({server['vectors']:,} vectors "
+            f"of {server['dimension']} floats); memory {server['bytes_per_vector']} bytes per "
+            f"vector = {server['mb_per_100k']} MB per 100k, {server['gb_per_1m']} GB per 1M, "
+            f"{server['gb_per_10m']} GB per 10M",
+            f"cluster of {server['cluster_masters']} masters on this machine: "
+            f"{server['cluster_lookup_vectors_per_s']:,} vectors/s looked up, "
+            f"{server['cluster_push_vectors_per_s']:,} pushed; keys per node "
+            f"{server['cluster_keys_per_node']}",
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # SIGTERM unwinds like Ctrl-C, so the redis-server processes are stopped on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument(
+        "--packages",
+        default=DEFAULT_PACKAGES,
+        help="comma-separated subfolders of --path to index ('' for all of it); default: "
+        f"{DEFAULT_PACKAGES} (~10,500 chunks)",
+    )
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND)
+    parser.add_argument("--lookup-vectors", type=int, default=100_000)
+    parser.add_argument("--timeout-ms", type=int, default=500)
+    ns = parser.parse_args(argv)
+    if not ns.path.is_dir():
+        raise SystemExit(f"{ns.path} is not a directory (benchmarks/corpora.py fetches it)")
+    report = run(ns)
+    report["packages"] = ns.packages
+    print(table(report))
+    if ns.json:
+        ns.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
