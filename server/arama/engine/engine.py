@@ -105,7 +105,7 @@ class Engine:
         self._worker.stop()
         for folder in self._registry.clear():
             self._embedding.save(folder, force=True)
-            folder.catalog.close()
+            folder.close()
         self._searcher.close()
         self._cache.close()
 

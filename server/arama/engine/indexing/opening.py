@@ -18,6 +18,7 @@ from arama.engine.catalog import Catalog, CatalogCorrupt
 from arama.engine.config import EngineConfig
 from arama.engine.folders import FolderIndex, VectorSpace
 from arama.engine.hashing import text_hash
+from arama.engine.indexing.claim import claim_index_dir
 from arama.engine.scanner import Scanner
 from arama.engine.vectors import VectorStore
 
@@ -43,11 +44,16 @@ class FolderOpener:
         if not usable:
             log.warning("workspace folder %s is not a directory", root)
             return None
-        directory = self._config.workspace_dir(root)
-        for level in (directory.parent, directory):  # mkdir's mode applies to the leaf only
-            level.mkdir(exist_ok=True, mode=0o700)
+        # One writer per index directory: another process indexing this folder has its own
+        # replica (claim.py).
+        claim = claim_index_dir(self._config.workspace_dir(root))
+        directory = claim.directory
         recovered: list[str] = []
-        catalog = _open_catalog(directory / "catalog.sqlite", recovered)
+        try:
+            catalog = _open_catalog(directory / "catalog.sqlite", recovered)
+        except BaseException:
+            claim.release()
+            raise
         catalog.set_meta("root", str(root))
         context = "#context" if self._config.embed_context else ""
         chunk_file = directory / f"vectors-{_slug(self._model_id + context)}.faiss"
@@ -62,6 +68,7 @@ class FolderOpener:
             chunks=VectorSpace(VectorStore(chunk_file)),
             names=VectorSpace(VectorStore(name_file)),
             recovered=recovered,
+            claim=claim,
         )
         reconcile_vectors(folder)
         return folder
