@@ -252,6 +252,13 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "ratio_of_totals": g_sum / a_sum if a_sum else None,
         "arama_mean_chars_all": statistics.fmean(o.arama_chars for o in outcomes) if n else 0.0,
         "grep_mean_chars_all": statistics.fmean(o.grep_chars for o in outcomes) if n else 0.0,
+        # An agent that asks arama first and greps only when the answer misses: grep's success,
+        # at the mean cost of both.
+        "arama_then_grep_mean_chars": statistics.fmean(
+            o.arama_chars + (0 if o.arama_found else o.grep_chars) for o in outcomes
+        )
+        if n
+        else 0.0,
     }
 
 
@@ -266,6 +273,9 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         "grep median tok",
         "ratio (medians)",
         "ratio (totals)",
+        "arama->grep mean tok",
+        "grep mean tok",
+        "ratio (means)",
     )
     rows = [header]
     for name, s in results.items():
@@ -280,6 +290,11 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 f"{s['grep_median_tokens']:,.0f}",
                 f"{s['ratio_of_medians']:.1f}x" if s["ratio_of_medians"] else "-",
                 f"{s['ratio_of_totals']:.1f}x" if s["ratio_of_totals"] else "-",
+                f"{s['arama_then_grep_mean_chars'] / CHARS_PER_TOKEN:,.0f}",
+                f"{s['grep_mean_chars_all'] / CHARS_PER_TOKEN:,.0f}",
+                f"{s['grep_mean_chars_all'] / s['arama_then_grep_mean_chars']:.1f}x"
+                if s["arama_then_grep_mean_chars"]
+                else "-",
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
