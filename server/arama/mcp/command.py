@@ -59,7 +59,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=Sizing().budget_chars,
         help=f"character budget of one answer (default: {Sizing().budget_chars})",
     )
-    p.add_argument("--log-level", default="WARNING", help="stderr log level (default: WARNING)")
+    p.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default="WARNING",
+        help="stderr log level (default: WARNING)",
+    )
     p.set_defaults(func=run)
 
 
@@ -91,7 +97,7 @@ def run(ns: argparse.Namespace) -> int:
     if ns.print_config:
         print(config_text(ns.print_config, folders, _passed_on(ns)))
         return 0
-    logging.getLogger().setLevel(ns.log_level.upper())
+    logging.getLogger().setLevel(ns.log_level)
     config = EngineConfig(
         cache_dir=Path(ns.cache_dir).expanduser() if ns.cache_dir else default_cache_dir(),
         model=ns.model,
