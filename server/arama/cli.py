@@ -1,4 +1,4 @@
-"""`arama index|search|status|eval|serve`: the engine from a terminal or a script.
+"""`arama index|search|status|eval|serve|mcp`: the engine from a terminal or a script.
 
 Every command works on one workspace folder (default: the current directory) and the same cache
 directory as the editor's server, so an index built here is the one the editor uses.
@@ -29,6 +29,7 @@ from arama.engine.config import (
 )
 from arama.engine.search.request import MODES, Mode
 from arama.evaluation.mining import DEFAULT_SAMPLE
+from arama.mcp import command as mcp_command
 from arama.messages import text
 from arama.remote_options import add_push_flag, add_remote_flags, remote_config, remote_summary
 from arama.terminal import CacheUnusable, UsageError, locale_from_env
@@ -444,6 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--json", action="store_true", help="print the whole report as JSON")
     p_eval.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p_eval.set_defaults(func=cmd_eval)
+
+    mcp_command.register(sub)  # arama mcp: the MCP server for coding agents (arama/mcp/)
 
     p_serve = sub.add_parser("serve", help="run the language server over stdio")
     p_serve.add_argument(

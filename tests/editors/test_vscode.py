@@ -5,7 +5,9 @@ VS Code workbench.
   prefix parsing, result formatting, the statistics page, server discovery, translations).
 - `test_vscode_end_to_end`: code-server (VS Code in the browser) with the packaged .vsix and the
   real `arama-ls` with the real model, driven by playwright-core in headless Chromium; once in
-  English and once with the display language Turkish (test/e2e/run.mjs says what is checked).
+  English, once with the display language Turkish, and once with VS Code's MCP support on: the
+  extension's MCP server definition is listed and starts a working `arama mcp` (test/e2e/run.mjs
+  says what is checked).
 
 Both call `editor-clients/vscode/scripts/setup-e2e.sh` first. It installs what is missing, and only
 that: npm packages of the extension, then for the end-to-end test Node 24 and code-server (from
@@ -35,7 +37,7 @@ SETUP = EXTENSION / "scripts" / "setup-e2e.sh"
 E2E = EXTENSION / "test" / "e2e" / "run.mjs"
 
 SETUP_TIMEOUT_S = 1200  # first run: apt, Node 24, code-server's native builds
-E2E_TIMEOUT_S = 300
+E2E_TIMEOUT_S = 420  # three code-server sessions (English, Turkish, MCP)
 UNIT_TIMEOUT_S = 120
 
 
@@ -144,5 +146,7 @@ def test_vscode_end_to_end(tmp_path: Path) -> None:
         "tr-ready",
         "tr-search",
         "tr-status",
+        "mcp-ready",
+        "mcp-provider",
     }
     assert expected <= names, f"steps not passed: {sorted(expected - names)}"

@@ -217,7 +217,8 @@ export class AramaClient implements vscode.Disposable {
       .then((choice) => this.handleAction(choice));
   }
 
-  private locatorInput(): LocatorInput {
+  /** Where to look for the server (also for `arama mcp`: mcp.ts). */
+  locatorInput(): LocatorInput {
     const config = vscode.workspace.getConfiguration('arama');
     return {
       serverPath: config.get<string>('server.path', ''),
@@ -238,7 +239,8 @@ export class AramaClient implements vscode.Disposable {
     };
   }
 
-  private initializationOptions(): Record<string, unknown> {
+  /** The server's options from the settings (also the flags of `arama mcp`: mcp.ts). */
+  initializationOptions(): Record<string, unknown> {
     const config = vscode.workspace.getConfiguration('arama');
     return initializationOptions((key) => config.get(key), os.homedir());
   }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { statusDetailLines } from './answerText';
 import { AramaClient, requestErrorMessage, SHOW_LOG_ACTION } from './client';
 import { formatCount, truncate } from './format';
+import { registerMcpServers } from './mcp';
 import { COMMANDS, ReindexResponse, StatusResponse } from './protocol';
 import { showRelatedPicker, showSearchPicker } from './searchPicker';
 import { StatsView } from './statsView';
@@ -107,6 +108,9 @@ export function activate(context: vscode.ExtensionContext): void {
   register('arama.showStatistics', () => statsView.show());
   register('arama.restartServer', () => client.restart());
   register('arama.showLog', () => output.show(true));
+  // Agents in the editor find `arama mcp` for the open folders (VS Code 1.101+).
+  const mcp = registerMcpServers(context, client);
+  output.info(mcp ? 'MCP server definition provider registered' : 'this VS Code has no MCP server API');
 
   void client.start();
 }

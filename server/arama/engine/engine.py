@@ -130,7 +130,7 @@ class Engine:
         self._worker.stop()
         for folder in self._registry.clear():
             self._embedding.save(folder, force=True)
-            folder.catalog.close()
+            folder.close()
         self._searcher.close()
         self._cache.close()
         if self._remote is not None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from arama.engine.catalog import Catalog
+from arama.engine.indexing.claim import IndexClaim
 from arama.engine.records import SkipFile
 from arama.engine.scanner import Scanner
 from arama.engine.vectors import VectorStore
@@ -67,6 +68,14 @@ class FolderIndex:
     recovered: list[str] = field(default_factory=list)
     # Unsaved editor buffers (relative path -> text): while open, they are what gets indexed.
     overlays: dict[str, str] = field(default_factory=dict)
+    # This process's claim on the index directory (indexing/claim.py); released on close.
+    claim: IndexClaim | None = None
+
+    def close(self) -> None:
+        """Close the catalog and let another process claim the index directory."""
+        self.catalog.close()
+        if self.claim is not None:
+            self.claim.release()
 
     def space(self, label: str) -> VectorSpace:
         return self.names if label == "names" else self.chunks

@@ -9,18 +9,22 @@
 //   ARAMA_E2E_ARTIFACTS  where screenshots and logs go (default: a new temporary directory)
 //   ARAMA_E2E_FIXTURE    the workspace to copy and open (default tests/fixtures/workspace)
 //   ARAMA_E2E_ONLY       comma-separated step names to run (default: all)
-//   ARAMA_E2E_SKIP_EN, ARAMA_E2E_SKIP_TR   skip the English or the Turkish session
+//   ARAMA_E2E_SKIP_EN, ARAMA_E2E_SKIP_TR, ARAMA_E2E_SKIP_MCP   skip a session
+//   PYTHONPATH           passed on to code-server, so arama-ls runs the sources under test
 //   ARAMA_E2E_KEEP       keep the temporary directory (user data, workspace copy) after success
 //   CHROMIUM             the browser (default /usr/bin/chromium)
 //
-// Two sessions, each its own code-server: English (status bar ready; Search Workspace with a
+// Three sessions, each its own code-server: English (status bar ready; Search Workspace with a
 // natural-language query, Enter opens retry.py at retry_request with the chunk selected; Find
 // Related Code; `#findUserByEmail` in quick open = workspace/symbol; Search Selection and the mode
 // button; filters typed in the search box (kind:, content:, /x) applied by the server; Reindex;
 // Show Statistics = a webview with an SVG bar chart; the status dialog from the status bar; a
 // wrong arama.server.path gives a message whose button opens the setting) and
 // Turkish (display language tr: Turkish status bar, command title, picker, server error message
-// through the LSP locale, a Turkish query finding a function in çalışma_dosyası.py, status dialog).
+// through the LSP locale, a Turkish query finding a function in çalışma_dosyası.py, status dialog)
+// and MCP (chat features on: "MCP: List Servers" lists the extension's "Arama" definition, "Start
+// Server" runs `arama mcp` on the folder, VS Code's output says "Discovered 4 tools" with the
+// connection running, and the server opened its own replica of the language server's index).
 //
 // Every step leaves a screenshot NN-step.png in the artifacts directory; a failure leaves
 // failure.png and the quick input's text; each session leaves code-server's output, the extension
@@ -116,6 +120,8 @@ class CodeServer {
       HF_HUB_OFFLINE: '1',
       TRANSFORMERS_OFFLINE: '1',
       TMPDIR: process.env.TMPDIR || '/tmp',
+      // The sources under test (a worktree's server/ before the editable install's).
+      ...(process.env.PYTHONPATH ? { PYTHONPATH: process.env.PYTHONPATH } : {}),
     };
   }
 
@@ -258,6 +264,7 @@ class CodeServer {
     writeFileSync(join(ARTIFACTS, `${prefix}code-server.log`), this.output.join(''));
     const keep = [
       [/\/arama\.arama\/[^/]*\.log$/, 'Arama'],
+      [/mcp[^/]*\.log$/i, 'mcp'],
       [/\/remoteexthost\.log$/, 'exthost'],
     ];
     for (const [pattern, name] of keep) {
@@ -823,6 +830,74 @@ async function turkishSession(workspace) {
   }
 }
 
+/**
+ * VS Code's MCP support finds arama with no mcp.json: the extension's server definition provider
+ * offers "Arama" (arama mcp over the open folder), and starting it from "MCP: List Servers"
+ * gives a working server: VS Code lists its four tools (in the server's output log), and the
+ * server opened its own replica of the folder's index beside the language server's (one writer
+ * per index directory). Chat/AI features are on in this session only: the MCP commands live there.
+ */
+async function mcpSession(workspace) {
+  const server = new CodeServer('mcp');
+  server.installExtension(VSIX);
+  server.writeSettings({ ...settingsFor(server), 'chat.disableAIFeatures': false });
+  await server.start(workspace);
+  log(`code-server (mcp) on ${server.url}`);
+  let browser;
+  try {
+    browser = await openWorkbench(server, workspace);
+    const { bench, page } = browser;
+
+    await step(bench, 'mcp-ready', async () => {
+      const text = await bench.waitForReady(/Arama: [\d.,]+ chunks/, 90_000);
+      return { statusBar: text };
+    });
+
+    await step(bench, 'mcp-provider', async () => {
+      const registered = server.logFiles(/\/arama\.arama\/[^/]*\.log$/).some((f) => /MCP server definition provider registered/.test(readFileSync(f, 'utf8')));
+      if (!registered) fail('the extension did not register its MCP server definition provider');
+      await bench.runCommand('MCP: List Servers', { timeout: 60_000 });
+      const row = bench.rows().filter({ hasText: /Arama/ }).first();
+      await row.waitFor({ timeout: 20_000 }).catch(async () => fail(`"Arama" is not among the MCP servers: ${JSON.stringify(await bench.rowTexts())}`));
+      const listed = await bench.rowTexts();
+      await bench.screenshot('mcp-list-servers');
+      await row.click();
+      const start = bench.rows().filter({ hasText: /Start Server/ }).first();
+      await start.waitFor({ timeout: 10_000 }).catch(async () => fail(`no "Start Server" action: ${JSON.stringify(await bench.rowTexts())}`));
+      const actions = await bench.rowTexts();
+      await start.click();
+      // VS Code shows the server's output channel ("MCP: Arama"; in code-server it lives in the
+      // browser, not in the log files): it says how many tools it found once tools/list answered.
+      // (Monaco renders spaces as no-break spaces: match any white space.)
+      const deadline = Date.now() + 120_000;
+      let channel = '';
+      let toolsLine = '';
+      while (Date.now() < deadline && !toolsLine) {
+        channel = await page.locator('.panel').first().innerText().catch(() => '');
+        toolsLine = channel.match(/Discovered[\s\u00a0]+\d+[\s\u00a0]+tools/)?.[0] ?? '';
+        if (!toolsLine) await sleep(500);
+      }
+      if (!toolsLine) fail(`VS Code did not report the server's tools; the panel shows: ${channel.slice(-600)}`);
+      if (!/Discovered[\s\u00a0]+4[\s\u00a0]+tools/.test(toolsLine)) fail(`VS Code found other tools: ${toolsLine}`);
+      if (!/Connection[\s\u00a0]+state:[\s\u00a0]+Running/.test(channel)) fail(`the server is not running: ${channel.slice(-600)}`);
+      await bench.screenshot('mcp-server-output');
+      const replicas = readdirSync(join(server.cacheDir, 'workspaces')).filter((d) => d.endsWith('~2'));
+      if (replicas.length === 0) fail('arama mcp did not open its own replica of the index');
+      return { listed: listed.map((r) => r.text).slice(0, 5), actions: actions.map((r) => r.text).slice(0, 6), toolsLine, replicas };
+    });
+  } catch (err) {
+    if (browser) {
+      await browser.page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
+      writeFileSync(join(ARTIFACTS, 'failure-quick-input.txt'), await browser.bench.quickInputText());
+    }
+    throw err;
+  } finally {
+    await browser?.context.close().catch(() => undefined);
+    await server.stop();
+    server.saveLogs('mcp-');
+  }
+}
+
 async function main() {
   const workspace = join(ROOT, 'workspace');
   cpSync(FIXTURE, workspace, { recursive: true });
@@ -831,6 +906,7 @@ async function main() {
   try {
     if (!process.env.ARAMA_E2E_SKIP_EN) await englishSession(workspace);
     if (!process.env.ARAMA_E2E_SKIP_TR) await turkishSession(workspace);
+    if (!process.env.ARAMA_E2E_SKIP_MCP) await mcpSession(workspace);
     ok = true;
   } catch (err) {
     console.error(`E2E FAILED: ${err?.stack || err}`);

@@ -18,6 +18,7 @@ from arama.engine.catalog import Catalog, CatalogCorrupt, ReadOnlyCatalog
 from arama.engine.config import EngineConfig
 from arama.engine.folders import FolderIndex, VectorSpace
 from arama.engine.hashing import text_hash
+from arama.engine.indexing.claim import IndexClaim, claim_index_dir
 from arama.engine.scanner import Scanner
 from arama.engine.vectors import VectorStore
 
@@ -54,16 +55,24 @@ class FolderOpener:
         if not usable:
             log.warning("workspace folder %s is not a directory", root)
             return None
-        directory = self._config.workspace_dir(root)
+        base = self._config.workspace_dir(root)
         recovered: list[str] = []
+        claim: IndexClaim | None = None
         if self._config.read_only:
+            directory = base
             catalog: Catalog | None = _open_read_only(directory / CATALOG_FILE, root)
             if catalog is None:
                 return None
         else:
-            for level in (directory.parent, directory):  # mkdir's mode applies to the leaf only
-                level.mkdir(exist_ok=True, mode=0o700)
-            catalog = _open_catalog(directory / CATALOG_FILE, recovered)
+            # One writer per index directory: another process indexing this folder has its
+            # own replica (claim.py), which also creates the directories.
+            claim = claim_index_dir(base)
+            directory = claim.directory
+            try:
+                catalog = _open_catalog(directory / CATALOG_FILE, recovered)
+            except BaseException:
+                claim.release()
+                raise
             catalog.set_meta("root", str(root))
         chunk_file, name_file = vector_files(directory, self._model_id, self._config)
         folder = FolderIndex(
@@ -76,6 +85,7 @@ class FolderOpener:
             chunks=VectorSpace(VectorStore(chunk_file)),
             names=VectorSpace(VectorStore(name_file)),
             recovered=recovered,
+            claim=claim,
         )
         reconcile_vectors(folder)
         if self._config.read_only:

@@ -186,7 +186,7 @@ class IndexingWorker:
         if isinstance(job, CloseFolder):
             _closed, resync = self._registry.remove(job.root)
             self._embedding.save(folder, force=True)
-            folder.catalog.close()
+            folder.close()
             self._folders_changed([f.root for f in resync])
         elif isinstance(job, SyncFolder):
             self._files.sync(folder)

@@ -1,0 +1,415 @@
+"""What a coding agent reads until the first correct location: arama's `search` tool against
+grep-then-read.
+
+For every query of the existing quality sets (the hand-written questions of
+`registry_questions.json` over the full source releases of registry_quality.py, and the
+hand-written queries of `quality_queries.json` over quality.py's corpus), two agents look for
+the code that answers it:
+
+(a) **arama**: one call of the MCP `search` tool with the query (the server's own code,
+    `arama.mcp.tools.Toolbox`, in-process, default sizing: 10 hits, 6,000-character budget).
+    It reads the answer from the top until the end of the first hit that overlaps a target
+    (header and snippet); a query whose targets are not in the answer costs the whole answer
+    and is a miss.
+(b) **grep-then-read**: a ripgrep-style search (`rg -il -e word ...`) for the query's words
+    (3+ letters, no stop words) over the same files the index holds, then reading the
+    matching files whole, best first (most distinct query words, then most matching lines, as
+    a careful agent would pick), until the file holding a target; in that file it reads up to
+    the end of the target. It pays the list of matching paths, every file read before, and
+    that part of the target file. Success: the target's file is in grep's answer at all;
+    `within10` also asks that it be among the first 10 files read.
+
+Characters are counted; tokens are characters / 4. The ratio is (b) / (a) over the queries both
+answered (medians and totals), and each side's success share.
+
+    .venv/bin/python benchmarks/agent_tokens.py                    # both sets, table
+    .venv/bin/python benchmarks/agent_tokens.py --sets questions   # the cheap one
+    .venv/bin/python benchmarks/agent_tokens.py --json out.json    # + every query
+
+The questions' corpus is registry_quality.py's (`~/.cache/arama-bench/workspace-original`,
+built by it when missing); the index lives in `--cache-dir` (default
+`~/.cache/arama-bench/agent-tokens`), and `--seed-cache DIR` copies another arama cache's
+embeddings and model exports in first, so a machine that ran registry_quality.py embeds
+nothing again. quality.py's corpus is built in a temporary folder (its embeddings stay in the
+cache directory, so only the first run pays for them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from arama.arguments import parse_search
+from arama.engine.config import EngineConfig
+from arama.engine.engine import Engine
+from arama.engine.records import Hit
+from arama.mcp.answers import Sizing, hit_header, search_answer
+from arama.mcp.places import Places, read_lines
+from arama.mcp.tools import SEARCH_BUDGET_S, SEARCH_DEFAULT_LIMIT
+
+BENCH_DIR = Path(__file__).resolve().parent
+ARAMA_BENCH = Path.home() / ".cache" / "arama-bench"
+CHARS_PER_TOKEN = 4
+MAX_FILES_READ = 10
+_STOP = """the and for with from into that this what when where which while who how why are was
+were can could should would will shall not but all any its it's their them they then than
+there here out off one two get gets got use used uses using does did done has have had
+make makes made way ways each every some such only also just like more most less very
+about over under after before again still yet our your you via per"""
+STOP_WORDS = frozenset(_STOP.split())
+
+Span = tuple[str, int, int]  # path, first line, last line (0-based, inclusive)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    query: str
+    spans: tuple[Span, ...]
+
+
+@dataclass
+class Outcome:
+    id: str
+    arama_chars: int
+    arama_found: bool
+    arama_rank: int | None
+    grep_chars: int
+    grep_found: bool  # the target's file is in grep's answer
+    grep_files_read: int | None  # files read until the target's (1 = the first)
+
+
+# -- the cases ---------------------------------------------------------------------------------
+
+
+def question_cases(root: Path, engine: Engine) -> list[Case]:
+    from registry_quality import ChunkInfo, load_questions
+
+    chunks = [
+        ChunkInfo(r.path, r.start_line, r.end_line, r.symbol, r.container, r.language, "")
+        for folder in engine.folders()
+        for path in folder.catalog.live_files()
+        for r in folder.catalog.chunks_of_file(path)
+    ]
+    questions = load_questions(BENCH_DIR / "registry_questions.json", chunks, root)
+    return [Case(q.id, q.text, tuple(q.targets)) for q in questions]
+
+
+def quality_cases(engine: Engine) -> list[Case]:
+    from quality import QUERIES_FILE, load_queries
+
+    cases: list[Case] = []
+    rows = [
+        r
+        for folder in engine.folders()
+        for path in folder.catalog.live_files()
+        for r in folder.catalog.chunks_of_file(path)
+    ]
+    for query in load_queries(QUERIES_FILE):
+        spans = tuple(
+            (r.path, r.start_line, r.end_line)
+            for t in query.targets
+            for r in rows
+            if r.path == t.path
+            and r.symbol == t.symbol
+            and (t.container is None or r.container == t.container)
+        )
+        if spans:
+            cases.append(Case(query.id, query.query, spans))
+    return cases
+
+
+# -- (a) arama -------------------------------------------------------------------------------
+
+
+def _overlaps(hit: Hit, spans: Iterable[Span]) -> bool:
+    chunk = hit.chunk
+    return any(
+        chunk.path == p and chunk.start_line <= last and first <= chunk.end_line
+        for p, first, last in spans
+    )
+
+
+def arama_reads(engine: Engine, root: Path, case: Case, sizing: Sizing) -> tuple[int, int | None]:
+    """Characters of the `search` answer up to the end of the first correct hit, and its rank;
+    the whole answer and None when no hit is correct."""
+    request = parse_search({"query": case.query, "limit": SEARCH_DEFAULT_LIMIT})
+    answer = engine.search(request, budget_s=SEARCH_BUDGET_S)
+    places = Places((root,))
+    tool = search_answer(
+        answer, places=places, sizing=sizing, context=0, status=None, read=read_lines, locale="en"
+    )
+    text = tool.text
+    shown = {r["path"] + f":{r['start_line']}" for r in tool.structured["results"]}
+    for rank, hit in enumerate(answer.hits, 1):
+        key = f"{hit.chunk.path}:{hit.chunk.start_line + 1}"
+        if key not in shown or not _overlaps(hit, case.spans):
+            continue
+        start = text.find(hit_header(hit, places))
+        following = re.compile(r"^\S+:\d+-\d+  ", re.M)
+        nxt = following.search(text, start + 1)
+        end = nxt.start() if nxt else len(text)
+        return end, rank
+    return len(text), None
+
+
+# -- (b) grep, then read -----------------------------------------------------------------------
+
+
+def query_words(query: str) -> list[str]:
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", query)
+    return list(
+        dict.fromkeys(w.lower() for w in words if len(w) >= 3 and w.lower() not in STOP_WORDS)
+    )
+
+
+class Grep:
+    """The files of the index, in memory, searched as `rg -i` would."""
+
+    def __init__(self, root: Path, paths: Sequence[str]) -> None:
+        self.files: dict[str, str] = {}
+        for path in sorted(paths):
+            lines = read_lines(root, path)
+            if lines is not None:
+                self.files[path] = "\n".join(lines)
+        self.lower = {p: t.lower() for p, t in self.files.items()}
+
+    def reads(self, case: Case) -> tuple[int, bool, int | None]:
+        words = query_words(case.query)
+        ranked: list[tuple[int, int, str]] = []
+        for path, text in self.lower.items():
+            found = [w for w in words if w in text]
+            if found:
+                lines = sum(1 for line in text.split("\n") if any(w in line for w in found))
+                ranked.append((-len(found), -lines, path))
+        ranked.sort()
+        listing = sum(len(path) + 1 for _, _, path in ranked)  # `rg -l` prints the paths
+        targets = {p: last for p, _first, last in sorted(case.spans, key=lambda s: s[2])}
+        read = listing
+        for number, (_, _, path) in enumerate(ranked, 1):
+            text = self.files[path]
+            if path in targets:
+                upto = "\n".join(text.split("\n")[: targets[path] + 1])
+                return read + len(upto), True, number
+            read += len(text)
+        return read, False, None
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def measure(engine: Engine, root: Path, cases: Sequence[Case], sizing: Sizing) -> list[Outcome]:
+    (folder,) = engine.folders()
+    grep = Grep(root, list(folder.catalog.live_files()))
+    outcomes: list[Outcome] = []
+    for case in cases:
+        a_chars, rank = arama_reads(engine, root, case, sizing)
+        g_chars, g_found, g_read = grep.reads(case)
+        outcomes.append(Outcome(case.id, a_chars, rank is not None, rank, g_chars, g_found, g_read))
+    return outcomes
+
+
+def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    both = [o for o in outcomes if o.arama_found and o.grep_found]
+    n = len(outcomes)
+
+    def median(values: Sequence[int]) -> float:
+        return float(statistics.median(values)) if values else 0.0
+
+    a_med = median([o.arama_chars for o in both])
+    g_med = median([o.grep_chars for o in both])
+    a_sum = sum(o.arama_chars for o in both)
+    g_sum = sum(o.grep_chars for o in both)
+    return {
+        "queries": n,
+        "arama_success": sum(o.arama_found for o in outcomes) / n if n else 0.0,
+        "grep_success": sum(o.grep_found for o in outcomes) / n if n else 0.0,
+        "grep_success_within10": sum(
+            1
+            for o in outcomes
+            if o.grep_files_read is not None and o.grep_files_read <= MAX_FILES_READ
+        )
+        / n
+        if n
+        else 0.0,
+        "both_found": len(both),
+        "arama_median_chars": a_med,
+        "grep_median_chars": g_med,
+        "arama_median_tokens": a_med / CHARS_PER_TOKEN,
+        "grep_median_tokens": g_med / CHARS_PER_TOKEN,
+        "ratio_of_medians": g_med / a_med if a_med else None,
+        "ratio_of_totals": g_sum / a_sum if a_sum else None,
+        "arama_mean_chars_all": statistics.fmean(o.arama_chars for o in outcomes) if n else 0.0,
+        "grep_mean_chars_all": statistics.fmean(o.grep_chars for o in outcomes) if n else 0.0,
+        # An agent that asks arama first and greps only when the answer misses: grep's success,
+        # at the mean cost of both.
+        "arama_then_grep_mean_chars": statistics.fmean(
+            o.arama_chars + (0 if o.arama_found else o.grep_chars) for o in outcomes
+        )
+        if n
+        else 0.0,
+    }
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    header = (
+        "set",
+        "queries",
+        "arama ok",
+        "grep ok",
+        "grep ok<=10 files",
+        "arama median tok",
+        "grep median tok",
+        "ratio (medians)",
+        "ratio (totals)",
+        "arama->grep mean tok",
+        "grep mean tok",
+        "ratio (means)",
+    )
+    rows = [header]
+    for name, s in results.items():
+        rows.append(
+            (
+                name,
+                str(s["queries"]),
+                f"{s['arama_success']:.0%}",
+                f"{s['grep_success']:.0%}",
+                f"{s['grep_success_within10']:.0%}",
+                f"{s['arama_median_tokens']:,.0f}",
+                f"{s['grep_median_tokens']:,.0f}",
+                f"{s['ratio_of_medians']:.1f}x" if s["ratio_of_medians"] else "-",
+                f"{s['ratio_of_totals']:.1f}x" if s["ratio_of_totals"] else "-",
+                f"{s['arama_then_grep_mean_chars'] / CHARS_PER_TOKEN:,.0f}",
+                f"{s['grep_mean_chars_all'] / CHARS_PER_TOKEN:,.0f}",
+                f"{s['grep_mean_chars_all'] / s['arama_then_grep_mean_chars']:.1f}x"
+                if s["arama_then_grep_mean_chars"]
+                else "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def open_engine(cache_dir: Path, root: Path, embedder: str) -> tuple[Engine, float]:
+    """The index of `root` (the real model, or `bow`: quality.py's bag of words, for checking
+    the plumbing in seconds; its numbers say nothing)."""
+    started = time.perf_counter()
+    stand_in = None
+    if embedder == "bow":
+        from quality import BagOfWordsEmbedder
+
+        stand_in = BagOfWordsEmbedder()
+    engine = Engine(EngineConfig(cache_dir=cache_dir, use_result_cache=False), embedder=stand_in)
+    engine.add_folder(root)
+    engine.start()
+    engine.wait_idle()
+    return engine, time.perf_counter() - started
+
+
+def seed(cache_dir: Path, source: Path) -> None:
+    """Copy another cache's embeddings and model exports (never its indexes) once."""
+    for part in ("embeddings", "models"):
+        if (source / part).is_dir() and not (cache_dir / part).exists():
+            shutil.copytree(source / part, cache_dir / part)
+
+
+def questions_root(bench: Path) -> Path:
+    root = bench / "workspace-original"
+    if not root.is_dir():
+        from corpora import fetch_all
+        from registry_quality import build_workspace
+
+        fetched, _skipped = fetch_all(bench, None)
+        build_workspace(fetched, root, strip=False)
+    return root
+
+
+def run_set(
+    name: str, args: argparse.Namespace, sizing: Sizing
+) -> tuple[dict[str, Any], list[Outcome]]:
+    cache_dir: Path = args.cache_dir
+    if name == "questions":
+        root = questions_root(args.bench_dir)
+        engine, seconds = open_engine(cache_dir, root, args.embedder)
+        try:
+            cases = question_cases(root, engine)
+            outcomes = measure(engine, root, cases, sizing)
+            status = engine.status()
+        finally:
+            engine.close()
+    else:
+        from quality import RELEASES, build_corpus
+
+        with tempfile.TemporaryDirectory(prefix="arama-agent-tokens-") as tmp:
+            root = Path(tmp) / "workspace"
+            root.mkdir()
+            build_corpus(root, RELEASES, args.bench_dir)
+            engine, seconds = open_engine(cache_dir, root, args.embedder)
+            try:
+                cases = quality_cases(engine)
+                outcomes = measure(engine, root, cases, sizing)
+                status = engine.status()
+            finally:
+                engine.close()
+    result = summary(outcomes)
+    result.update(
+        index_seconds=round(seconds, 1),
+        files=status.files,
+        chunks=status.chunks,
+        embedded=status.cache.misses,
+    )
+    print(
+        f"{name}: {status.files} files, {status.chunks} chunks, {status.cache.misses} texts "
+        f"embedded, {seconds:.0f} s to index",
+        file=sys.stderr,
+    )
+    return result, outcomes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", default="questions,quality", help="questions, quality, or both")
+    parser.add_argument("--bench-dir", type=Path, default=ARAMA_BENCH)
+    parser.add_argument("--cache-dir", type=Path, default=ARAMA_BENCH / "agent-tokens")
+    parser.add_argument("--seed-cache", type=Path, help="copy this arama cache's embeddings first")
+    parser.add_argument("--budget", type=int, default=Sizing().budget_chars)
+    parser.add_argument("--json", type=Path, help="write the summary and every query here")
+    parser.add_argument("--embedder", choices=("model", "bow"), default="model")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    args.cache_dir = args.cache_dir.expanduser().resolve()
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    if args.seed_cache:
+        seed(args.cache_dir, args.seed_cache.expanduser())
+    sizing = Sizing(budget_chars=args.budget)
+    results: dict[str, dict[str, Any]] = {}
+    per_query: dict[str, list[dict[str, Any]]] = {}
+    for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
+        if name not in ("questions", "quality"):
+            parser.error(f"unknown set {name!r}")
+        results[name], outcomes = run_set(name, args, sizing)
+        per_query[name] = [asdict(o) for o in outcomes]
+    print(table(results))
+    if args.json:
+        args.json.write_text(
+            json.dumps({"summary": results, "queries": per_query, "budget": args.budget}, indent=2),
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

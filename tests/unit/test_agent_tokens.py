@@ -1,0 +1,87 @@
+"""benchmarks/agent_tokens.py's two readers on the fixture workspace: what each counts, and that a
+hit is recognised. In-process with the deterministic test embedder (support/embedder.py): the
+numbers are the benchmark's plumbing, not its results."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from arama.engine.config import EngineConfig
+from arama.engine.engine import Engine
+from arama.mcp.answers import Sizing
+from support.embedder import BagOfWordsEmbedder
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import agent_tokens
+
+
+@pytest.fixture
+def engine(tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder) -> Iterator[Engine]:
+    engine = Engine(EngineConfig(cache_dir=tmp_path / "cache"), embedder=embedder)
+    engine.add_folder(workspace)
+    engine.start()
+    assert engine.wait_idle(60)
+    yield engine
+    engine.close()
+
+
+def _span(workspace: Path, path: str, name: str) -> agent_tokens.Span:
+    lines = (workspace / path).read_text().split("\n")
+    first = next(i for i, line in enumerate(lines) if f"def {name}" in line)
+    return (path, first, first + 5)
+
+
+def test_query_words_drop_stop_words_and_short_ones() -> None:
+    assert agent_tokens.query_words("Where are the retries of an HTTP request done?") == [
+        "retries",
+        "http",
+        "request",
+    ]
+
+
+def test_grep_reads_the_listing_then_files_until_the_target(
+    workspace: Path, engine: Engine
+) -> None:
+    (folder,) = engine.folders()
+    grep = agent_tokens.Grep(workspace, list(folder.catalog.live_files()))
+    case = agent_tokens.Case(
+        "t", "retry request backoff", (_span(workspace, "retry.py", "retry_request"),)
+    )
+    chars, found, files_read = grep.reads(case)
+    assert found and files_read == 1  # retry.py holds the most query words
+    upto = "\n".join((workspace / "retry.py").read_text().split("\n")[: case.spans[0][2] + 1])
+    words = agent_tokens.query_words(case.query)
+    listing = sum(len(p) + 1 for p, text in grep.lower.items() if any(w in text for w in words))
+    assert listing > len("retry.py") + 1  # other files mention "request" too
+    assert chars == listing + len(upto)
+    missing = agent_tokens.Case("m", "zzzqqq", (("retry.py", 0, 1),))
+    assert grep.reads(missing)[1:] == (False, None)
+
+
+def test_arama_reads_up_to_the_end_of_the_first_correct_hit(
+    workspace: Path, engine: Engine
+) -> None:
+    case = agent_tokens.Case("t", "retry_request", (_span(workspace, "retry.py", "retry_request"),))
+    chars, rank = agent_tokens.arama_reads(engine, workspace, case, Sizing())
+    assert rank == 1
+    assert 0 < chars < 1500  # the first entry only: its header and snippet
+    miss = agent_tokens.Case("m", "retry_request", (("src/cart.ts", 10_000, 10_001),))
+    whole, none = agent_tokens.arama_reads(engine, workspace, miss, Sizing())
+    assert none is None and whole > chars
+
+
+def test_summary_counts_success_and_ratios() -> None:
+    outcomes = [
+        agent_tokens.Outcome("a", 100, True, 1, 10_000, True, 3),
+        agent_tokens.Outcome("b", 200, True, 2, 30_000, True, 12),
+        agent_tokens.Outcome("c", 900, False, None, 50_000, True, 2),
+    ]
+    s = agent_tokens.summary(outcomes)
+    assert s["arama_success"] == pytest.approx(2 / 3) and s["grep_success"] == 1.0
+    assert s["grep_success_within10"] == pytest.approx(2 / 3)
+    assert s["ratio_of_medians"] == pytest.approx(20_000 / 150)
+    assert s["arama_then_grep_mean_chars"] == pytest.approx((100 + 200 + 900 + 50_000) / 3)
