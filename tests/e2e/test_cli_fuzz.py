@@ -119,7 +119,11 @@ def _env(dirs: Dirs, locale: str | None) -> dict[str, str]:
 
 
 def _arama(
-    dirs: Dirs, argv: list[bytes], locale: str | None = "C.UTF-8", cwd: Path | None = None
+    dirs: Dirs,
+    argv: list[bytes],
+    locale: str | None = "C.UTF-8",
+    cwd: Path | None = None,
+    timeout: float = RUN_TIMEOUT_S,
 ) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [bytes(ARAMA), *argv],
@@ -127,7 +131,7 @@ def _arama(
         env=_env(dirs, locale),
         stdin=subprocess.DEVNULL,
         capture_output=True,
-        timeout=RUN_TIMEOUT_S,
+        timeout=timeout,
         check=False,
     )
 
@@ -139,7 +143,9 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> Dirs:
     (base / "home").mkdir()
     (base / "not-a-dir").write_text("a file\n")
     found = Dirs(base, base / "workspace", base / "cache", base / "home", base / "not-a-dir")
-    done = _arama(found, [b"index", b"--quiet"])
+    # The first index prepares the model (an ONNX export, ~20 s alone, minutes on a loaded
+    # machine): the set-up gets time; the fuzzed calls keep RUN_TIMEOUT_S.
+    done = _arama(found, [b"index", b"--quiet"], timeout=900)
     assert done.returncode == 0, done.stderr
     return found
 
