@@ -647,6 +647,44 @@ def prior_sweep(
     return rows
 
 
+CEILING_DEPTHS = (10, 20, 50, 100)
+
+
+def ceiling(
+    engine: Engine, queries: Sequence[Query], fusion: Fusion, priors: Priors | None
+) -> dict[str, dict[str, float]]:
+    """How deep each mode holds a target: Recall@k down to 100 results, and for the better of
+    semantic and lexical (what any fusion or prior over those channels could put in a top k)."""
+    ranks: dict[str, dict[str, int | None]] = {}
+    for mode in MODES:
+        found: dict[str, int | None] = {}
+        for query in queries:
+            request = SearchRequest(query.text, limit=max(CEILING_DEPTHS), mode=mode)
+            answer = search_engine(engine, request, fusion, priors)
+            spans = [(h.chunk.path, h.chunk.start_line, h.chunk.end_line) for h in answer.hits]
+            found[query.id] = first_hit(query, spans)
+        ranks[mode] = found
+    ranks["semantic|lexical"] = {
+        q.id: min((r for r in (ranks["semantic"][q.id], ranks["lexical"][q.id]) if r), default=None)
+        for q in queries
+    }
+    return {
+        name: {
+            f"R@{k}": round(sum(1 for r in found.values() if r and r <= k) / len(found), 3)
+            for k in CEILING_DEPTHS
+        }
+        for name, found in ranks.items()
+    }
+
+
+def print_ceiling(rows: Mapping[str, Mapping[str, float]]) -> None:
+    print("\n### Natural questions: how deep the targets are (`--ceiling`)\n")
+    print("| mode | " + " | ".join(f"R@{k}" for k in CEILING_DEPTHS) + " |")
+    print("|---|" + "---|" * len(CEILING_DEPTHS))
+    for name, recall in rows.items():
+        print(f"| {name} | " + " | ".join(f"{recall[f'R@{k}']:.3f}" for k in CEILING_DEPTHS) + " |")
+
+
 def print_prior_sweep(rows: Sequence[Mapping[str, Any]]) -> None:
     for mode in PRIOR_SWEEP_MODES:
         of_mode = [r for r in rows if r["mode"] == mode]
@@ -821,6 +859,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="index once, then hybrid and lexical with every prior alone and --priors together",
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="the natural questions' Recall@10..100 per mode: how far any re-ranking could go",
+    )
     parser.add_argument("--sweep", action="store_true", help="grid of hybrid fusion settings")
     parser.add_argument("--sweep-lexical", type=_floats, default=(0.5, 0.75, 1.0, 1.5))
     parser.add_argument("--sweep-symbol", type=_floats, default=(0.0, 0.25))
@@ -931,6 +974,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs[name] = run_queries(queries, chosen)
                 summaries[name] = summarize(queries, runs[name])
         check = target_check(summaries["docstring"], summaries.get("questions"))
+        depth = (
+            ceiling(question_engine or engine, questions, fusion, priors)
+            if args.ceiling and questions
+            else None
+        )
         if args.prior_sweep:
             print("sweeping priors ...", file=sys.stderr)
             remembered = len(docs) + len(questions)
@@ -1000,6 +1048,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         if args.prior_sweep:
             report["prior_sweep"] = prior_rows
+        if depth is not None:
+            report["ceiling"] = depth
         if args.sweep:
             print("sweeping fusion knobs ...", file=sys.stderr)
             remembered = len(docs) + len(questions)
@@ -1093,6 +1143,8 @@ def print_report(report: Mapping[str, Any]) -> None:
     if "questions" in results:
         print_set("Natural developer questions", results["questions"], "package")
     print_check(report["target"])
+    if "ceiling" in report:
+        print_ceiling(report["ceiling"])
     if "prior_sweep" in report:
         print_prior_sweep(report["prior_sweep"])
     if "sweep" in report:

@@ -80,6 +80,11 @@ def test_query_shape_and_written_names() -> None:
     ]
     shaped = priors.shaped_weights(Fusion(), "retry_request")
     assert shaped["symbol"] > Fusion().symbol and shaped["dense"] < Fusion().dense
+    assert shaped["lexical"] > Fusion().lexical
+    # Sentences, and sentences that name code, keep the fused weights (reweighting them cost
+    # the natural questions).
+    for sentence in ("retry a request with backoff", "where does parse_header split lines"):
+        assert priors.shaped_weights(Fusion(), sentence) == Fusion().weights()
 
 
 def test_the_definition_of_a_written_name_comes_first() -> None:

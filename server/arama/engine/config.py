@@ -70,11 +70,13 @@ class Priors:
     quality.py 0.618 -> 0.661), the definition boost for name lookups (exact names first in
     lexical mode 74% -> 97%; quality.py 0.661 -> 0.675), the collapse of near-identical
     definitions (neutral on every set, questions R@10 +0.01; one result per forwarder family).
-    Not kept: query-shape weights (questions -0.026), file saturation (docstring -0.005,
+    Query-shape weights for identifier-shaped queries only (neutral on the registry sets,
+    quality.py 0.675 -> 0.677; `ensure_ascii`, `maxBytes` find the code that uses them).
+    Not kept: shape weights for sentences (questions -0.026), file saturation (docstring -0.005,
     questions R@10 -0.02), pseudo-relevance feedback (docstring -0.002 to -0.013)."""
 
     # Weight the channels by the query's shape: an identifier leans on names and words.
-    query_shape: bool = False
+    query_shape: bool = True
     # The chunk that defines a name the query looks up gains this much of the best score
     # (half as much again when its file is named after it); identifier-shaped queries only.
     definition_boost: float = 1.0
@@ -93,7 +95,9 @@ class Priors:
     @classmethod
     def off(cls) -> Priors:
         """The channels alone: how arama ranked before the priors."""
-        return cls(definition_boost=0.0, path_penalty=False, collapse_similar=False)
+        return cls(
+            query_shape=False, definition_boost=0.0, path_penalty=False, collapse_similar=False
+        )
 
 
 @dataclass(frozen=True)
