@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import random
+import shlex
 import signal
 import sqlite3
 import statistics
@@ -35,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_latency import QUERIES, build_workspace, percentile, start
+from lsp_latency import QUERIES, build_workspace, percentile
 
 REPO = Path(__file__).resolve().parents[1]
 ARAMA = Path(sys.executable).parent / "arama"
@@ -70,6 +72,26 @@ class Soak:
 
     def latency(self, kind: str, ms: float) -> None:
         self.lives[-1].latencies.setdefault(kind, []).append(ms)
+
+
+async def start(workspace: Path, cache: Path, log: Path) -> tuple[LanguageClient, int]:
+    """lsp_latency.py's start, with the server's log (INFO) kept in `log` for the report."""
+    pidfile = cache.with_name("arama-ls.pid")
+    pidfile.unlink(missing_ok=True)
+    server = shlex.join([sys.executable, "-m", "arama.lsp.server", "--log-level", "INFO"])
+    command = f"echo $$ > {shlex.quote(str(pidfile))}; exec {server} 2>> {shlex.quote(str(log))}"
+    client = await ClientServerConfig(server_command=["/bin/sh", "-c", command]).start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                window=types.WindowClientCapabilities(work_done_progress=True)
+            ),
+            workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), workspace.name)],
+            initialization_options={"cacheDir": str(cache)},
+        )
+    )
+    return client, int(pidfile.read_text())
 
 
 def _proc(pid: int) -> dict[str, float]:
@@ -167,7 +189,8 @@ async def _second_process(soak: Soak) -> None:
 
 
 async def _one_life(soak: Soak, until: float) -> None:
-    client, pid = await start(soak.workspace, soak.cache, {})
+    log = soak.cache.with_name(f"server-{len(soak.lives) + 1}.log")
+    client, pid = await start(soak.workspace, soak.cache, log)
     life = Life(len(soak.lives) + 1, pid, time.monotonic())
     soak.lives.append(life)
 
@@ -180,6 +203,10 @@ async def _one_life(soak: Soak, until: float) -> None:
     next_sample = time.monotonic()
     second: asyncio.Task[None] | None = None
     while time.monotonic() < until:
+        if client.stopped:  # the server exited by itself: say so, with the end of its log
+            tail = log.read_text(errors="replace").splitlines()[-5:]
+            soak.errors.append(f"life {life.number}: the server exited by itself: {tail}")
+            break
         if time.monotonic() >= next_sample:
             try:
                 life.samples.append({"t": round(time.monotonic() - life.started, 1), **_proc(pid)})
@@ -202,7 +229,10 @@ async def _one_life(soak: Soak, until: float) -> None:
         if turn % 5 == 0:
             _edit_file(soak)
         if turn % 7 == 0:
-            await _buffer_edit(soak, client)
+            try:
+                await _buffer_edit(soak, client)
+            except RuntimeError as exc:  # the client stopped: the loop says why next turn
+                soak.errors.append(f"buffer edit: {exc}")
         if turn % 40 == 20:
             _burst(soak)
         if turn % 25 == 0 and (second is None or second.done()):
@@ -216,7 +246,8 @@ async def _one_life(soak: Soak, until: float) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
-        soak.errors.append(f"life {life.number}: the server had exited by itself")
+        if not client.stopped:
+            soak.errors.append(f"life {life.number}: the server had exited by itself")
     try:
         await asyncio.wait_for(client.stop(), 10)
     except Exception:
@@ -227,7 +258,7 @@ async def _final_index(soak: Soak) -> dict[str, Any]:
     """A last server run to ready, then its catalog against a fresh index of the same disk."""
     if soak.burst is not None:
         _burst(soak)  # leave the disk as a checkout would
-    client, _pid = await start(soak.workspace, soak.cache, {})
+    client, _pid = await start(soak.workspace, soak.cache, soak.cache.with_name("final.log"))
     try:
         while True:
             status = await client.workspace_execute_command_async(

@@ -331,7 +331,7 @@ def test_a_signal_at_any_moment_ends_with_one_line(
     if signalled:
         process.send_signal(signum)
     try:
-        _out, err = process.communicate(timeout=60)
+        _out, err = process.communicate(timeout=180)
     finally:
         if process.poll() is None:
             process.kill()
