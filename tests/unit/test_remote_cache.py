@@ -52,6 +52,9 @@ def _laptop(
 
 
 def _remote(url: str, **settings: object) -> RemoteCacheConfig:
+    """A remote with a generous timeout unless the test sets one: on a loaded CI machine a
+    healthy server must not look slow (the fault tests set short ones)."""
+    settings.setdefault("timeout_s", 5.0)
     return RemoteCacheConfig(url=url, **settings)  # type: ignore[arg-type]
 
 
