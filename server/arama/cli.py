@@ -148,6 +148,18 @@ def _folder(ns: argparse.Namespace) -> Path:
     return root
 
 
+def _cache_unusable(config: EngineConfig, exc: BaseException) -> CacheUnusable:
+    """The one line (exit 3) for a cache directory that cannot be used, and why."""
+    return CacheUnusable(
+        text(
+            "cli.cache_unusable",
+            locale_from_env(),
+            path=config.cache_dir,
+            error=terminal.describe(exc),
+        )
+    )
+
+
 def _engine(config: EngineConfig, bar: _ProgressBar | None = None) -> Engine:
     """A new engine on the configured cache directory; CacheUnusable when it cannot be."""
     from arama.engine.engine import Engine
@@ -155,14 +167,7 @@ def _engine(config: EngineConfig, bar: _ProgressBar | None = None) -> Engine:
     try:
         return Engine(config, on_progress=bar)
     except Exception as exc:  # read-only, full, not a directory, a broken database...
-        raise CacheUnusable(
-            text(
-                "cli.cache_unusable",
-                locale_from_env(),
-                path=config.cache_dir,
-                error=terminal.describe(exc),
-            )
-        ) from None
+        raise _cache_unusable(config, exc) from None
 
 
 @contextlib.contextmanager
@@ -264,14 +269,7 @@ def cmd_status(ns: argparse.Namespace) -> int:
     try:
         status = look(config, root)
     except (OSError, sqlite3.Error) as exc:
-        raise CacheUnusable(
-            text(
-                "cli.cache_unusable",
-                locale_from_env(),
-                path=config.cache_dir,
-                error=terminal.describe(exc),
-            )
-        ) from None
+        raise _cache_unusable(config, exc) from None
     if config.remote_cache is not None:  # one round trip: does the team cache answer?
         status = dataclasses.replace(status, remote_cache=_remote_look(config.remote_cache))
     print(json.dumps(contract_status(status), ensure_ascii=False, indent=2))
