@@ -45,7 +45,9 @@ def server(tmp_path: Path) -> Iterator[RedisServer]:
         yield started
 
 
-def _arama(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+def _arama(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, exit_status: int = 0
+) -> Any:
     result = subprocess.run(
         [str(ARAMA), *args],
         env=isolated_env(tmp_path / "home") | {"LANG": "C.UTF-8"} | (env or {}),
@@ -54,7 +56,7 @@ def _arama(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any
         timeout=600,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == exit_status, result.stderr
     assert PASSWORD not in result.stdout + result.stderr
     return json.loads(result.stdout)
 
@@ -169,10 +171,15 @@ def test_arama_status_says_whether_the_team_cache_answers(
     tmp_path: Path, workspace: Path, server: RedisServer
 ) -> None:
     url = f"redis://:{PASSWORD}@127.0.0.1:{server.port}/0"
-    status = _arama(tmp_path, "status", str(workspace), "--remote-cache", url)
+    # The folder was never indexed in this cache: `status` says so with exit 1 (a read-only
+    # look), and still says whether the team cache answers.
+    status = _arama(tmp_path, "status", str(workspace), "--remote-cache", url, exit_status=1)
+    assert status["state"] == "notIndexed"
     remote = status["remoteCache"]
     assert (remote["state"], remote["reason"], remote["cluster"]) == ("ok", None, False)
     assert remote["latencyMs"] > 0 and remote["url"] == url.replace(PASSWORD, "***")
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    remote = _arama(tmp_path, "status", str(workspace), "--remote-cache", dead)["remoteCache"]
+    remote = _arama(tmp_path, "status", str(workspace), "--remote-cache", dead, exit_status=1)[
+        "remoteCache"
+    ]
     assert remote["state"] == "backing-off" and "ConnectionError" in remote["reason"]
