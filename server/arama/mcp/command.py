@@ -17,8 +17,11 @@ from arama.engine.config import (
     EngineConfig,
     default_cache_dir,
 )
-from arama.mcp.answers import Sizing
 from arama.mcp.clients import CLIENTS, config_text
+
+# answers.py imports lsprotocol (~0.5 s): only `arama mcp` itself loads it, so every other
+# command's signal handlers are in place before a Ctrl-C can land in an import.
+DEFAULT_BUDGET_CHARS = 6000
 
 MIN_BUDGET = 500
 
@@ -58,8 +61,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--max-chars",
         type=_budget,
-        default=Sizing().budget_chars,
-        help=f"character budget of one answer (default: {Sizing().budget_chars})",
+        default=DEFAULT_BUDGET_CHARS,
+        help=f"character budget of one answer (default: {DEFAULT_BUDGET_CHARS})",
     )
     p.add_argument(
         "--log-level",
@@ -108,6 +111,7 @@ def run(ns: argparse.Namespace) -> int:
         threads=ns.threads,
         backend=ns.backend,
     )
+    from arama.mcp.answers import Sizing
     from arama.mcp.server import serve  # the SDK loads only for the server
 
     serve(config, folders, Sizing(budget_chars=ns.max_chars), os.environ.get("LANG"))
