@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from support.export_children import export_children
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import isolated_env
 
@@ -33,21 +34,6 @@ ARAMA = Path(sys.executable).parent / "arama"
 
 def _env(home: Path, cache: Path) -> dict[str, str]:
     return isolated_env(home) | {"ARAMA_CACHE_DIR": str(cache), "LANG": "C.UTF-8"}
-
-
-def _export_children(parent: int) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"arama.engine.embedding.onnx_export" in cmdline and ppid in (parent, 1):
-            found.append(int(proc.name))
-    return found
 
 
 def _many_files(root: Path, count: int) -> None:
@@ -79,7 +65,7 @@ def test_ctrl_c_during_the_model_preparation(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         children: list[int] = []
         while not children and time.monotonic() < deadline and process.poll() is None:
-            children = _export_children(process.pid)
+            children = export_children(process.pid)
             time.sleep(0.05)
         assert children, "no export child seen"
         time.sleep(1.0)

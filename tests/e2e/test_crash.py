@@ -27,6 +27,7 @@ from arama.engine.embedding.text import name_phrase, with_context
 from arama.engine.hashing import text_hash
 from arama.engine.scanner import Scanner, read_source
 from arama.engine.vectors import VectorStore
+from support.export_children import export_children
 from support.fixtures import FIXTURE_WORKSPACE
 
 pytestmark = pytest.mark.e2e
@@ -179,22 +180,6 @@ def test_sigkill_at_random_moments_never_corrupts_or_re_embeds(tmp_path: Path) -
     assert not list(home.rglob("*")), "nothing may be written outside the cache dir"
 
 
-def _export_children(parent: int) -> list[int]:
-    """Pids of ONNX export processes whose parent is (or was) `parent`, or that were orphaned."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"arama.engine.embedding.onnx_export" in cmdline and ppid in (parent, 1):
-            found.append(int(proc.name))
-    return found
-
-
 def test_sigkill_during_the_onnx_export_leaves_no_process_and_no_scratch(tmp_path: Path) -> None:
     """The export runs in a child process; a server killed meanwhile must not leave it running
     (writing into the cache) nor leave its scratch directory behind."""
@@ -211,7 +196,7 @@ def test_sigkill_during_the_onnx_export_leaves_no_process_and_no_scratch(tmp_pat
         deadline = time.monotonic() + 60
         children: list[int] = []
         while not children and time.monotonic() < deadline and process.poll() is None:
-            children = _export_children(process.pid)
+            children = export_children(process.pid)
             time.sleep(0.05)
         assert children, "no export child seen"
         time.sleep(1.0)  # well inside the export (it takes 10 s or more)
