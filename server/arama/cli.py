@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -326,6 +326,87 @@ def cmd_eval(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(ns: argparse.Namespace) -> int:
+    """Adapt search to the folder's own vocabulary (arama/tuning), kept only if `arama eval`
+    on held-out documentation says it helps; `--reset` forgets it."""
+    from arama.evaluation.errors import EvalError
+    from arama.tuning.report import render_tune
+    from arama.tuning.runner import TuneSettings, tune, tune_json
+    from arama.tuning.store import reset
+
+    locale = locale_from_env()
+    root = _folder(ns)
+    config = _config(ns, preload_model=True)
+    if ns.reset:
+        had = reset(config, root)
+        print(text("tune.reset.done" if had else "tune.reset.none", locale, folder=root))
+        return 0
+    talk = not ns.quiet and sys.stderr.isatty()
+    bar = _ProgressBar(enabled=talk)
+
+    def notify(key: str, values: Mapping[str, Any]) -> None:
+        if talk:
+            bar.close()
+            print(text(key, locale, **values), file=sys.stderr)
+
+    settings = TuneSettings(
+        minutes=ns.minutes,
+        sample=ns.sample,
+        seed=ns.seed,
+        queries_file=Path(ns.queries).expanduser() if ns.queries else None,
+    )
+    _engine(config).close()  # the cache directory is usable (CacheUnusable otherwise)
+    try:
+        report = tune(config, root, settings, on_progress=bar, notify=notify)
+    except EvalError as exc:
+        print(f"arama: {exc.message(locale)}", file=sys.stderr)
+        return exc.exit_status
+    finally:
+        bar.close()
+    if ns.json:
+        print(json.dumps(tune_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(render_tune(report, locale))
+    return 0
+
+
+def _tune_parser(sub: Any, engine_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    from arama.tuning.runner import DEFAULT_MINUTES
+
+    p_tune = sub.add_parser(
+        "tune",
+        help="adapt search to the folder's own vocabulary, kept only if it measurably helps",
+        description="Learn, from the folder's documented functions, which code its own words "
+        "point to (a small map on the query side; nothing is re-embedded), judge it with "
+        "`arama eval` on documentation held out from training, and keep it only if it beats "
+        "the model alone. Used for this folder only; --reset forgets it.",
+    )
+    p_tune.add_argument("folder", nargs="?", help="workspace folder (same as --path)")
+    engine_options(p_tune)
+    p_tune.add_argument(
+        "--minutes",
+        type=terminal.minutes,
+        default=DEFAULT_MINUTES,
+        help=f"time budget for training (default: {DEFAULT_MINUTES:g})",
+    )
+    p_tune.add_argument(
+        "--sample",
+        type=terminal.positive_int,
+        default=400,
+        help="at most this many held-out queries to judge with (default: 400)",
+    )
+    p_tune.add_argument("--seed", type=terminal.count, default=0, help="which sample (default: 0)")
+    p_tune.add_argument(
+        "--queries",
+        metavar="FILE",
+        help="your own questions (as for arama eval): the tuned search must not be worse on them",
+    )
+    p_tune.add_argument("--reset", action="store_true", help="forget this folder's tuning")
+    p_tune.add_argument("--json", action="store_true", help="print the report as JSON")
+    p_tune.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    p_tune.set_defaults(func=cmd_tune)
+
+
 def _modes(value: str) -> tuple[Mode, ...]:
     """`hybrid,lexical` -> the modes, in the order given (argparse turns the error into exit 2)."""
     chosen = [m.strip() for m in value.split(",") if m.strip()]
@@ -443,6 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--json", action="store_true", help="print the whole report as JSON")
     p_eval.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p_eval.set_defaults(func=cmd_eval)
+
+    _tune_parser(sub, engine_options)
 
     mcp_command.register(sub)  # arama mcp: the MCP server for coding agents (arama/mcp/)
 

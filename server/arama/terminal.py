@@ -175,6 +175,22 @@ def count(value: str) -> int:
     return _bounded_int(value, 0)
 
 
+MAX_MINUTES = 24 * 60
+
+
+def minutes(value: str) -> float:
+    """argparse type: a time budget in minutes, more than 0 and at most a day."""
+    try:
+        number: float | None = float(value)
+    except ValueError:
+        number = None
+    if number is None or not 0 < number <= MAX_MINUTES:
+        raise argparse.ArgumentTypeError(
+            text("cli.minutes", locale_from_env(), high=MAX_MINUTES, value=shown(value))
+        )
+    return number
+
+
 MAX_THREADS = 1024
 
 

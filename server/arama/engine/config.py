@@ -100,6 +100,9 @@ class Priors:
         )
 
 
+ADAPTERS = ("kept", "candidate", "none")
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -140,6 +143,9 @@ class EngineConfig:
     read_only: bool | None = None
     # A team-shared embedding cache behind the local one (engine/embedding/remote.py).
     remote_cache: RemoteCacheConfig | None = None
+    # Which query adapter searches use (engine/query_adapter.py): the one `arama tune` kept for
+    # the folder, the candidate it is judging, or none (the model alone).
+    adapter: str = "kept"  # one of ADAPTERS
 
     def workspace_dir(self, root: Path) -> Path:
         """Per-folder index files, keyed by the folder's absolute path (readable prefix + hash)."""
@@ -157,6 +163,8 @@ class EngineConfig:
         return self.cache_dir / "models"
 
     def __post_init__(self) -> None:
+        if self.adapter not in ADAPTERS:
+            raise ValueError(f"unknown adapter {self.adapter!r}: expected one of {ADAPTERS}")
         if self.backend not in BACKENDS:
             raise ValueError(
                 f"unknown embedding backend {self.backend!r}: expected one of {', '.join(BACKENDS)}"

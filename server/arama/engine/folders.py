@@ -22,9 +22,10 @@ from pathlib import Path
 
 from arama.engine.catalog import Catalog
 from arama.engine.indexing.claim import IndexClaim
+from arama.engine.query_adapter import AdapterSlot
 from arama.engine.records import SkipFile
 from arama.engine.scanner import Scanner
-from arama.engine.vectors import VectorStore
+from arama.engine.vectors import Vectors, VectorStore
 
 
 @dataclass
@@ -70,6 +71,8 @@ class FolderIndex:
     overlays: dict[str, str] = field(default_factory=dict)
     # This process's claim on the index directory (indexing/claim.py); released on close.
     claim: IndexClaim | None = None
+    # The query adapter `arama tune` kept for this folder, if any (engine/query_adapter.py).
+    adapter: AdapterSlot | None = None
 
     def close(self) -> None:
         """Close the catalog and let another process claim the index directory."""
@@ -82,7 +85,9 @@ class FolderIndex:
 
     @property
     def view(self) -> FolderView:
-        return FolderView(self.number, self.root, self.catalog, self.chunks.store, self.names.store)
+        return FolderView(
+            self.number, self.root, self.catalog, self.chunks.store, self.names.store, self.adapter
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,13 @@ class FolderView:
     catalog: Catalog
     chunk_vectors: VectorStore
     name_vectors: VectorStore
+    adapter: AdapterSlot | None = None
+
+    def chunk_query(self, vector: Vectors) -> Vectors:
+        """The query vector as this folder's chunk vectors are searched with (its tuned
+        adapter applied, when it has one)."""
+        adapter = self.adapter.current() if self.adapter is not None else None
+        return adapter.apply(vector) if adapter is not None else vector
 
 
 def contains(root: Path, absolute: Path) -> bool:

@@ -50,6 +50,7 @@ from arama.evaluation.mining import (
 from arama.evaluation.queries import UserQuery, read_queries
 from arama.evaluation.report import EvalReport, Source, Timing
 from arama.evaluation.targets import Span, Target, definition_spans, line_span
+from arama.tuning.split import is_held_out
 
 EVAL_INDEXES = "eval"
 
@@ -63,6 +64,9 @@ class EvalSettings:
     seed: int = 0
     queries_file: Path | None = None  # the user's pairs instead of mined documentation
     hide_docs: bool | None = None  # None: hide for mined queries, keep for the user's
+    # Only the held-out functions of `arama tune`'s split (tuning/split.py): a tuned model is
+    # judged on documentation it never trained on.
+    held_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +170,8 @@ class _Run:
         code = self._read(files, lambda rel, row: content_of(rel, row.language) is Content.CODE)
         sources = {source.path: source for source in code}
         candidates = mine(sources.values())
+        if self.settings.held_out:
+            candidates = held_out_only(candidates)
         self.eligible = {language: len(found) for language, found in candidates.items()}
         if not candidates:
             raise NothingToEvaluate("eval.nothing", folder=self.root)
@@ -270,6 +276,22 @@ class _Run:
             (hit.chunk.path, hit.chunk.start_line, hit.chunk.end_line) for hit in answer.hits
         )
         return Outcome(query.text, query.language, query.target.label, mode, rank, ms)
+
+
+def held_out_only(candidates: Mapping[str, list[DocQuery]]) -> dict[str, list[DocQuery]]:
+    """The queries whose every answer is a held-out function (none the tuner saw)."""
+    out: dict[str, list[DocQuery]] = {}
+    for language, queries in candidates.items():
+        kept = [
+            q
+            for q in queries
+            if all(
+                is_held_out(d.path, d.function.name, d.function.container) for d in q.definitions
+            )
+        ]
+        if kept:
+            out[language] = kept
+    return out
 
 
 def _moved(line_map: Mapping[int, int] | None, line: int | None) -> int | None:

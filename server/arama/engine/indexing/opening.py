@@ -19,6 +19,7 @@ from arama.engine.config import EngineConfig
 from arama.engine.folders import FolderIndex, VectorSpace
 from arama.engine.hashing import text_hash
 from arama.engine.indexing.claim import IndexClaim, claim_index_dir
+from arama.engine.query_adapter import AdapterSlot, adapter_dir
 from arama.engine.scanner import Scanner
 from arama.engine.vectors import VectorStore
 
@@ -86,6 +87,7 @@ class FolderOpener:
             names=VectorSpace(VectorStore(name_file)),
             recovered=recovered,
             claim=claim,
+            adapter=AdapterSlot(adapter_dir(self._config, root), self._model_id),
         )
         reconcile_vectors(folder)
         if self._config.read_only:

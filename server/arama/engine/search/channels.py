@@ -44,7 +44,7 @@ def lexical(folder: FolderView, query: str, depth: int, allowed: Sequence[int] |
 
 
 def dense(folder: FolderView, vector: Vectors, depth: int, allowed: Sequence[int] | None) -> Ranked:
-    hits = folder.chunk_vectors.search(vector, depth, allowed)
+    hits = folder.chunk_vectors.search(folder.chunk_query(vector), depth, allowed)
     return [((folder.number, i), s) for i, s in hits]
 
 

@@ -1,0 +1,1 @@
+"""`arama tune`: adapt the bundled model to one workspace, kept only if `arama eval` says so."""
