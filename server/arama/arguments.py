@@ -42,6 +42,7 @@ MAX_URI_CHARS = 8192
 MAX_DATE_CHARS = 64
 MAX_POSITION = 10_000_000
 MAX_OFFSET = 1_000_000_000
+MAX_TUNE_MINUTES = 24 * 60
 """A larger offset pages past any index, so it is clamped to this: the engine asks each channel
 for a multiple of offset + limit candidates, and SQLite's LIMIT must fit in 64 bits."""
 
@@ -209,6 +210,23 @@ class ContextArguments:
     limit: int = attrs.field(default=10, validator=between(1, MAX_LIMIT))
 
 
+def _minutes(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 < value <= MAX_TUNE_MINUTES:
+        raise Invalid("error.range", attribute.alias, low=0, high=MAX_TUNE_MINUTES)
+
+
+@attrs.frozen
+class TuneArguments:
+    """`arama.tune`: which folder (default: the first workspace folder), the training time
+    budget in minutes, or `reset` to forget the folder's tuning."""
+
+    folder: str | None = attrs.field(
+        default=None, validator=optional(attrs.validators.and_(length(1, MAX_URI_CHARS), _file_uri))
+    )
+    minutes: float = attrs.field(default=3.0, validator=_minutes)
+    reset: bool = False
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 
@@ -231,3 +249,7 @@ def parse_context(obj: Mapping[str, Any], locale: str | None = None) -> tuple[st
     """`arama.context` arguments: (uri, line, character, limit)."""
     args = structure(obj, ContextArguments, locale)
     return args.uri, args.position.line, args.position.character, args.limit
+
+
+def parse_tune(obj: Mapping[str, Any], locale: str | None = None) -> TuneArguments:
+    return structure(obj, TuneArguments, locale)

@@ -62,6 +62,7 @@ WIRE_KEYS: dict[str, frozenset[str]] = {
             "updates",
             "error",
             "remoteCache",
+            "tunedFolders",
         }
     ),
     "statusCache": frozenset({"path", "entries", "hits", "misses"}),
@@ -173,6 +174,7 @@ def status_json(status: IndexStatus) -> JSON:
         "skippedFiles": dict(status.skipped_files),
         "recovered": list(status.recovered),
         "updates": {"batches": status.update_batches, "paths": status.updated_paths},
+        "tunedFolders": [str(root) for root in status.tuned_folders],
     }
     if status.error is not None:
         out["error"] = status.error

@@ -203,6 +203,12 @@ class Engine:
     def model_id(self) -> str:
         return self._embedder.model_id
 
+    @property
+    def embedder(self) -> Embedder:
+        """The loaded model, for work beside the index that embeds too (`arama tune`'s pairs)
+        without loading it a second time."""
+        return self._embedder
+
     def contains(self, path: Path) -> bool:
         """Whether `path` lies in an open folder and can be named there."""
         try:
@@ -258,6 +264,7 @@ class Engine:
             updated_paths=self._files.updated_paths,
             vectors_from_cache=self._embedding.vectors_from_cache,
             vectors_embedded=self._embedding.vectors_embedded,
+            tuned_folders=tuple(f.root for f in folders if f.view.chunk_adapter() is not None),
             remote_cache=self._remote_status(),
         )
 

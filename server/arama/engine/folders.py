@@ -22,7 +22,7 @@ from pathlib import Path
 
 from arama.engine.catalog import Catalog
 from arama.engine.indexing.claim import IndexClaim
-from arama.engine.query_adapter import AdapterSlot
+from arama.engine.query_adapter import AdapterSlot, QueryAdapter
 from arama.engine.records import SkipFile
 from arama.engine.scanner import Scanner
 from arama.engine.vectors import Vectors, VectorStore
@@ -102,10 +102,13 @@ class FolderView:
     name_vectors: VectorStore
     adapter: AdapterSlot | None = None
 
+    def chunk_adapter(self) -> QueryAdapter | None:
+        return self.adapter.current() if self.adapter is not None else None
+
     def chunk_query(self, vector: Vectors) -> Vectors:
         """The query vector as this folder's chunk vectors are searched with (its tuned
         adapter applied, when it has one)."""
-        adapter = self.adapter.current() if self.adapter is not None else None
+        adapter = self.chunk_adapter()
         return adapter.apply(vector) if adapter is not None else vector
 
 

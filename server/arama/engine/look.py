@@ -21,6 +21,7 @@ from arama.engine.catalog import SCAN_META, read_only_connection
 from arama.engine.config import EngineConfig
 from arama.engine.embedding.backends import configured_model_id
 from arama.engine.indexing.opening import CATALOG_FILE, vector_files
+from arama.engine.query_adapter import AdapterSlot, adapter_dir
 from arama.engine.records import CacheStatus, IndexStatus
 from arama.engine.vectors import VectorStore
 
@@ -68,6 +69,7 @@ def look(config: EngineConfig, root: Path, *, model_id: str | None = None) -> In
         cache=cache,
         workspace_folders=(root,),
         recovered=() if scan_finished else ("the last scan of this folder did not finish",),
+        tuned_folders=(root,) if AdapterSlot(adapter_dir(config, root), model).current() else (),
     )
 
 

@@ -117,6 +117,11 @@ class AdapterSlot:
                 self._refresh()
             return self._adapter
 
+    def identity(self) -> tuple[int, int] | None:
+        """Which adapter `current` gives (its file's stamp), None for none: part of the keys
+        of remembered answers, so keeping or resetting a tuning is seen at the next search."""
+        return self._stamp if self.current() is not None else None
+
     def _refresh(self) -> None:
         assert self._directory is not None
         try:

@@ -301,6 +301,8 @@ class IndexStatus:
     vectors_from_cache: int = 0
     vectors_embedded: int = 0
     remote_cache: RemoteCacheStatus | None = None  # only when one is configured
+    # Folders whose searches go through the query adapter `arama tune` kept for them.
+    tuned_folders: tuple[Path, ...] = ()
 
     @property
     def embedded_chunks(self) -> int:

@@ -11,7 +11,13 @@ import sys
 from pygls.exceptions import JsonRpcInvalidParams
 
 from arama import __version__
-from arama.lsp import commands, documents, lifecycle, symbols  # noqa: F401 - registers features
+from arama.lsp import (  # noqa: F401 - registers features
+    commands,
+    documents,
+    lifecycle,
+    symbols,
+    tuning,
+)
 from arama.lsp.app import server
 from arama.messages import text
 

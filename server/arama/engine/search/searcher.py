@@ -174,7 +174,13 @@ class Searcher:
         folders = self._index.folders()
         _record(folders, request)
         generation = self._index.generation
-        key = (*_request_key(request), astuple(ranking.fusion), astuple(ranking.priors))
+        key = (
+            *_request_key(request),
+            astuple(ranking.fusion),
+            astuple(ranking.priors),
+            # A tuned adapter kept (or reset) since: another answer, same index generation.
+            tuple(f.adapter.identity() if f.adapter is not None else None for f in folders),
+        )
         # Only a complete index's answers are remembered or served again: while it starts,
         # is built or lacks the query model, the next search may already know more.
         cached = None if indexing else self._cached_answer(key, generation)
