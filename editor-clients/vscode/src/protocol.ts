@@ -116,6 +116,8 @@ export interface StatusResponse {
   error?: string;
   /** Only when a remote cache is configured. */
   remoteCache?: StatusRemoteCache;
+  /** Folders whose searches use the tuning `arama tune` kept for them. */
+  tunedFolders: string[];
 }
 
 export interface StatsLanguage {

@@ -68,6 +68,7 @@
 ---@field updates arama.StatusUpdates
 ---@field error? string only when the cache directory is unusable: every other command fails
 ---@field remoteCache? arama.StatusRemoteCache only when a team-shared cache is configured
+---@field tunedFolders string[] folders whose searches use the tuning `arama tune` kept for them
 
 --- The embedding cache in `arama.status`.
 ---@class arama.StatusCache

@@ -20,6 +20,7 @@ const ready: StatusResponse = {
   model: 'sentence-transformers/all-MiniLM-L6-v2',
   cache: { path: '/home/ada/.cache/arama', entries: 9000, hits: 12, misses: 3 },
   workspaceFolders: ['/work/project'],
+  tunedFolders: [],
   skippedFiles: { tooLarge: 2 },
   recovered: [],
   updates: { batches: 4, paths: 9 },

@@ -132,6 +132,7 @@ describe('indexingPercentage', () => {
     model: 'm',
     cache: { path: '/cache', entries: 0, hits: 0, misses: 0 },
     workspaceFolders: [],
+    tunedFolders: [],
     skippedFiles: {},
     recovered: [],
     updates: { batches: 0, paths: 0 },
