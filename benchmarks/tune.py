@@ -7,7 +7,8 @@ tests and docs included): `arama eval` on the held-out split without an adapter;
 from every other documented function; the adapter trained (tuning/trainer.py, the shipped
 settings); `arama eval` again with it as the candidate; then the package's questions from
 registry_questions.json, asked with and without it. Nothing here decides anything: the verdict
-column is what `arama tune` would have decided (tuning/judge.py) from the held-out split alone.
+column is what `arama tune --queries` would decide (tuning/judge.py) if those questions were the
+user's file.
 
 Also measured: the corpus's adapter applied to *another* corpus's held-out split (what tuning
 would cost elsewhere if it leaked; it does not: an adapter is used only for its own folder,
@@ -130,7 +131,8 @@ def run_corpus(
             m: scores(compare(q_base.outcomes, q_tuned.outcomes, m)) for m in ("hybrid", "semantic")
         },
         "questionCount": count,
-        "verdict": judge(held_hybrid, None).reason,
+        # What `arama tune --queries` would decide if these questions were the user's file.
+        "verdict": judge(held_hybrid, compare(q_base.outcomes, q_tuned.outcomes, "hybrid")).reason,
         "cost": {
             "baseEvalSeconds": round(base_s, 1),
             "pairEmbedSeconds": round(embed_s, 1),

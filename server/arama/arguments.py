@@ -225,6 +225,10 @@ class TuneArguments:
     )
     minutes: float = attrs.field(default=3.0, validator=_minutes)
     reset: bool = False
+    # The user's questions file (as for `arama eval --queries`), inside a workspace folder.
+    queries: str | None = attrs.field(
+        default=None, validator=optional(attrs.validators.and_(length(1, MAX_URI_CHARS), _file_uri))
+    )
 
 
 # -- entry points ------------------------------------------------------------------------------

@@ -378,8 +378,9 @@ def _tune_parser(sub: Any, engine_options: Callable[[argparse.ArgumentParser], N
         help="adapt search to the folder's own vocabulary, kept only if it measurably helps",
         description="Learn, from the folder's documented functions, which code its own words "
         "point to (a small map on the query side; nothing is re-embedded), judge it with "
-        "`arama eval` on documentation held out from training, and keep it only if it beats "
-        "the model alone. Used for this folder only; --reset forgets it.",
+        "`arama eval` on documentation held out from training and on your own questions "
+        "(--queries), and keep it only if it answers your questions better than the model "
+        "alone. Used for this folder only; --reset forgets it.",
     )
     p_tune.add_argument("folder", nargs="?", help="workspace folder (same as --path)")
     engine_options(p_tune)
@@ -399,7 +400,8 @@ def _tune_parser(sub: Any, engine_options: Callable[[argparse.ArgumentParser], N
     p_tune.add_argument(
         "--queries",
         metavar="FILE",
-        help="your own questions (as for arama eval): the tuned search must not be worse on them",
+        help="your own questions (as for arama eval): a tuning is kept only if it answers them "
+        "better",
     )
     p_tune.add_argument("--reset", action="store_true", help="forget this folder's tuning")
     p_tune.add_argument("--json", action="store_true", help="print the report as JSON")

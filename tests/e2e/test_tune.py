@@ -56,6 +56,9 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Lang
     (workspace / "pkg").mkdir(parents=True)
     for topic in range(len(TOPICS)):
         (workspace / "pkg" / f"{TOPICS[topic][0]}.py").write_text(_module(topic))
+    (workspace / "questions.tsv").write_text(
+        "how are two sorted lists combined\tpkg/merge.py\nwhere do we wait between retries\tpkg/retry.py\n"
+    )
     async with lsp_server([workspace], base / "cache", base / "home") as client:
         await wait_ready(client)
         client.workspace_root = workspace  # type: ignore[attr-defined]
@@ -64,7 +67,13 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Lang
 
 @pytest.mark.parametrize(
     "arguments",
-    [{"minutes": 0}, {"minutes": "two"}, {"reset": "yes"}, {"folder": "file:///elsewhere"}],
+    [
+        {"minutes": 0},
+        {"minutes": "two"},
+        {"reset": "yes"},
+        {"folder": "file:///elsewhere"},
+        {"queries": "file:///etc/passwd"},
+    ],
 )
 async def test_bad_arguments_are_invalid_params(
     client: LanguageClient, arguments: dict[str, object]
@@ -76,7 +85,10 @@ async def test_bad_arguments_are_invalid_params(
 async def test_a_run_answers_with_its_numbers_and_status_follows(client: LanguageClient) -> None:
     workspace: Path = client.workspace_root  # type: ignore[attr-defined]
     before = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
-    running = asyncio.ensure_future(command(client, "arama.tune", {"minutes": 0.2}))
+    queries = (workspace / "questions.tsv").as_uri()
+    running = asyncio.ensure_future(
+        command(client, "arama.tune", {"minutes": 0.2, "queries": queries})
+    )
     await asyncio.sleep(0.5)
     with pytest.raises(JsonRpcException) as busy:
         await command(client, "arama.tune", {"minutes": 0.2})
@@ -84,7 +96,7 @@ async def test_a_run_answers_with_its_numbers_and_status_follows(client: Languag
     search = await command(client, "arama.search", {"query": "merge sorted lists"})
     assert search["results"]  # searches are served while it runs
     answer = await asyncio.wait_for(running, 600)
-    assert answer["heldOut"]["queries"] > 0
+    assert answer["heldOut"]["queries"] > 0 and answer["questions"]["queries"] == 2
     assert answer["pairs"]["doc"] + answer["pairs"]["name"] >= 100
     assert answer["message"]
     reports = [r for values in client.progress_reports.values() for r in values]

@@ -5,6 +5,7 @@ training pairs, the trainer, the judge, and a whole run; with the deterministic 
 from __future__ import annotations
 
 import textwrap
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from arama.engine.query_adapter import ADAPTER_FILE, AdapterSlot, QueryAdapter, 
 from arama.engine.search.request import SearchRequest
 from arama.evaluation.metrics import Outcome
 from arama.evaluation.mining import SourceFile
-from arama.tuning.judge import MIN_GAIN, Comparison, compare, judge
+from arama.tuning.judge import MIN_GAIN, Comparison, Verdict, compare, judge
 from arama.tuning.pairs import training_pairs
 from arama.tuning.runner import NothingToTune, TuneSettings, tune, tune_json
 from arama.tuning.split import HELD_OUT_FRACTION, is_held_out
+from arama.tuning.store import reset
 from arama.tuning.trainer import train_adapter
 from support.embedder import BagOfWordsEmbedder
 
@@ -163,17 +165,20 @@ def _outcomes(ranks: list[int | None], mode: str = "hybrid") -> list[Outcome]:
     return [Outcome(f"q{i}", "python", "t", mode, r, 1.0) for i, r in enumerate(ranks)]
 
 
-def test_judge_keeps_only_a_gain_above_the_noise() -> None:
+def test_judge_keeps_only_a_gain_on_the_users_questions_above_the_noise() -> None:
     base = _outcomes([2] * 50)
     better = compare(base, _outcomes([1] * 50), "hybrid")
     assert better.gain == 0.5 and better.standard_error == 0.0
-    assert judge(better, None).keep
+    flat = compare(base, base, "hybrid")
+    assert judge(flat, better).keep
+    # Documentation alone, however much better, keeps nothing (docs/design.md, "arama tune").
+    assert judge(better, None).reason == "tune.verdict.needQuestions"
     noisy = compare(base, _outcomes([1, None] * 25), "hybrid")  # +0.5 and -0.5 in turn
-    assert noisy.gain == 0 and not judge(noisy, None).keep
+    assert noisy.gain == 0 and judge(flat, noisy).reason == "tune.verdict.noGain"
     lucky = compare(_outcomes([None] * 49 + [2]), _outcomes([None] * 49 + [1]), "hybrid")
-    assert lucky.gain >= MIN_GAIN and judge(lucky, None).reason == "tune.verdict.noise"
-    worse_questions = Comparison(10, 0.5, 0.4, -0.1, 0.05)
-    assert judge(better, worse_questions).reason == "tune.verdict.questionsWorse"
+    assert lucky.gain >= MIN_GAIN and judge(flat, lucky).reason == "tune.verdict.noise"
+    worse_docs = Comparison(10, 0.5, 0.4, -0.1, 0.05)
+    assert judge(worse_docs, better).reason == "tune.verdict.docsWorse"
 
 
 # -- a whole run -----------------------------------------------------------------------------------
@@ -187,11 +192,17 @@ def test_tune_run_keeps_or_drops_and_reset_forgets(
     (root / "pkg" / "values.py").write_text(_documented(150))
     before = (root / "pkg" / "values.py").read_bytes()
     config = EngineConfig(cache_dir=tmp_path / "cache")
-    report = tune(config, root, TuneSettings(minutes=0.2), embedder=embedder)
+    questions = tmp_path / "questions.tsv"
+    questions.write_text("weighted value of the data\tpkg/values.py:2\n")
+    settings = TuneSettings(minutes=0.2, queries_file=questions)
+    report = tune(config, root, settings, embedder=embedder)
     assert report.pairs["doc"] > 100 and report.verdict.held_out.queries > 0
+    assert report.verdict.questions is not None and report.verdict.questions.queries == 1
     directory = tuned_dir(config, root.resolve())
     assert not (directory / "candidate").exists()
     assert (directory / ADAPTER_FILE).exists() == report.verdict.keep
+    without = tune(config, root, TuneSettings(minutes=0.1), embedder=embedder)
+    assert without.verdict.reason == "tune.verdict.needQuestions"
     assert (root / "pkg" / "values.py").read_bytes() == before
     assert sorted(p.name for p in root.rglob("*")) == ["pkg", "values.py"]
     data = tune_json(report)
@@ -222,3 +233,32 @@ def test_cli_refuses_a_bad_time_budget(
         cli.main(["tune", str(tmp_path), "--cache-dir", str(tmp_path / "c"), "--minutes", minutes])
     assert exited.value.code == 2
     assert "--minutes" in capsys.readouterr().err
+
+
+def test_a_kept_candidate_serves_the_next_search_and_status(
+    tmp_path: Path, embedder: BagOfWordsEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keep path itself (whether to keep is test_judge's): the candidate becomes the
+    folder's adapter, a running engine's status names the folder, a reset forgets it."""
+    import arama.tuning.runner as runner
+
+    root = tmp_path / "ws"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "values.py").write_text(_documented(150))
+    config = EngineConfig(cache_dir=tmp_path / "cache")
+    engine = Engine(config, embedder=embedder)
+    engine.add_folder(root)
+    engine.start()
+    assert engine.wait_idle(60)
+    assert engine.status().tuned_folders == ()
+    monkeypatch.setattr(
+        runner, "judge", lambda held, questions: Verdict(True, held, questions, "tune.verdict.kept")
+    )
+    report = tune(config, root, TuneSettings(minutes=0.1), embedder=embedder)
+    assert report.verdict.keep and tuned_dir(config, root.resolve()).joinpath(ADAPTER_FILE).exists()
+    time.sleep(1.1)  # the engine looks at the adapter file at most once a second
+    assert engine.status().tuned_folders == (root.resolve(),)
+    reset(config, root.resolve())
+    time.sleep(1.1)
+    assert engine.status().tuned_folders == ()
+    engine.close()

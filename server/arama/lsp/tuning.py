@@ -19,6 +19,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from arama.arguments import ArgumentError, TuneArguments, parse_tune, single_object
+from arama.engine.engine import Engine
 from arama.lsp.app import AramaServer, server
 from arama.lsp.uris import local_path
 from arama.messages import text
@@ -50,12 +51,12 @@ async def tune_command(ls: AramaServer, *args: Any) -> dict[str, Any]:
     root = _folder(ls, request, engine.roots())
     if request.reset:
         return {"folder": str(root), "reset": await ls.in_thread(reset, engine.config, root)}
+    settings = TuneSettings(minutes=request.minutes, queries_file=_queries(ls, request, engine))
     if not _running.acquire(blocking=False):
         raise RequestFailed(text("tune.busy", ls.locale))
     progress = _Progress(ls)
     try:
         await progress.begin(root)
-        settings = TuneSettings(minutes=request.minutes)
         report = await ls.in_thread(
             lambda: tune(
                 engine.config, root, settings, embedder=engine.embedder, notify=progress.note
@@ -69,6 +70,17 @@ async def tune_command(ls: AramaServer, *args: Any) -> dict[str, Any]:
     answer = tune_json(report)
     answer["message"] = text(report.verdict.reason, ls.locale)
     return answer
+
+
+def _queries(ls: AramaServer, request: TuneArguments, engine: Engine) -> Path | None:
+    """The questions file, which must lie in a workspace folder (the server reads nothing
+    outside them and its cache directory)."""
+    if request.queries is None:
+        return None
+    path = local_path(request.queries)
+    if path is None or not engine.contains(path):
+        raise JsonRpcInvalidParams(text("error.uri", ls.locale, field="queries"))
+    return path
 
 
 def _folder(ls: AramaServer, request: TuneArguments, roots: list[Path]) -> Path:

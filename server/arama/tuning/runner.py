@@ -34,6 +34,7 @@ from arama.engine.search.paths import Content, content_of
 from arama.engine.search.request import Mode
 from arama.evaluation.errors import NothingToEvaluate
 from arama.evaluation.mining import SourceFile, minable
+from arama.evaluation.queries import read_queries
 from arama.evaluation.report import EvalReport
 from arama.evaluation.runner import EvalSettings, evaluate
 from arama.tuning.judge import JUDGED_MODE, Comparison, Verdict, compare, judge
@@ -85,6 +86,8 @@ def tune(
 ) -> TuneReport:
     started = time.monotonic()
     root = root.resolve()
+    if settings.queries_file is not None:
+        read_queries(settings.queries_file, root)  # a bad file fails now, not after training
     say = notify or (lambda key, values: None)
     model = embedder or make_embedder(config, config.cache_dir / "torch")
     drop_candidate(config, root)
