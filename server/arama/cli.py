@@ -309,6 +309,7 @@ def cmd_eval(ns: argparse.Namespace) -> int:
         seed=ns.seed,
         queries_file=Path(ns.queries).expanduser() if ns.queries else None,
         hide_docs=True if ns.hide_docs else None,
+        held_out=ns.held_out,
     )
     config = _config(ns, preload_model=True)
     _engine(config).close()  # the cache directory is usable (CacheUnusable otherwise)
@@ -522,6 +523,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--hide-docs",
         action="store_true",
         help="with --queries: hide the documentation of the target files too",
+    )
+    p_eval.add_argument(
+        "--held-out",
+        action="store_true",
+        help="only the functions arama tune never trains on (its held-out fifth)",
     )
     p_eval.add_argument("--json", action="store_true", help="print the whole report as JSON")
     p_eval.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")

@@ -19,6 +19,7 @@ from arama.engine.query_adapter import ADAPTER_FILE, AdapterSlot, QueryAdapter, 
 from arama.engine.search.request import SearchRequest
 from arama.evaluation.metrics import Outcome
 from arama.evaluation.mining import SourceFile
+from arama.evaluation.runner import EvalSettings, evaluate
 from arama.tuning.judge import MIN_GAIN, Comparison, Verdict, compare, judge
 from arama.tuning.pairs import training_pairs
 from arama.tuning.runner import NothingToTune, TuneSettings, tune, tune_json
@@ -262,3 +263,23 @@ def test_a_kept_candidate_serves_the_next_search_and_status(
     time.sleep(1.1)
     assert engine.status().tuned_folders == ()
     engine.close()
+
+
+def test_eval_held_out_asks_only_what_tune_never_trains_on(
+    tmp_path: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    root = tmp_path / "ws"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "values.py").write_text(_documented(60))
+    config = EngineConfig(cache_dir=tmp_path / "cache")
+    everything = evaluate(config, root, EvalSettings(modes=("lexical",)), embedder=embedder)
+    held = evaluate(
+        config, root, EvalSettings(modes=("lexical",), held_out=True), embedder=embedder
+    )
+    wanted = {
+        f"compute_value_{i}"
+        for i in range(60)
+        if is_held_out("pkg/values.py", f"compute_value_{i}", None)
+    }
+    asked = {o.target.split()[1] for o in held.outcomes}
+    assert asked == wanted and len(everything.outcomes) == 60 > len(held.outcomes)
