@@ -45,8 +45,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,8 @@ class Outcome:
     grep_chars: int
     grep_found: bool  # the target's file is in grep's answer
     grep_files_read: int | None  # files read until the target's (1 = the first)
+    # strategy -> (characters of all its calls, the call that found a target or None)
+    strategies: dict[str, tuple[int, int | None]] = field(default_factory=dict)
 
 
 # -- the cases ---------------------------------------------------------------------------------
@@ -141,10 +143,16 @@ def _overlaps(hit: Hit, spans: Iterable[Span]) -> bool:
     )
 
 
-def arama_reads(engine: Engine, root: Path, case: Case, sizing: Sizing) -> tuple[int, int | None]:
-    """Characters of the `search` answer up to the end of the first correct hit, and its rank;
-    the whole answer and None when no hit is correct."""
-    request = parse_search({"query": case.query, "limit": SEARCH_DEFAULT_LIMIT})
+def arama_reads(
+    engine: Engine,
+    root: Path,
+    case: Case,
+    sizing: Sizing,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[int, int | None]:
+    """Characters of the `search` answer (with `extra` arguments) up to the end of the first
+    correct hit, and its rank; the whole answer and None when no hit is correct."""
+    request = parse_search({"query": case.query, "limit": SEARCH_DEFAULT_LIMIT, **(extra or {})})
     answer = engine.search(request, budget_s=SEARCH_BUDGET_S)
     places = Places((root,))
     tool = search_answer(
@@ -162,6 +170,32 @@ def arama_reads(engine: Engine, root: Path, case: Case, sizing: Sizing) -> tuple
         end = nxt.start() if nxt else len(text)
         return end, rank
     return len(text), None
+
+
+STRATEGIES: dict[str, tuple[dict[str, Any], ...]] = {
+    "search": ({},),
+    "search, then lexical": ({}, {"mode": "lexical"}),
+    "search, then limit 50": ({}, {"limit": 50}),
+    "search, lexical, limit 50": ({}, {"mode": "lexical"}, {"limit": 50}),
+}
+"""What an agent does when an answer misses, as the `search` tool's description advises (search
+again with mode lexical for a name-like question, or with a larger limit): each strategy's calls
+in order, stopping at the first answer that holds a target. Chosen from that advice before any
+run, the same for every query; not fitted to the queries."""
+
+
+def strategy_reads(
+    engine: Engine, root: Path, case: Case, sizing: Sizing, calls: Sequence[Mapping[str, Any]]
+) -> tuple[int, int | None]:
+    """Characters of every answer read (the misses whole, the last up to its first correct
+    hit) and the number of the call that found a target (None: every call missed)."""
+    total = 0
+    for number, extra in enumerate(calls, 1):
+        chars, rank = arama_reads(engine, root, case, sizing, extra)
+        total += chars
+        if rank is not None:
+            return total, number
+    return total, None
 
 
 # -- (b) grep, then read -----------------------------------------------------------------------
@@ -216,8 +250,80 @@ def measure(engine: Engine, root: Path, cases: Sequence[Case], sizing: Sizing) -
     for case in cases:
         a_chars, rank = arama_reads(engine, root, case, sizing)
         g_chars, g_found, g_read = grep.reads(case)
-        outcomes.append(Outcome(case.id, a_chars, rank is not None, rank, g_chars, g_found, g_read))
+        outcome = Outcome(case.id, a_chars, rank is not None, rank, g_chars, g_found, g_read)
+        for name, calls in STRATEGIES.items():
+            outcome.strategies[name] = strategy_reads(engine, root, case, sizing, calls)
+        outcomes.append(outcome)
     return outcomes
+
+
+def strategy_summary(outcomes: Sequence[Outcome], name: str) -> dict[str, Any]:
+    """One strategy against grep-then-read: its success, and the characters both ways, over
+    the queries both found (medians, totals) and over every query (means: a miss costs every
+    call of the strategy, and grep's miss every file it read)."""
+    n = len(outcomes)
+    found = [o for o in outcomes if o.strategies[name][1] is not None]
+    both = [o for o in found if o.grep_found]
+    mine = [o.strategies[name][0] for o in both]
+    grep = [o.grep_chars for o in both]
+    a_med = float(statistics.median(mine)) if mine else 0.0
+    g_med = float(statistics.median(grep)) if grep else 0.0
+    a_mean = statistics.fmean(o.strategies[name][0] for o in outcomes) if n else 0.0
+    g_mean = statistics.fmean(o.grep_chars for o in outcomes) if n else 0.0
+    calls = [o.strategies[name][1] for o in found]
+    return {
+        "success": len(found) / n if n else 0.0,
+        "mean_calls_when_found": statistics.fmean(c for c in calls if c) if calls else 0.0,
+        "both_found": len(both),
+        "median_tokens": a_med / CHARS_PER_TOKEN,
+        "grep_median_tokens": g_med / CHARS_PER_TOKEN,
+        "ratio_of_medians": g_med / a_med if a_med else None,
+        "ratio_of_totals": sum(grep) / sum(mine) if sum(mine) else None,
+        "mean_tokens_all": a_mean / CHARS_PER_TOKEN,
+        "ratio_of_means_all": g_mean / a_mean if a_mean else None,
+    }
+
+
+def strategy_table(results: dict[str, dict[str, Any]]) -> str:
+    header = (
+        "set",
+        "strategy",
+        "ok",
+        "grep ok",
+        "calls (found)",
+        "median tok",
+        "grep median tok",
+        "ratio (medians)",
+        "ratio (totals)",
+        "mean tok (all)",
+        "ratio (means, all)",
+    )
+    rows = [header]
+    for set_name, s in results.items():
+        for name, t in s["strategies"].items():
+            rows.append(
+                (
+                    set_name,
+                    name,
+                    f"{t['success']:.0%}",
+                    f"{s['grep_success']:.0%}",
+                    f"{t['mean_calls_when_found']:.2f}",
+                    f"{t['median_tokens']:,.0f}",
+                    f"{t['grep_median_tokens']:,.0f}",
+                    f"{t['ratio_of_medians']:.1f}x" if t["ratio_of_medians"] else "-",
+                    f"{t['ratio_of_totals']:.1f}x" if t["ratio_of_totals"] else "-",
+                    f"{t['mean_tokens_all']:,.0f}",
+                    f"{t['ratio_of_means_all']:.1f}x" if t["ratio_of_means_all"] else "-",
+                )
+            )
+    return _aligned(rows)
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
@@ -297,10 +403,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 else "-",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return _aligned(rows)
 
 
 def open_engine(cache_dir: Path, root: Path, embedder: str) -> tuple[Engine, float]:
@@ -365,6 +468,7 @@ def run_set(
             finally:
                 engine.close()
     result = summary(outcomes)
+    result["strategies"] = {name: strategy_summary(outcomes, name) for name in STRATEGIES}
     result.update(
         index_seconds=round(seconds, 1),
         files=status.files,
@@ -403,6 +507,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[name], outcomes = run_set(name, args, sizing)
         per_query[name] = [asdict(o) for o in outcomes]
     print(table(results))
+    print()
+    print(strategy_table(results))
     if args.json:
         args.json.write_text(
             json.dumps({"summary": results, "queries": per_query, "budget": args.budget}, indent=2),
