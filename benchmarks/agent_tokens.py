@@ -271,6 +271,14 @@ def strategy_summary(outcomes: Sequence[Outcome], name: str) -> dict[str, Any]:
     a_mean = statistics.fmean(o.strategies[name][0] for o in outcomes) if n else 0.0
     g_mean = statistics.fmean(o.grep_chars for o in outcomes) if n else 0.0
     calls = [o.strategies[name][1] for o in found]
+    # ... and grep when every call missed: grep's success by construction, at this mean cost.
+    fallback = (
+        statistics.fmean(
+            o.strategies[name][0] + (0 if o.strategies[name][1] else o.grep_chars) for o in outcomes
+        )
+        if n
+        else 0.0
+    )
     return {
         "success": len(found) / n if n else 0.0,
         "mean_calls_when_found": statistics.fmean(c for c in calls if c) if calls else 0.0,
@@ -281,6 +289,8 @@ def strategy_summary(outcomes: Sequence[Outcome], name: str) -> dict[str, Any]:
         "ratio_of_totals": sum(grep) / sum(mine) if sum(mine) else None,
         "mean_tokens_all": a_mean / CHARS_PER_TOKEN,
         "ratio_of_means_all": g_mean / a_mean if a_mean else None,
+        "then_grep_mean_tokens": fallback / CHARS_PER_TOKEN,
+        "then_grep_ratio_of_means": g_mean / fallback if fallback else None,
     }
 
 
@@ -297,6 +307,8 @@ def strategy_table(results: dict[str, dict[str, Any]]) -> str:
         "ratio (totals)",
         "mean tok (all)",
         "ratio (means, all)",
+        "+grep on a miss: mean tok",
+        "ratio",
     )
     rows = [header]
     for set_name, s in results.items():
@@ -314,6 +326,10 @@ def strategy_table(results: dict[str, dict[str, Any]]) -> str:
                     f"{t['ratio_of_totals']:.1f}x" if t["ratio_of_totals"] else "-",
                     f"{t['mean_tokens_all']:,.0f}",
                     f"{t['ratio_of_means_all']:.1f}x" if t["ratio_of_means_all"] else "-",
+                    f"{t['then_grep_mean_tokens']:,.0f}",
+                    f"{t['then_grep_ratio_of_means']:.1f}x"
+                    if t["then_grep_ratio_of_means"]
+                    else "-",
                 )
             )
     return _aligned(rows)
