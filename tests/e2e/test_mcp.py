@@ -119,6 +119,11 @@ def test_tools_are_listed_with_schemas(mcp: McpSession) -> None:
     assert all(
         t.description and t.annotations and t.annotations.read_only_hint for t in tools.values()
     )
+    # Every tool declares its structuredContent's schema; the SDK's client validates each
+    # successful call's answer against it (ClientSession.validate_tool_result), so every call
+    # in this module checks it.
+    assert all(t.output_schema and t.output_schema["type"] == "object" for t in tools.values())
+    assert tools["search"].output_schema["properties"]["results"]["items"]["required"]
 
 
 @pytest.mark.parametrize(("query", "path", "symbol"), QUERIES)
