@@ -11,6 +11,13 @@ the code that answers it:
     It reads the answer from the top until the end of the first hit that overlaps a target
     (header and snippet); a query whose targets are not in the answer costs the whole answer
     and is a miss.
+(a') **arama, searching again on a miss** (`STRATEGIES`): what the `search` tool's description
+    tells an agent to do when an answer does not hold what it wants: search again with mode
+    lexical, or with a larger limit (50: the hits past the character budget come as header
+    lines), or both in turn. Every call's characters count: the misses whole, the last answer
+    up to its first correct hit. The strategies were fixed from that advice before any run and
+    are the same for every query; nothing is fitted to the queries. Each is also reported with
+    grep as the last resort (grep's success by construction, at the mean cost of both).
 (b) **grep-then-read**: a ripgrep-style search (`rg -il -e word ...`) for the query's words
     (3+ letters, no stop words) over the same files the index holds, then reading the
     matching files whole, best first (most distinct query words, then most matching lines, as
