@@ -55,6 +55,7 @@ def test_every_schema_is_valid_and_declares_exactly_what_the_tool_reads() -> Non
         "search": {
             "query",
             "limit",
+            "offset",
             "mode",
             "paths",
             "exclude",
@@ -152,6 +153,28 @@ def test_search_answers_one_line_per_hit_with_a_bounded_snippet(tools: Toolbox) 
     # Snippet lines carry their 1-based line numbers.
     assert snippet[0].split()[0] == str(first["start_line"])
     assert structured["indexing"] is False
+
+
+def test_the_next_page_starts_where_the_more_line_says(engine: Engine, workspace: Path) -> None:
+    """An agent whose answer missed asks for the next page: the "N more" line names its offset,
+    and that page holds the hits the budget left out, with their snippets."""
+    small = Toolbox(engine, Places((workspace,)), Sizing(budget_chars=600), "en")
+    query = {"query": "function", "limit": 12}
+    first = small.call("search", query)
+    shown = len(first.structured["results"])
+    assert 0 < shown < 12 and first.structured["offset"] == 0
+    last = first.text.split("\n")[-1]
+    assert f"'offset': {shown}" in last and f"{first.structured['more']} more" in last
+    following = small.call("search", {**query, "offset": shown})
+    assert following.structured["offset"] == shown
+    everything = Toolbox(engine, Places((workspace,)), Sizing(budget_chars=100_000), "en").call(
+        "search", {"query": "function", "limit": 12 + shown}
+    )
+    paths = [(r["path"], r["start_line"]) for r in everything.structured["results"]]
+    page = [(r["path"], r["start_line"]) for r in following.structured["results"]]
+    assert page == paths[shown : shown + len(page)]
+    assert following.structured["results"][0]["snippet"] is not None
+    assert following.structured["more"] == following.structured["total"] - shown - len(page)
 
 
 def test_the_character_budget_holds_and_the_rest_is_counted(

@@ -52,6 +52,7 @@ SEARCH: Schema = _closed(
     {
         "results": {"type": "array", "items": HIT},
         "total": _COUNT,
+        "offset": _COUNT,
         "more": _COUNT,
         "indexing": {"type": "boolean"},
         "partial": {"type": "boolean"},

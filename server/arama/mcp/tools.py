@@ -103,6 +103,7 @@ SEARCH = ToolSpec(
                 "maximum": MAX_LIMIT,
                 "default": SEARCH_DEFAULT_LIMIT,
             },
+            "offset": {"type": "integer", "minimum": 0, "default": 0},
             "mode": {"type": "string", "enum": list(MODES), "default": "hybrid"},
             "paths": ONE_OR_MANY,
             "exclude": ONE_OR_MANY,
@@ -239,6 +240,7 @@ class Toolbox:
         answer = self.engine.search(request, budget_s=SEARCH_BUDGET_S)
         return search_answer(
             answer,
+            offset=request.offset,
             places=self.places,
             sizing=self.sizing,
             context=shape.context,
