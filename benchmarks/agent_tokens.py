@@ -13,11 +13,14 @@ the code that answers it:
     and is a miss.
 (a') **arama, searching again on a miss** (`STRATEGIES`): what the `search` tool's description
     tells an agent to do when an answer does not hold what it wants: search again with mode
-    lexical, or with a larger limit (50: the hits past the character budget come as header
-    lines), or both in turn. Every call's characters count: the misses whole, the last answer
-    up to its first correct hit. The strategies were fixed from that advice before any run and
-    are the same for every query; nothing is fitted to the queries. Each is also reported with
-    grep as the last resort (grep's success by construction, at the mean cost of both).
+    lexical, or ask for the next page (`offset` as the answer's "N more" line gives it); and,
+    for comparison, a larger limit (50: the hits past the character budget come as header
+    lines, then "N more"). Every call's characters count: the misses whole, the last answer up
+    to its first correct hit. The lexical and limit-50 strategies were fixed from that advice
+    before any run; the next-page ones after the first run showed the limit-50 answer clipped by
+    the budget (the tool then gained `offset`), before they were measured. All are the same for
+    every query; nothing is fitted to the queries. Each is also reported with grep as the last
+    resort (grep's success by construction, at the mean cost of both).
 (b) **grep-then-read**: a ripgrep-style search (`rg -il -e word ...`) for the query's words
     (3+ letters, no stop words) over the same files the index holds, then reading the
     matching files whole, best first (most distinct query words, then most matching lines, as
@@ -159,31 +162,55 @@ def arama_reads(
 ) -> tuple[int, int | None]:
     """Characters of the `search` answer (with `extra` arguments) up to the end of the first
     correct hit, and its rank; the whole answer and None when no hit is correct."""
+    chars, rank, _following = read_answer(engine, root, case, sizing, extra)
+    return chars, rank
+
+
+def read_answer(
+    engine: Engine,
+    root: Path,
+    case: Case,
+    sizing: Sizing,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[int, int | None, int]:
+    """`arama_reads`, and the offset of the answer's next page (what its "N more" line says)."""
     request = parse_search({"query": case.query, "limit": SEARCH_DEFAULT_LIMIT, **(extra or {})})
     answer = engine.search(request, budget_s=SEARCH_BUDGET_S)
     places = Places((root,))
     tool = search_answer(
-        answer, places=places, sizing=sizing, context=0, status=None, read=read_lines, locale="en"
+        answer,
+        offset=request.offset,
+        places=places,
+        sizing=sizing,
+        context=0,
+        status=None,
+        read=read_lines,
+        locale="en",
     )
     text = tool.text
+    following = request.offset + len(tool.structured["results"])
     shown = {r["path"] + f":{r['start_line']}" for r in tool.structured["results"]}
-    for rank, hit in enumerate(answer.hits, 1):
+    for rank, hit in enumerate(answer.hits, request.offset + 1):
         key = f"{hit.chunk.path}:{hit.chunk.start_line + 1}"
         if key not in shown or not _overlaps(hit, case.spans):
             continue
         start = text.find(hit_header(hit, places))
-        following = re.compile(r"^\S+:\d+-\d+  ", re.M)
-        nxt = following.search(text, start + 1)
+        nxt = re.compile(r"^\S+:\d+-\d+  ", re.M).search(text, start + 1)
         end = nxt.start() if nxt else len(text)
-        return end, rank
-    return len(text), None
+        return end, rank, following
+    return len(text), None, following
 
 
+NEXT_PAGE = "next"
+"""In a strategy's call: the offset the previous answer's "N more" line gave."""
 STRATEGIES: dict[str, tuple[dict[str, Any], ...]] = {
     "search": ({},),
     "search, then lexical": ({}, {"mode": "lexical"}),
     "search, then limit 50": ({}, {"limit": 50}),
     "search, lexical, limit 50": ({}, {"mode": "lexical"}, {"limit": 50}),
+    "search, then next page": ({}, {"offset": NEXT_PAGE}),
+    "search, next 2 pages": ({}, {"offset": NEXT_PAGE}, {"offset": NEXT_PAGE}),
+    "search, next page, lexical": ({}, {"offset": NEXT_PAGE}, {"mode": "lexical"}),
 }
 """What an agent does when an answer misses, as the `search` tool's description advises (search
 again with mode lexical for a name-like question, or with a larger limit): each strategy's calls
@@ -195,13 +222,20 @@ def strategy_reads(
     engine: Engine, root: Path, case: Case, sizing: Sizing, calls: Sequence[Mapping[str, Any]]
 ) -> tuple[int, int | None]:
     """Characters of every answer read (the misses whole, the last up to its first correct
-    hit) and the number of the call that found a target (None: every call missed)."""
+    hit) and the number of the call that found a target (None: every call missed). A call's
+    `offset: NEXT_PAGE` is the previous answer's next page (same arguments otherwise)."""
     total = 0
-    for number, extra in enumerate(calls, 1):
-        chars, rank = arama_reads(engine, root, case, sizing, extra)
+    previous: dict[str, Any] = {}
+    following = 0
+    for number, spec in enumerate(calls, 1):
+        extra = dict(spec)
+        if extra.get("offset") == NEXT_PAGE:
+            extra = {**previous, **extra, "offset": following}
+        chars, rank, following = read_answer(engine, root, case, sizing, extra)
         total += chars
         if rank is not None:
             return total, number
+        previous = extra
     return total, None
 
 

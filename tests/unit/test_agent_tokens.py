@@ -135,3 +135,23 @@ def test_strategy_summary_counts_all_calls_and_the_grep_fallback() -> None:
     assert s["mean_tokens_all"] == pytest.approx((100 + 1_100 + 1_500) / 3 / 4)
     assert s["then_grep_mean_tokens"] == pytest.approx((100 + 1_100 + 1_500 + 50_000) / 3 / 4)
     assert s["then_grep_ratio_of_means"] == pytest.approx(90_000 / (100 + 1_100 + 51_500))
+
+
+def test_the_next_page_continues_the_previous_call(workspace: Path, engine: Engine) -> None:
+    from arama.arguments import parse_search
+
+    hits = engine.search(parse_search({"query": "function", "limit": 5})).hits
+    second = hits[1].chunk
+    case = agent_tokens.Case("p", "function", ((second.path, second.start_line, second.end_line),))
+    chars, call = agent_tokens.strategy_reads(
+        engine, workspace, case, Sizing(), [{"limit": 1}, {"offset": agent_tokens.NEXT_PAGE}]
+    )
+    first_page, missed, following = agent_tokens.read_answer(
+        engine, workspace, case, Sizing(), {"limit": 1}
+    )
+    assert missed is None and following == 1
+    page, rank, _ = agent_tokens.read_answer(
+        engine, workspace, case, Sizing(), {"limit": 1, "offset": 1}
+    )
+    assert rank == 2  # ranks count from the first page
+    assert (chars, call) == (first_page + page, 2)
