@@ -54,10 +54,7 @@ class IndexClaim:
 
     def release(self) -> None:
         if self.fd is not None:
-            try:
-                os.utime(self.fd)  # the last use, which the replica sweep reads
-            except OSError:
-                pass
+            _touch(self.fd)
             try:
                 os.close(self.fd)  # closing the descriptor drops the flock
             except OSError:
@@ -107,13 +104,21 @@ def _claim(directory: Path) -> IndexClaim:
         if not _still_there(fd, candidate / LOCK_FILE):  # a sweep removed what we locked
             os.close(fd)
             continue
-        os.utime(fd)
+        _touch(fd)
         if replica > 1:
             log.info("index %s is in use by another process: using replica %s", directory, replica)
         return IndexClaim(candidate, fd, replica)
     last = replica_dir(directory, MAX_REPLICAS)
     log.warning("every replica of %s is in use: sharing %s without a claim", directory, last)
     return IndexClaim(last, None, MAX_REPLICAS)
+
+
+def _touch(fd: int) -> None:
+    """Mark the directory used now: the replica sweep reads the lock file's mtime."""
+    try:
+        os.utime(fd)
+    except OSError:  # a file system that refuses it: the replica may be swept a little early
+        pass
 
 
 def _still_there(fd: int, path: Path) -> bool:
