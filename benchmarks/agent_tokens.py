@@ -11,6 +11,16 @@ the code that answers it:
     It reads the answer from the top until the end of the first hit that overlaps a target
     (header and snippet); a query whose targets are not in the answer costs the whole answer
     and is a miss.
+(a') **arama, searching again on a miss** (`STRATEGIES`): what the `search` tool's description
+    tells an agent to do when an answer does not hold what it wants: search again with mode
+    lexical, or ask for the next page (`offset` as the answer's "N more" line gives it); and,
+    for comparison, a larger limit (50: the hits past the character budget come as header
+    lines, then "N more"). Every call's characters count: the misses whole, the last answer up
+    to its first correct hit. The lexical and limit-50 strategies were fixed from that advice
+    before any run; the next-page ones after the first run showed the limit-50 answer clipped by
+    the budget (the tool then gained `offset`), before they were measured. All are the same for
+    every query; nothing is fitted to the queries. Each is also reported with grep as the last
+    resort (grep's success by construction, at the mean cost of both).
 (b) **grep-then-read**: a ripgrep-style search (`rg -il -e word ...`) for the query's words
     (3+ letters, no stop words) over the same files the index holds, then reading the
     matching files whole, best first (most distinct query words, then most matching lines, as
@@ -45,8 +55,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +98,8 @@ class Outcome:
     grep_chars: int
     grep_found: bool  # the target's file is in grep's answer
     grep_files_read: int | None  # files read until the target's (1 = the first)
+    # strategy -> (characters of all its calls, the call that found a target or None)
+    strategies: dict[str, tuple[int, int | None]] = field(default_factory=dict)
 
 
 # -- the cases ---------------------------------------------------------------------------------
@@ -141,27 +153,90 @@ def _overlaps(hit: Hit, spans: Iterable[Span]) -> bool:
     )
 
 
-def arama_reads(engine: Engine, root: Path, case: Case, sizing: Sizing) -> tuple[int, int | None]:
-    """Characters of the `search` answer up to the end of the first correct hit, and its rank;
-    the whole answer and None when no hit is correct."""
-    request = parse_search({"query": case.query, "limit": SEARCH_DEFAULT_LIMIT})
+def arama_reads(
+    engine: Engine,
+    root: Path,
+    case: Case,
+    sizing: Sizing,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[int, int | None]:
+    """Characters of the `search` answer (with `extra` arguments) up to the end of the first
+    correct hit, and its rank; the whole answer and None when no hit is correct."""
+    chars, rank, _following = read_answer(engine, root, case, sizing, extra)
+    return chars, rank
+
+
+def read_answer(
+    engine: Engine,
+    root: Path,
+    case: Case,
+    sizing: Sizing,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[int, int | None, int]:
+    """`arama_reads`, and the offset of the answer's next page (what its "N more" line says)."""
+    request = parse_search({"query": case.query, "limit": SEARCH_DEFAULT_LIMIT, **(extra or {})})
     answer = engine.search(request, budget_s=SEARCH_BUDGET_S)
     places = Places((root,))
     tool = search_answer(
-        answer, places=places, sizing=sizing, context=0, status=None, read=read_lines, locale="en"
+        answer,
+        offset=request.offset,
+        places=places,
+        sizing=sizing,
+        context=0,
+        status=None,
+        read=read_lines,
+        locale="en",
     )
     text = tool.text
+    following = request.offset + len(tool.structured["results"])
     shown = {r["path"] + f":{r['start_line']}" for r in tool.structured["results"]}
-    for rank, hit in enumerate(answer.hits, 1):
+    for rank, hit in enumerate(answer.hits, request.offset + 1):
         key = f"{hit.chunk.path}:{hit.chunk.start_line + 1}"
         if key not in shown or not _overlaps(hit, case.spans):
             continue
         start = text.find(hit_header(hit, places))
-        following = re.compile(r"^\S+:\d+-\d+  ", re.M)
-        nxt = following.search(text, start + 1)
+        nxt = re.compile(r"^\S+:\d+-\d+  ", re.M).search(text, start + 1)
         end = nxt.start() if nxt else len(text)
-        return end, rank
-    return len(text), None
+        return end, rank, following
+    return len(text), None, following
+
+
+NEXT_PAGE = "next"
+"""In a strategy's call: the offset the previous answer's "N more" line gave."""
+STRATEGIES: dict[str, tuple[dict[str, Any], ...]] = {
+    "search": ({},),
+    "search, then lexical": ({}, {"mode": "lexical"}),
+    "search, then limit 50": ({}, {"limit": 50}),
+    "search, lexical, limit 50": ({}, {"mode": "lexical"}, {"limit": 50}),
+    "search, then next page": ({}, {"offset": NEXT_PAGE}),
+    "search, next 2 pages": ({}, {"offset": NEXT_PAGE}, {"offset": NEXT_PAGE}),
+    "search, next page, lexical": ({}, {"offset": NEXT_PAGE}, {"mode": "lexical"}),
+}
+"""What an agent does when an answer misses, as the `search` tool's description advises (search
+again with mode lexical for a name-like question, or with a larger limit): each strategy's calls
+in order, stopping at the first answer that holds a target. Chosen from that advice before any
+run, the same for every query; not fitted to the queries."""
+
+
+def strategy_reads(
+    engine: Engine, root: Path, case: Case, sizing: Sizing, calls: Sequence[Mapping[str, Any]]
+) -> tuple[int, int | None]:
+    """Characters of every answer read (the misses whole, the last up to its first correct
+    hit) and the number of the call that found a target (None: every call missed). A call's
+    `offset: NEXT_PAGE` is the previous answer's next page (same arguments otherwise)."""
+    total = 0
+    previous: dict[str, Any] = {}
+    following = 0
+    for number, spec in enumerate(calls, 1):
+        extra = dict(spec)
+        if extra.get("offset") == NEXT_PAGE:
+            extra = {**previous, **extra, "offset": following}
+        chars, rank, following = read_answer(engine, root, case, sizing, extra)
+        total += chars
+        if rank is not None:
+            return total, number
+        previous = extra
+    return total, None
 
 
 # -- (b) grep, then read -----------------------------------------------------------------------
@@ -216,8 +291,96 @@ def measure(engine: Engine, root: Path, cases: Sequence[Case], sizing: Sizing) -
     for case in cases:
         a_chars, rank = arama_reads(engine, root, case, sizing)
         g_chars, g_found, g_read = grep.reads(case)
-        outcomes.append(Outcome(case.id, a_chars, rank is not None, rank, g_chars, g_found, g_read))
+        outcome = Outcome(case.id, a_chars, rank is not None, rank, g_chars, g_found, g_read)
+        for name, calls in STRATEGIES.items():
+            outcome.strategies[name] = strategy_reads(engine, root, case, sizing, calls)
+        outcomes.append(outcome)
     return outcomes
+
+
+def strategy_summary(outcomes: Sequence[Outcome], name: str) -> dict[str, Any]:
+    """One strategy against grep-then-read: its success, and the characters both ways, over
+    the queries both found (medians, totals) and over every query (means: a miss costs every
+    call of the strategy, and grep's miss every file it read)."""
+    n = len(outcomes)
+    found = [o for o in outcomes if o.strategies[name][1] is not None]
+    both = [o for o in found if o.grep_found]
+    mine = [o.strategies[name][0] for o in both]
+    grep = [o.grep_chars for o in both]
+    a_med = float(statistics.median(mine)) if mine else 0.0
+    g_med = float(statistics.median(grep)) if grep else 0.0
+    a_mean = statistics.fmean(o.strategies[name][0] for o in outcomes) if n else 0.0
+    g_mean = statistics.fmean(o.grep_chars for o in outcomes) if n else 0.0
+    calls = [o.strategies[name][1] for o in found]
+    # ... and grep when every call missed: grep's success by construction, at this mean cost.
+    fallback = (
+        statistics.fmean(
+            o.strategies[name][0] + (0 if o.strategies[name][1] else o.grep_chars) for o in outcomes
+        )
+        if n
+        else 0.0
+    )
+    return {
+        "success": len(found) / n if n else 0.0,
+        "mean_calls_when_found": statistics.fmean(c for c in calls if c) if calls else 0.0,
+        "both_found": len(both),
+        "median_tokens": a_med / CHARS_PER_TOKEN,
+        "grep_median_tokens": g_med / CHARS_PER_TOKEN,
+        "ratio_of_medians": g_med / a_med if a_med else None,
+        "ratio_of_totals": sum(grep) / sum(mine) if sum(mine) else None,
+        "mean_tokens_all": a_mean / CHARS_PER_TOKEN,
+        "ratio_of_means_all": g_mean / a_mean if a_mean else None,
+        "then_grep_mean_tokens": fallback / CHARS_PER_TOKEN,
+        "then_grep_ratio_of_means": g_mean / fallback if fallback else None,
+    }
+
+
+def strategy_table(results: dict[str, dict[str, Any]]) -> str:
+    header = (
+        "set",
+        "strategy",
+        "ok",
+        "grep ok",
+        "calls (found)",
+        "median tok",
+        "grep median tok",
+        "ratio (medians)",
+        "ratio (totals)",
+        "mean tok (all)",
+        "ratio (means, all)",
+        "+grep on a miss: mean tok",
+        "ratio",
+    )
+    rows = [header]
+    for set_name, s in results.items():
+        for name, t in s["strategies"].items():
+            rows.append(
+                (
+                    set_name,
+                    name,
+                    f"{t['success']:.0%}",
+                    f"{s['grep_success']:.0%}",
+                    f"{t['mean_calls_when_found']:.2f}",
+                    f"{t['median_tokens']:,.0f}",
+                    f"{t['grep_median_tokens']:,.0f}",
+                    f"{t['ratio_of_medians']:.1f}x" if t["ratio_of_medians"] else "-",
+                    f"{t['ratio_of_totals']:.1f}x" if t["ratio_of_totals"] else "-",
+                    f"{t['mean_tokens_all']:,.0f}",
+                    f"{t['ratio_of_means_all']:.1f}x" if t["ratio_of_means_all"] else "-",
+                    f"{t['then_grep_mean_tokens']:,.0f}",
+                    f"{t['then_grep_ratio_of_means']:.1f}x"
+                    if t["then_grep_ratio_of_means"]
+                    else "-",
+                )
+            )
+    return _aligned(rows)
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
@@ -297,10 +460,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 else "-",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return _aligned(rows)
 
 
 def open_engine(cache_dir: Path, root: Path, embedder: str) -> tuple[Engine, float]:
@@ -365,6 +525,7 @@ def run_set(
             finally:
                 engine.close()
     result = summary(outcomes)
+    result["strategies"] = {name: strategy_summary(outcomes, name) for name in STRATEGIES}
     result.update(
         index_seconds=round(seconds, 1),
         files=status.files,
@@ -403,6 +564,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[name], outcomes = run_set(name, args, sizing)
         per_query[name] = [asdict(o) for o in outcomes]
     print(table(results))
+    print()
+    print(strategy_table(results))
     if args.json:
         args.json.write_text(
             json.dumps({"summary": results, "queries": per_query, "budget": args.budget}, indent=2),

@@ -153,6 +153,61 @@ def context_json(answer: ContextAnswer) -> JSON:
     }
 
 
+_COUNT = {"type": "integer", "minimum": 0}
+STATUS_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {
+        "state": {"type": "string"},
+        "files": _COUNT,
+        "chunks": _COUNT,
+        "pendingFiles": _COUNT,
+        "pendingChunks": _COUNT,
+        "embeddedChunks": _COUNT,
+        "pendingNames": _COUNT,
+        "model": {"type": ["string", "null"]},
+        "cache": {
+            "type": "object",
+            "properties": {
+                "path": {"type": "string"},
+                "entries": _COUNT,
+                "hits": _COUNT,
+                "misses": _COUNT,
+            },
+            "required": ["path", "entries", "hits", "misses"],
+            "additionalProperties": False,
+        },
+        "workspaceFolders": {"type": "array", "items": {"type": "string"}},
+        "skippedFiles": {"type": "object", "additionalProperties": _COUNT},
+        "recovered": {"type": "array", "items": {"type": "string"}},
+        "updates": {
+            "type": "object",
+            "properties": {"batches": _COUNT, "paths": _COUNT},
+            "required": ["batches", "paths"],
+            "additionalProperties": False,
+        },
+        "error": {"type": "string"},
+        "remoteCache": {"type": "object"},
+    },
+    "required": [
+        "state",
+        "files",
+        "chunks",
+        "pendingFiles",
+        "pendingChunks",
+        "embeddedChunks",
+        "pendingNames",
+        "model",
+        "cache",
+        "workspaceFolders",
+        "skippedFiles",
+        "recovered",
+        "updates",
+    ],
+    "additionalProperties": False,
+}
+"""The JSON schema of `status_json`'s object (the MCP `status` tool's outputSchema)."""
+
+
 def status_json(status: IndexStatus) -> JSON:
     """`arama.status`; `error` only when the engine could not start."""
     out: JSON = {

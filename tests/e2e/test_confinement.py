@@ -44,6 +44,7 @@ from support.background_loop import BackgroundLoop
 from support.custom_session import server_command, start_session, stop_session
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import command, isolated_env, wait_ready
+from support.snapshot import Snapshot, inside, snapshot, subtree
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +82,6 @@ OFFLINE_SWITCHES = (
     "PYTHONSAFEPATH",
 )
 NETWORK_FAMILIES = {int(socket.AF_INET), int(socket.AF_INET6)}
-Snapshot = dict[str, tuple[str, int, int, int]]
 
 
 @dataclass
@@ -101,31 +101,6 @@ class Cycle:
     answers: dict[str, Any] = field(default_factory=dict)
     network_isolated: bool = False
     isolation_note: str = ""
-
-
-def _snapshot(root: Path) -> Snapshot:
-    """rel path -> (kind, size, mtime_ns, mode) for everything under root, links not followed."""
-    result: Snapshot = {}
-    pending = [root]
-    while pending:
-        directory = pending.pop()
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                st = entry.stat(follow_symlinks=False)
-                rel = os.path.relpath(entry.path, root)
-                kind = (
-                    "link"
-                    if stat.S_ISLNK(st.st_mode)
-                    else "dir"
-                    if stat.S_ISDIR(st.st_mode)
-                    else "file"
-                    if stat.S_ISREG(st.st_mode)
-                    else "other"
-                )
-                result[rel] = (kind, st.st_size if kind != "dir" else 0, st.st_mtime_ns, st.st_mode)
-                if kind == "dir":
-                    pending.append(Path(entry.path))
-    return result
 
 
 def _hashes(workspace: Path) -> dict[str, str]:
@@ -330,7 +305,7 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
     env = _env(cycle)
     prefix, cycle.isolation_note = _isolation_prefix()
     cycle.network_isolated = bool(prefix)
-    cycle.before = _snapshot(cycle.world)
+    cycle.before = snapshot(cycle.world)
     original = _hashes(cycle.workspace)
     loop = BackgroundLoop()
     try:
@@ -338,7 +313,7 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
         loop.run(_second_session(cycle, env, prefix), 600)
     finally:
         loop.close()
-    cycle.after = _snapshot(cycle.world)
+    cycle.after = snapshot(cycle.world)
     expected = dict(original)
     expected.pop(DELETED)
     expected[EDITED] = hashlib.sha256((cycle.workspace / EDITED).read_bytes()).hexdigest()
@@ -350,10 +325,6 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def _inside(rel: str, prefix: str) -> bool:
-    return rel == prefix or rel.startswith(prefix + os.sep)
 
 
 def test_updates_are_indexed_and_survive_a_restart(cycle: Cycle) -> None:
@@ -373,7 +344,7 @@ def test_nothing_is_written_outside_the_cache_dir(cycle: Cycle) -> None:
     touched_dirs = {os.path.join(workspace, os.path.dirname(p)) for p in (ADDED, DELETED)}
     changed = []
     for rel in sorted(set(cycle.before) | set(cycle.after)):
-        if _inside(rel, cache) or rel in edited or _inside(rel, "tmp"):
+        if inside(rel, cache) or rel in edited or inside(rel, "tmp"):
             continue  # TMPDIR: see test_tmpdir_is_untouched
         old, new = cycle.before.get(rel), cycle.after.get(rel)
         if old == new:
@@ -390,20 +361,16 @@ def test_workspace_is_byte_identical_except_the_edits(cycle: Cycle) -> None:
     assert (cycle.workspace / "leak.py").readlink() == cycle.outside / "secret.py"
 
 
-def _subtree(snapshot: Snapshot, top: str) -> Snapshot:
-    return {rel: value for rel, value in snapshot.items() if _inside(rel, top)}
-
-
 def test_home_and_xdg_dirs_are_untouched(cycle: Cycle) -> None:
     """HOME (holding every XDG_* dir but XDG_RUNTIME_DIR, none of them created beforehand),
     XDG_RUNTIME_DIR, the directory outside and the marker directory: exactly as before."""
     for top in ("home", "run", "outside", "markers"):
-        assert _subtree(cycle.after, top) == _subtree(cycle.before, top), top
+        assert subtree(cycle.after, top) == subtree(cycle.before, top), top
     assert not (cycle.home / ".cache").exists()
 
 
 def test_tmpdir_is_untouched(cycle: Cycle) -> None:
-    assert _subtree(cycle.after, "tmp") == _subtree(cycle.before, "tmp")
+    assert subtree(cycle.after, "tmp") == subtree(cycle.before, "tmp")
 
 
 def test_cache_dir_is_owner_only(cycle: Cycle) -> None:
@@ -457,11 +424,11 @@ def test_reads_stay_inside_the_workspace_and_the_cache(cycle: Cycle) -> None:
         if event["e"] not in ("open", "sqlite3.connect") or not isinstance(event["path"], str):
             continue
         path = os.path.abspath(os.path.join(workspace, event["path"]))  # cwd is the workspace
-        if not _inside(path, world):
+        if not inside(path, world):
             continue
-        if _inside(path, str(cycle.cache)) or _inside(path, str(cycle.world / "tmp")):
+        if inside(path, str(cycle.cache)) or inside(path, str(cycle.world / "tmp")):
             continue  # TMPDIR: see test_tmpdir_is_untouched
-        if not _inside(path, workspace) or _inside(os.path.realpath(path), str(cycle.outside)):
+        if not inside(path, workspace) or inside(os.path.realpath(path), str(cycle.outside)):
             stray.add(path)
         flags = event.get("flags") or 0
         mode = event.get("mode") or ""

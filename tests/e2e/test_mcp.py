@@ -17,6 +17,8 @@ from typing import Any
 import mcp_types as types
 import pytest
 
+from arama.engine.config import EngineConfig
+from support.audit_hook import install, read_events
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import isolated_env
 from support.mcp_session import McpSession, mcp_command, text_of
@@ -117,6 +119,11 @@ def test_tools_are_listed_with_schemas(mcp: McpSession) -> None:
     assert all(
         t.description and t.annotations and t.annotations.read_only_hint for t in tools.values()
     )
+    # Every tool declares its structuredContent's schema; the SDK's client validates each
+    # successful call's answer against it (ClientSession.validate_tool_result), so every call
+    # in this module checks it.
+    assert all(t.output_schema and t.output_schema["type"] == "object" for t in tools.values())
+    assert tools["search"].output_schema["properties"]["results"]["items"]["required"]
 
 
 @pytest.mark.parametrize(("query", "path", "symbol"), QUERIES)
@@ -316,3 +323,83 @@ def test_print_config_runs_the_same_server(dirs: dict[str, Path]) -> None:
     )
     entry = json.loads(out.stdout)["mcpServers"]["arama"]
     assert entry["args"] == ["mcp", str(dirs["workspace"])]
+
+
+def _cli(
+    dirs: dict[str, Path], audit: Path, *arguments: str
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """The CLI as a user runs it beside the agent's server: same cache, its own process, with
+    the audit hook (support/audit_hook.py) logging what it opens."""
+    env = isolated_env(dirs["home"])
+    hook = install(dirs["base"] / "cli-hook", audit)
+    env.update(hook, PYTHONPATH=os.pathsep.join([hook["PYTHONPATH"], env.get("PYTHONPATH", "")]))
+    audit.unlink(missing_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "arama.cli", *arguments, "--cache-dir", str(dirs["cache"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=dirs["base"],
+        timeout=600,
+        check=False,
+    )
+    return out, read_events(audit)
+
+
+def _event_path(event: dict[str, Any]) -> str:
+    """The path an audited open or connect names (a Path arrives as its repr)."""
+    return re.sub(r"^PosixPath\('(.*)'\)$", r"\1", str(event.get("path")))
+
+
+def _index_files(directory: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in directory.iterdir()
+        if p.is_file() and p.name != "writer.lock"
+    }
+
+
+def test_the_cli_beside_the_server_works_in_a_replica(
+    mcp: McpSession, dirs: dict[str, Path]
+) -> None:
+    """`arama index` and `arama search` while `arama mcp` holds the folder's index: they work
+    in a replica, embed nothing the shared cache holds, never open the server's index
+    directory, and answer like the server."""
+    workspace = str(dirs["workspace"])
+    own = EngineConfig(cache_dir=dirs["cache"]).workspace_dir(dirs["workspace"].resolve())
+    assert (own / "writer.lock").exists()
+    query = "swap the rows and columns of a matrix"
+    before = hits(mcp.call("search", {"query": query, "limit": 3}))
+    files_before = _index_files(own)
+
+    indexed, index_events = _cli(
+        dirs, dirs["base"] / "cli-index.jsonl", "index", workspace, "--json"
+    )
+    assert indexed.returncode == 0, indexed.stderr
+    status = json.loads(indexed.stdout)
+    assert status["state"] == "ready" and status["files"] > 0
+    assert status["cache"]["misses"] == 0, status  # every text came from the shared cache
+    searched, search_events = _cli(
+        dirs, dirs["base"] / "cli-search.jsonl", "search", query, "--path", workspace, "--json"
+    )
+    assert searched.returncode == 0, searched.stderr
+    first = json.loads(searched.stdout)["results"][0]
+    assert (first["path"], first["symbol"]) == ("src/matrix.rs", "transpose")
+
+    for events in (index_events, search_events):
+        catalogs = {
+            str(Path(_event_path(e)).parent)
+            for e in events
+            if e["e"] == "sqlite3.connect" and _event_path(e).endswith("catalog.sqlite")
+        }
+        assert catalogs and all(re.search(r"~\d+$", c) for c in catalogs), catalogs
+        opened_own = [
+            e
+            for e in events
+            if e["e"] in ("open", "sqlite3.connect")
+            and Path(_event_path(e)).parent == own
+            and Path(_event_path(e)).name != "writer.lock"  # trying the claim opens it
+        ]
+        assert opened_own == []
+    assert _index_files(own) == files_before  # the server's catalog and vectors untouched
+    assert hits(mcp.call("search", {"query": query, "limit": 3})) == before

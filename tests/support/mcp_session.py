@@ -20,6 +20,7 @@ from support.background_loop import BackgroundLoop
 from support.lsp_session import isolated_env
 
 CALL_TIMEOUT_S = 120.0
+ARAMA = str(Path(sys.executable).parent / "arama")
 
 
 def mcp_command(folders: list[Path], cache: Path, *extra: str) -> list[str]:
@@ -36,11 +37,29 @@ def mcp_command(folders: list[Path], cache: Path, *extra: str) -> list[str]:
     ]
 
 
+def console_command(folders: list[Path], cache: Path, *extra: str) -> list[str]:
+    """`arama mcp` through the venv's console script, as an agent's configuration starts it
+    (its sys.path[0] is the venv's bin, never the working directory)."""
+    return [ARAMA, "mcp", "--cache-dir", str(cache), *extra, *(str(f) for f in folders)]
+
+
 class McpSession:
-    def __init__(self, folders: list[Path], cache: Path, home: Path, stderr: Path) -> None:
-        command = mcp_command(folders, cache)
+    def __init__(
+        self,
+        folders: list[Path],
+        cache: Path,
+        home: Path,
+        stderr: Path,
+        *,
+        env: dict[str, str] | None = None,
+        command: list[str] | None = None,
+    ) -> None:
+        command = command or mcp_command(folders, cache)
         self.params = StdioServerParameters(
-            command=command[0], args=command[1:], env=isolated_env(home), cwd=str(folders[0])
+            command=command[0],
+            args=command[1:],
+            env=env if env is not None else isolated_env(home),
+            cwd=str(folders[0]),
         )
         self.stderr_path = stderr
         self._errlog: TextIO = stderr.open("a", encoding="utf-8")

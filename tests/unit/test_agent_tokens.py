@@ -85,3 +85,73 @@ def test_summary_counts_success_and_ratios() -> None:
     assert s["grep_success_within10"] == pytest.approx(2 / 3)
     assert s["ratio_of_medians"] == pytest.approx(20_000 / 150)
     assert s["arama_then_grep_mean_chars"] == pytest.approx((100 + 200 + 900 + 50_000) / 3)
+
+
+def test_a_strategy_pays_every_call_until_one_holds_a_target(
+    workspace: Path, engine: Engine
+) -> None:
+    target = (_span(workspace, "retry.py", "retry_request"),)
+    case = agent_tokens.Case("t", "retry_request", target)
+    first, rank = agent_tokens.arama_reads(engine, workspace, case, Sizing())
+    assert rank is not None
+    # Found by the first call: the second is never made.
+    assert agent_tokens.strategy_reads(
+        engine, workspace, case, Sizing(), [{}, {"mode": "lexical"}]
+    ) == (first, 1)
+    # Found by no call: every answer is paid whole.
+    miss = agent_tokens.Case("m", "retry_request", (("src/cart.ts", 10_000, 10_001),))
+    whole_1, _ = agent_tokens.arama_reads(engine, workspace, miss, Sizing())
+    whole_2, _ = agent_tokens.arama_reads(engine, workspace, miss, Sizing(), {"limit": 50})
+    assert agent_tokens.strategy_reads(engine, workspace, miss, Sizing(), [{}, {"limit": 50}]) == (
+        whole_1 + whole_2,
+        None,
+    )
+    # Missed by the first call, found by the second: the first whole, the second up to the hit.
+    semantic_miss = agent_tokens.Case(
+        "s", "zzqq retry_request", target
+    )  # a made-up word: lexical still matches the name
+    chars, call = agent_tokens.strategy_reads(
+        engine, workspace, semantic_miss, Sizing(), [{"paths": ["src/**"]}, {"mode": "lexical"}]
+    )
+    paid_first, found_first = agent_tokens.arama_reads(
+        engine, workspace, semantic_miss, Sizing(), {"paths": ["src/**"]}
+    )
+    paid_second, _ = agent_tokens.arama_reads(
+        engine, workspace, semantic_miss, Sizing(), {"mode": "lexical"}
+    )
+    assert found_first is None and call == 2 and chars == paid_first + paid_second
+
+
+def test_strategy_summary_counts_all_calls_and_the_grep_fallback() -> None:
+    outcomes = [
+        agent_tokens.Outcome("a", 100, True, 1, 10_000, True, 3, {"s": (100, 1)}),
+        agent_tokens.Outcome("b", 900, False, None, 30_000, True, 12, {"s": (1_100, 2)}),
+        agent_tokens.Outcome("c", 900, False, None, 50_000, True, 2, {"s": (1_500, None)}),
+    ]
+    s = agent_tokens.strategy_summary(outcomes, "s")
+    assert s["success"] == pytest.approx(2 / 3) and s["both_found"] == 2
+    assert s["mean_calls_when_found"] == pytest.approx(1.5)
+    assert s["ratio_of_totals"] == pytest.approx(40_000 / 1_200)
+    assert s["mean_tokens_all"] == pytest.approx((100 + 1_100 + 1_500) / 3 / 4)
+    assert s["then_grep_mean_tokens"] == pytest.approx((100 + 1_100 + 1_500 + 50_000) / 3 / 4)
+    assert s["then_grep_ratio_of_means"] == pytest.approx(90_000 / (100 + 1_100 + 51_500))
+
+
+def test_the_next_page_continues_the_previous_call(workspace: Path, engine: Engine) -> None:
+    from arama.arguments import parse_search
+
+    hits = engine.search(parse_search({"query": "function", "limit": 5})).hits
+    second = hits[1].chunk
+    case = agent_tokens.Case("p", "function", ((second.path, second.start_line, second.end_line),))
+    chars, call = agent_tokens.strategy_reads(
+        engine, workspace, case, Sizing(), [{"limit": 1}, {"offset": agent_tokens.NEXT_PAGE}]
+    )
+    first_page, missed, following = agent_tokens.read_answer(
+        engine, workspace, case, Sizing(), {"limit": 1}
+    )
+    assert missed is None and following == 1
+    page, rank, _ = agent_tokens.read_answer(
+        engine, workspace, case, Sizing(), {"limit": 1, "offset": 1}
+    )
+    assert rank == 2  # ranks count from the first page
+    assert (chars, call) == (first_page + page, 2)

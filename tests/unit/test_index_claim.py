@@ -7,13 +7,20 @@ its own open file description, so two engines in one process are told apart like
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from arama.engine.config import EngineConfig
 from arama.engine.engine import Engine
-from arama.engine.indexing.claim import claim_index_dir, replica_dir
+from arama.engine.indexing import claim as claim_module
+from arama.engine.indexing.claim import LOCK_FILE, claim_index_dir, replica_dir, sweep_replicas
 from arama.engine.search.request import SearchRequest
 from support.embedder import BagOfWordsEmbedder
 
@@ -92,3 +99,91 @@ def test_a_second_engine_on_the_same_folder_costs_no_embedding(
     finally:
         second.close()
         first.close()
+
+
+DAY = 24 * 3600.0
+
+
+def _age(replica: Path, days: float) -> None:
+    old = time.time() - days * DAY
+    os.utime(replica / LOCK_FILE, (old, old))
+
+
+def test_an_idle_free_replica_is_removed_at_the_next_claim(tmp_path: Path) -> None:
+    directory = tmp_path / "workspaces" / "w"
+    claims = [claim_index_dir(directory) for _ in range(4)]  # the folder's own, ~2, ~3, ~4
+    for claim in claims:
+        (claim.directory / "catalog.sqlite").write_bytes(b"x" * 1000)
+        claim.release()
+    _age(directory, 30)
+    _age(replica_dir(directory, 2), 8)  # free, unused for 8 days: removed
+    _age(replica_dir(directory, 3), 8)  # unused for 8 days but held by another process: kept
+    held = os.open(replica_dir(directory, 3) / LOCK_FILE, os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _age(replica_dir(directory, 4), 6)  # used 6 days ago: kept
+    try:
+        again = claim_index_dir(directory)
+        again.release()
+    finally:
+        os.close(held)
+    assert again.replica == 1
+    assert directory.is_dir()  # the folder's own index is never swept, however old
+    assert not replica_dir(directory, 2).exists()
+    assert replica_dir(directory, 3).is_dir() and replica_dir(directory, 4).is_dir()
+    assert sorted(p.name for p in directory.parent.iterdir()) == ["w", "w~3", "w~4"]
+
+
+def test_a_claim_refreshes_the_last_use(tmp_path: Path) -> None:
+    directory = tmp_path / "w"
+    first = claim_index_dir(directory)
+    second = claim_index_dir(directory)
+    second.release()
+    _age(second.directory, 8)
+    reused = claim_index_dir(directory)  # the next second process takes ~2 again: warm
+    try:
+        assert reused.replica == 2
+        assert time.time() - (reused.directory / LOCK_FILE).stat().st_mtime < 60
+    finally:
+        reused.release()
+        first.release()
+    assert sweep_replicas(directory, keep=1) == []  # just used: kept
+    assert sweep_replicas(directory, keep=1, now=time.time() + 8 * DAY) == [reused.directory]
+
+
+def test_a_claim_on_a_lock_file_swept_away_meanwhile_claims_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep in another process removes ~2 between this claim's open and its flock: the
+    claim must not work in the removed directory."""
+    directory = tmp_path / "w"
+    holder = claim_index_dir(directory)
+    real_flock = fcntl.flock
+    swept: list[str] = []
+
+    def flock_after_a_sweep(fd: int, operation: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if path.endswith(f"w~2/{LOCK_FILE}") and not swept:
+            swept.append(path)
+            shutil.rmtree(Path(path).parent)
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(claim_module.fcntl, "flock", flock_after_a_sweep)
+    second = claim_index_dir(directory)
+    try:
+        assert swept and second.replica == 2
+        assert (second.directory / LOCK_FILE).exists()
+        assert second.fd is not None
+        assert os.fstat(second.fd).st_ino == (second.directory / LOCK_FILE).stat().st_ino
+    finally:
+        second.release()
+        holder.release()
+
+
+def test_an_interrupted_removal_is_finished_by_the_next_sweep(tmp_path: Path) -> None:
+    directory = tmp_path / "w"
+    directory.mkdir()
+    leftover = tmp_path / "w~2.removing-123-456"
+    leftover.mkdir()
+    (leftover / "catalog.sqlite").write_bytes(b"x")
+    sweep_replicas(directory, keep=1)
+    assert not leftover.exists() and directory.is_dir()

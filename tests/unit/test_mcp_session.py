@@ -33,9 +33,10 @@ def test_an_unusable_cache_directory_is_a_tool_error_on_every_call(
 
 
 def test_the_tool_list_carries_schemas_and_read_only_hints() -> None:
-    tools = tool_list()
+    tools = tool_list("en")
     assert [t.name for t in tools] == ["search", "related", "symbols", "status"]
     for tool in tools:
         assert tool.input_schema["type"] == "object"
+        assert tool.output_schema is not None and tool.output_schema["type"] == "object"
         assert tool.annotations is not None and tool.annotations.read_only_hint is True
         assert tool.description and tool.title

@@ -55,6 +55,7 @@ def test_every_schema_is_valid_and_declares_exactly_what_the_tool_reads() -> Non
         "search": {
             "query",
             "limit",
+            "offset",
             "mode",
             "paths",
             "exclude",
@@ -70,6 +71,67 @@ def test_every_schema_is_valid_and_declares_exactly_what_the_tool_reads() -> Non
         jsonschema.Draft202012Validator.check_schema(tool.schema)
         assert tool.schema["type"] == "object" and tool.schema["additionalProperties"] is False
         assert set(tool.arguments) == declared[tool.name], tool.name
+
+
+def _valid(tool_name: str, structured: dict[str, object]) -> None:
+    spec = next(t for t in TOOLS if t.name == tool_name)
+    jsonschema.Draft202012Validator(spec.output_schema).validate(structured)
+
+
+def test_every_answer_validates_against_its_tools_output_schema(
+    engine: Engine, tools: Toolbox, workspace: Path
+) -> None:
+    for tool in TOOLS:
+        jsonschema.Draft202012Validator.check_schema(tool.output_schema)
+    small = Toolbox(engine, Places((workspace,)), Sizing(budget_chars=500), "en")
+    answers = {
+        "search": [
+            tools.call("search", {"query": "transpose matrix rows columns", "limit": 3}),
+            tools.call("search", {"query": "load_settings", "mode": "lexical", "context": 3}),
+            small.call("search", {"query": "function", "limit": 50}),  # header-only hits
+            tools.call("search", {"query": "zzqqxx nothing like this", "mode": "lexical"}),
+        ],
+        "related": [tools.call("related", {"file": "src/cart.ts", "line": 3})],
+        "symbols": [
+            tools.call("symbols", {"query": "findUserByEmail"}),
+            small.call("symbols", {"query": "a", "limit": 100}),
+        ],
+        "status": [tools.call("status", {})],
+    }
+    assert any(r["snippet"] is None for r in answers["search"][2].structured["results"])
+    for name, results in answers.items():
+        for answer in results:
+            assert not answer.is_error, answer.text
+            _valid(name, answer.structured)
+    # The schemas are closed: an answer with a field they do not declare is refused.
+    extra = dict(answers["search"][0].structured, surprise=1)
+    with pytest.raises(jsonschema.ValidationError):
+        _valid("search", extra)
+
+
+def test_tools_are_described_in_the_servers_locale() -> None:
+    from arama.mcp.server import tool_list
+
+    english = {t.name: t for t in tool_list("en_US.UTF-8")}
+    turkish = {t.name: t for t in tool_list("tr_TR.UTF-8")}
+    assert set(english) == set(turkish) == {t.name for t in TOOLS}
+    for name, tool in turkish.items():
+        other = english[name]
+        assert tool.title and tool.description and tool.title != other.title
+        assert tool.description != other.description
+        assert tool.input_schema != other.input_schema or not tool.input_schema["properties"]
+        for argument, prop in tool.input_schema["properties"].items():
+            assert prop["description"], (name, argument)
+            assert prop["description"] != other.input_schema["properties"][argument]["description"]
+        # Only the words change: the same constraints, the same answer schema.
+        strip = {
+            a: {k: v for k, v in p.items() if k != "description"}
+            for a, p in tool.input_schema["properties"].items()
+        }
+        assert strip == next(t for t in TOOLS if t.name == name).schema["properties"]
+        assert tool.output_schema == other.output_schema
+    assert "ara" in turkish["search"].description.lower()
+    assert english == {t.name: t for t in tool_list(None)}  # no locale: English
 
 
 # -- search -------------------------------------------------------------------------------------
@@ -91,6 +153,28 @@ def test_search_answers_one_line_per_hit_with_a_bounded_snippet(tools: Toolbox) 
     # Snippet lines carry their 1-based line numbers.
     assert snippet[0].split()[0] == str(first["start_line"])
     assert structured["indexing"] is False
+
+
+def test_the_next_page_starts_where_the_more_line_says(engine: Engine, workspace: Path) -> None:
+    """An agent whose answer missed asks for the next page: the "N more" line names its offset,
+    and that page holds the hits the budget left out, with their snippets."""
+    small = Toolbox(engine, Places((workspace,)), Sizing(budget_chars=600), "en")
+    query = {"query": "function", "limit": 12}
+    first = small.call("search", query)
+    shown = len(first.structured["results"])
+    assert 0 < shown < 12 and first.structured["offset"] == 0
+    last = first.text.split("\n")[-1]
+    assert f"'offset': {shown}" in last and f"{first.structured['more']} more" in last
+    following = small.call("search", {**query, "offset": shown})
+    assert following.structured["offset"] == shown
+    everything = Toolbox(engine, Places((workspace,)), Sizing(budget_chars=100_000), "en").call(
+        "search", {"query": "function", "limit": 12 + shown}
+    )
+    paths = [(r["path"], r["start_line"]) for r in everything.structured["results"]]
+    page = [(r["path"], r["start_line"]) for r in following.structured["results"]]
+    assert page == paths[shown : shown + len(page)]
+    assert following.structured["results"][0]["snippet"] is not None
+    assert following.structured["more"] == following.structured["total"] - shown - len(page)
 
 
 def test_the_character_budget_holds_and_the_rest_is_counted(

@@ -168,9 +168,11 @@ def hits_answer(
     notes: Sequence[str],
     read: LineReader,
     locale: str | None,
+    offset: int | None = None,
 ) -> tuple[list[str], list[JSON], int]:
     """The text lines and JSON of `hits` within the budget; the third value is how many of
-    `total` were not shown."""
+    `total` (counted from `offset`, for a search's page) were not shown. A search's "N more"
+    names the offset of the next page."""
     writer = _Writer(sizing, notes)
     results: list[JSON] = []
     for hit in hits:
@@ -179,8 +181,11 @@ def hits_answer(
         if written is None:
             break
         results.append(hit_json(hit, places, snippet if written else None))
-    more = max(0, total - writer.shown)
-    if more:
+    more = max(0, total - (offset or 0) - writer.shown)
+    if more and offset is not None:
+        following = offset + writer.shown
+        writer.lines.append(text("mcp.more_page", locale, count=more, offset=following))
+    elif more:
         writer.lines.append(text("mcp.more", locale, count=more))
     if not hits:
         writer.lines.append(text("mcp.no_results", locale))
@@ -190,6 +195,7 @@ def hits_answer(
 def search_answer(
     answer: SearchAnswer,
     *,
+    offset: int = 0,
     places: Places,
     sizing: Sizing,
     context: int,
@@ -209,12 +215,14 @@ def search_answer(
         notes=notes,
         read=read,
         locale=locale,
+        offset=offset,
     )
     return ToolAnswer(
         "\n".join(lines),
         {
             "results": results,
             "total": answer.total,
+            "offset": offset,
             "more": more,
             "indexing": answer.indexing,
             "partial": answer.partial,

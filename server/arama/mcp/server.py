@@ -40,14 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INSTRUCTIONS = (
-    "arama searches this workspace's code offline, by meaning and by name. Call `search` with "
-    "what the code does before grepping; `symbols` to find where a name is defined; `related` "
-    "with a file and line for the code connected to it; `status` to see whether indexing is done. "
-    "Answers list `path:start-end` (1-based lines) with short snippets: read the file there "
-    "for more."
-)
-
 
 class AgentSession:
     """One stdio session: the engine (made on a thread), the tools, the answers."""
@@ -115,15 +107,18 @@ class AgentSession:
             return error_answer(f"arama: internal error in '{name}': {type(exc).__name__}")
 
 
-def tool_list() -> list[types.Tool]:
+def tool_list(locale: str | None) -> list[types.Tool]:
+    """The tools, described in the server's locale, with the schemas of their arguments and
+    of their structured answers."""
     return [
         types.Tool(
             name=spec.name,
-            title=spec.title,
-            description=spec.description,
-            input_schema=spec.schema,
+            title=spec.title(locale),
+            description=spec.description(locale),
+            input_schema=spec.input_schema(locale),
+            output_schema=spec.output_schema,
             annotations=types.ToolAnnotations(
-                title=spec.title, read_only_hint=True, open_world_hint=False
+                title=spec.title(locale), read_only_hint=True, open_world_hint=False
             ),
         )
         for spec in TOOLS
@@ -134,7 +129,7 @@ def build_server(session: AgentSession) -> Server[Any]:
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=tool_list())
+        return types.ListToolsResult(tools=tool_list(session.locale))
 
     async def call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
@@ -158,7 +153,7 @@ def build_server(session: AgentSession) -> Server[Any]:
         "arama",
         version=__version__,
         title="arama: semantic code search",
-        instructions=INSTRUCTIONS,
+        instructions=text("mcp.instructions", session.locale),
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=call_tool,

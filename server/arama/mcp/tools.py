@@ -22,6 +22,7 @@ from arama import contract
 from arama.arguments import MAX_LIMIT, MAX_QUERY_CHARS, ArgumentError, parse_search
 from arama.engine.search.paths import CONTENTS
 from arama.engine.search.request import MODES
+from arama.mcp import outputs
 from arama.mcp.answers import (
     Sizing,
     ToolAnswer,
@@ -63,141 +64,103 @@ class ToolError(ValueError):
 
 @dataclass(frozen=True)
 class ToolSpec:
+    """A tool: its arguments' schema and its answer's (`structuredContent`) schema. Its title,
+    description and every argument's description are sentences for the model, in the server's
+    locale (messages.py: `mcp.tool.<name>.*`, `mcp.arg.<name>.<argument>`)."""
+
     name: str
-    title: str
-    description: str
     schema: dict[str, Any]
+    output_schema: dict[str, Any]
 
     @property
     def arguments(self) -> tuple[str, ...]:
         return tuple(self.schema.get("properties", {}))
 
+    def title(self, locale: str | None) -> str:
+        return text(f"mcp.tool.{self.name}.title", locale)
+
+    def description(self, locale: str | None) -> str:
+        return text(f"mcp.tool.{self.name}.description", locale)
+
+    def input_schema(self, locale: str | None) -> dict[str, Any]:
+        """The arguments' schema with each argument described in `locale`."""
+        properties = {
+            name: {**prop, "description": text(f"mcp.arg.{self.name}.{name}", locale)}
+            for name, prop in self.schema.get("properties", {}).items()
+        }
+        return {**self.schema, "properties": properties}
+
 
 SEARCH = ToolSpec(
     "search",
-    "Search the code by meaning",
-    "Find code in the workspace by what it does or by name (natural language or identifiers). "
-    "Returns one line per hit, `path:start-end  symbol  (score)` with lines 1-based, then a "
-    "short numbered snippet; read the file at that location for more. Use it before grep: "
-    "it finds code whose words differ from the question. Paths are as you should send them back.",
     {
         "type": "object",
         "properties": {
-            "query": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": MAX_QUERY_CHARS,
-                "description": "What the code does, or a name: "
-                "'retry a request with backoff', 'parseHeader'.",
-            },
+            "query": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
             "limit": {
                 "type": "integer",
                 "minimum": 1,
                 "maximum": MAX_LIMIT,
                 "default": SEARCH_DEFAULT_LIMIT,
-                "description": "Hits to return (those beyond the answer's size budget are "
-                "counted, not shown).",
             },
-            "mode": {
-                "type": "string",
-                "enum": list(MODES),
-                "default": "hybrid",
-                "description": "hybrid (default): meaning and words; semantic: meaning only; "
-                "lexical: words only.",
-            },
-            "paths": {
-                **ONE_OR_MANY,
-                "description": "Only paths matching these gitignore-style globs, e.g. 'src/**'.",
-            },
-            "exclude": {**ONE_OR_MANY, "description": "Leave out paths matching these globs."},
-            "languages": {
-                **ONE_OR_MANY,
-                "description": "Only these languages (LSP ids: python, typescript, go, rust, "
-                "java, ...).",
-            },
-            "kinds": {
-                **ONE_OR_MANY,
-                "description": "Only definitions of these kinds: function, method, class, "
-                "struct, interface, ...",
-            },
+            "offset": {"type": "integer", "minimum": 0, "default": 0},
+            "mode": {"type": "string", "enum": list(MODES), "default": "hybrid"},
+            "paths": ONE_OR_MANY,
+            "exclude": ONE_OR_MANY,
+            "languages": ONE_OR_MANY,
+            "kinds": ONE_OR_MANY,
             "content": {
                 "anyOf": [
                     {"type": "string", "enum": list(CONTENTS)},
                     {"type": "array", "items": {"type": "string", "enum": list(CONTENTS)}},
-                ],
-                "description": "Only code, tests or docs (by path); tests and docs rank lower "
-                "unless asked for.",
+                ]
             },
             "context": {
                 "type": "integer",
                 "minimum": 0,
                 "maximum": MAX_CONTEXT_LINES,
                 "default": 0,
-                "description": "Lines of the file to show before and after each hit's snippet.",
             },
         },
         "required": ["query"],
         "additionalProperties": False,
     },
+    outputs.SEARCH,
 )
 
 RELATED = ToolSpec(
     "related",
-    "Code related to a location",
-    "Given a file and a line, return the code around that line (the focus) and the code related "
-    "to it: definitions of the names it uses and the code nearest in meaning, one line per hit "
-    "with a short snippet.",
     {
         "type": "object",
         "properties": {
-            "file": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": MAX_PATH_CHARS,
-                "description": "A file of the workspace, as search answers name it (relative), "
-                "or an absolute path inside the workspace.",
-            },
-            "line": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": MAX_LINE,
-                "description": "1-based line in the file.",
-            },
+            "file": {"type": "string", "minLength": 1, "maxLength": MAX_PATH_CHARS},
+            "line": {"type": "integer", "minimum": 1, "maximum": MAX_LINE},
             "limit": {"type": "integer", "minimum": 1, "maximum": MAX_RELATED, "default": 8},
         },
         "required": ["file", "line"],
         "additionalProperties": False,
     },
+    outputs.RELATED,
 )
 
 SYMBOLS = ToolSpec(
     "symbols",
-    "Find definitions by name",
-    "Find where functions, classes, methods and types are defined, by exact, partial or fuzzy "
-    "name ('findUserByEmail', 'find user') or by words for what they do. One line per "
-    "definition: `path:start-end  kind Container.name  signature`.",
     {
         "type": "object",
         "properties": {
-            "query": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": MAX_QUERY_CHARS,
-                "description": "A name, part of one, or a few words.",
-            },
+            "query": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
             "limit": {"type": "integer", "minimum": 1, "maximum": MAX_SYMBOLS, "default": 20},
         },
         "required": ["query"],
         "additionalProperties": False,
     },
+    outputs.SYMBOLS,
 )
 
 STATUS = ToolSpec(
     "status",
-    "Index status",
-    "Whether the index is complete (ready) or still being built (indexing), how many files and "
-    "pieces of code it holds, and which folders it covers.",
     {"type": "object", "properties": {}, "additionalProperties": False},
+    contract.STATUS_SCHEMA,
 )
 
 TOOLS: tuple[ToolSpec, ...] = (SEARCH, RELATED, SYMBOLS, STATUS)
@@ -277,6 +240,7 @@ class Toolbox:
         answer = self.engine.search(request, budget_s=SEARCH_BUDGET_S)
         return search_answer(
             answer,
+            offset=request.offset,
             places=self.places,
             sizing=self.sizing,
             context=shape.context,
