@@ -187,6 +187,7 @@ STATUS_SCHEMA: JSON = {
         },
         "error": {"type": "string"},
         "remoteCache": {"type": "object"},
+        "tunedFolders": {"type": "array", "items": {"type": "string"}},
     },
     "required": [
         "state",
@@ -202,6 +203,7 @@ STATUS_SCHEMA: JSON = {
         "skippedFiles",
         "recovered",
         "updates",
+        "tunedFolders",
     ],
     "additionalProperties": False,
 }
