@@ -55,7 +55,7 @@ class Life:
     number: int
     pid: int
     started: float
-    samples: list[dict[str, float]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
     latencies: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -94,14 +94,30 @@ async def start(workspace: Path, cache: Path, log: Path) -> tuple[LanguageClient
     return client, int(pidfile.read_text())
 
 
-def _proc(pid: int) -> dict[str, float]:
+def _proc(pid: int) -> dict[str, Any]:
     status = Path(f"/proc/{pid}/status").read_text()
     values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    kinds = _fd_kinds(pid)
     return {
         "rss_mb": round(int(values["VmRSS"].split()[0]) / 1024, 1),
         "threads": int(values["Threads"]),
-        "fds": len(os.listdir(f"/proc/{pid}/fd")),
+        "fds": sum(kinds.values()),
+        "fd_kinds": kinds,
     }
+
+
+def _fd_kinds(pid: int) -> dict[str, int]:
+    """Open descriptors by what they point at: a file's name (catalog.sqlite-wal, ...), or the
+    kind of a socket, pipe or anonymous inode; what grows says which part leaks."""
+    kinds: dict[str, int] = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed between the listing and the read
+            continue
+        kind = target.split(":", 1)[0] if not target.startswith("/") else Path(target).name
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 async def _timed(soak: Soak, kind: str, call: Any) -> Any:
@@ -334,6 +350,17 @@ def _growth(life: Life) -> dict[str, Any]:
         "fds": f"{first['fds']} -> {last['fds']} (max {max(s['fds'] for s in warm)})",
         "threads": f"{first['threads']} -> {last['threads']} "
         f"(max {max(s['threads'] for s in warm)})",
+        "fds_grown": _kinds_grown(life.samples[0]["fd_kinds"], last["fd_kinds"]),
+        "rss_mb_curve": [s["rss_mb"] for s in life.samples[:: max(1, len(life.samples) // 10)]],
+    }
+
+
+def _kinds_grown(first: dict[str, int], last: dict[str, int]) -> dict[str, str]:
+    """The descriptor kinds whose count changed over a life (from its first sample)."""
+    return {
+        kind: f"{first.get(kind, 0)} -> {last.get(kind, 0)}"
+        for kind in sorted(set(first) | set(last))
+        if first.get(kind, 0) != last.get(kind, 0)
     }
 
 
