@@ -312,7 +312,10 @@ async def _final_index(soak: Soak) -> dict[str, Any]:
 
 
 def _catalog(cache: Path) -> dict[str, set[tuple[Any, ...]]]:
-    [path] = list((cache / "workspaces").glob("*/catalog.sqlite"))
+    # The folder's own index, not a replica (`<dir>~2`) another process may have left there.
+    [path] = [
+        p for p in (cache / "workspaces").glob("*/catalog.sqlite") if "~" not in p.parent.name
+    ]
     db = sqlite3.connect(path)
     try:
         files = set(db.execute("SELECT path, sha256 FROM files WHERE deleted_at IS NULL"))

@@ -172,13 +172,18 @@ def _engine(config: EngineConfig, bar: _ProgressBar | None = None) -> Engine:
 
 @contextlib.contextmanager
 def _session(
-    ns: argparse.Namespace, *, index: bool, quiet: bool = False, for_search: bool = False
+    ns: argparse.Namespace,
+    *,
+    index: bool,
+    quiet: bool = False,
+    for_search: bool = False,
+    config: EngineConfig | None = None,
 ) -> Iterator[Engine]:
     """The folder's engine, brought up to date (`index`) or only opened, and closed whatever
     happens: on Ctrl-C the files read and the vectors made so far are saved."""
     root = _folder(ns)
     bar = _ProgressBar(enabled=not quiet and sys.stderr.isatty())
-    engine = _engine(_config(ns, preload_model=for_search), bar)
+    engine = _engine(config or _config(ns, preload_model=for_search), bar)
     try:
         engine.add_folder(root, sync=index)
         engine.start()
@@ -239,7 +244,13 @@ def cmd_search(ns: argparse.Namespace) -> int:
         request = parse_search(request_obj, locale_from_env())
     except ArgumentError as exc:
         raise UsageError(str(exc)) from None
-    with _session(ns, index=not ns.no_update, quiet=ns.json, for_search=True) as engine:
+    config = _config(ns, preload_model=True)
+    if ns.no_update:
+        config = dataclasses.replace(config, read_only=True)
+        if not _indexed(config, _folder(ns)):
+            print(text("cli.search_not_indexed", locale_from_env()), file=sys.stderr)
+            return 1
+    with _session(ns, index=not ns.no_update, quiet=ns.json, config=config) as engine:
         answer = engine.search(request, budget_s=math.inf)  # a script waits for all of it
     if ns.json:
         print(json.dumps(contract.search_json(answer), ensure_ascii=False, indent=2))
@@ -255,6 +266,18 @@ def cmd_search(ns: argparse.Namespace) -> int:
             print(f"      {snippet_line}")
     print(text("cli.candidates", locale_from_env(), total=answer.total, ms=f"{answer.took_ms:.1f}"))
     return 0
+
+
+def _indexed(config: EngineConfig, root: Path) -> bool:
+    """Whether `root` has an index in the cache directory (its catalog), read without opening.
+
+    `search --no-update` answers from that index read-only, as it is on disk: no scan, no
+    embedding, no claim. Opened for writing, it would have claimed a replica beside a running
+    server (claim.py) and filled it there, re-reading and chunking the folder and embedding what
+    lacked vectors before the first answer (p50 6.5 s in the soak)."""
+    from arama.engine.indexing.opening import CATALOG_FILE
+
+    return (config.workspace_dir(root.resolve()) / CATALOG_FILE).is_file()
 
 
 def cmd_status(ns: argparse.Namespace) -> int:
