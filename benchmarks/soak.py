@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shlex
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -270,17 +271,23 @@ async def _one_life(soak: Soak, until: float) -> None:
         pass
 
 
-async def _final_index(soak: Soak) -> dict[str, Any]:
+async def _final_index(soak: Soak, final_timeout_s: float) -> dict[str, Any]:
     """A last server run to ready, then its catalog against a fresh index of the same disk."""
     if soak.burst is not None:
         _burst(soak)  # leave the disk as a checkout would
     client, _pid = await start(soak.workspace, soak.cache, soak.cache.with_name("final.log"))
+    deadline = time.monotonic() + final_timeout_s
     try:
         while True:
             status = await client.workspace_execute_command_async(
                 types.ExecuteCommandParams(command="arama.status", arguments=[])
             )
             if status["state"] == "ready" and not status["pendingFiles"]:
+                break
+            if time.monotonic() > deadline:  # say so rather than wait past the run's end
+                soak.errors.append(
+                    f"final: not ready after {final_timeout_s:.0f} s: {status}"[:300]
+                )
                 break
             await asyncio.sleep(0.5)
     finally:
@@ -371,10 +378,13 @@ async def soak_run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     workspace = base / "workspace"
     build_workspace(args.corpus or [REPO / "server", REPO / "tests"], 1, workspace)
     soak = Soak(workspace, base / "cache", random.Random(args.seed))
+    if args.seed_cache:  # a warm embedding cache: the lives measure the steady state
+        for shared in ("embeddings", "models"):
+            shutil.copytree(args.seed_cache / shared, soak.cache / shared)
     end = time.monotonic() + args.minutes * 60
     while time.monotonic() < end:
         await _one_life(soak, min(end, time.monotonic() + args.kill_every * 60))
-    final = await _final_index(soak)
+    final = await _final_index(soak, args.final_timeout)
     kinds = sorted({k for life in soak.lives for k in life.latencies})
     return {
         "minutes": args.minutes,
@@ -431,6 +441,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, action="append")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--seed-cache",
+        type=Path,
+        help="copy this cache directory's embeddings and model first (a warm start, not a cold "
+        "index in the first life)",
+    )
+    parser.add_argument(
+        "--final-timeout", type=float, default=900.0, help="seconds the last run may take to ready"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="arama-soak-") as tmp:
         result = asyncio.run(soak_run(args, Path(tmp)))
