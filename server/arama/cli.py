@@ -105,10 +105,12 @@ def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
 
 
 def _cache_dir(ns: argparse.Namespace) -> Path:
-    """--cache-dir, else the default from the environment, which must be usable text."""
+    """--cache-dir, else the default from the environment, which must be usable text; always
+    absolute: the one-time model export runs in another directory, and a relative `--cache-dir
+    c1` put the model in `c1/models/c1/models/`."""
     locale = locale_from_env()
     if ns.cache_dir:
-        return Path(ns.cache_dir).expanduser()
+        return Path(ns.cache_dir).expanduser().absolute()
     try:
         chosen = default_cache_dir()
     except RuntimeError as exc:  # no HOME to put ~/.cache under
@@ -132,7 +134,7 @@ def _cache_dir(ns: argparse.Namespace) -> Path:
                 value=terminal.shown(os.environ.get(name, "")),
             )
         )
-    return chosen
+    return chosen.absolute()
 
 
 def _folder(ns: argparse.Namespace) -> Path:

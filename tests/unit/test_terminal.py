@@ -4,9 +4,11 @@ the clean-up ran. No model: every case ends before an engine is needed, or uses 
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +101,14 @@ def test_a_bug_is_one_line_and_exit_70(capsys: pytest.CaptureFixture[str]) -> No
     assert "Traceback" not in err
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_a_relative_cache_directory_is_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-time model export runs in another working directory: a relative `--cache-dir c1`
+    (or ARAMA_CACHE_DIR=c1) put the exported model in `c1/models/c1/models/`."""
+    monkeypatch.chdir(tmp_path)
+    assert cli._cache_dir(argparse.Namespace(cache_dir="c1")) == tmp_path / "c1"
+    monkeypatch.setenv("ARAMA_CACHE_DIR", "c2")
+    assert cli._cache_dir(argparse.Namespace(cache_dir=None)) == tmp_path / "c2"
