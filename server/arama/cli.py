@@ -248,7 +248,7 @@ def cmd_search(ns: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     config = _config(ns, preload_model=True)
     if ns.no_update:
-        config = dataclasses.replace(config, read_only=True)
+        config = _as_it_is(config)
         if not _indexed(config, _folder(ns)):
             print(text("cli.search_not_indexed", locale_from_env()), file=sys.stderr)
             return 1
@@ -268,6 +268,21 @@ def cmd_search(ns: argparse.Namespace) -> int:
             print(f"      {snippet_line}")
     print(text("cli.candidates", locale_from_env(), total=answer.total, ms=f"{answer.took_ms:.1f}"))
     return 0
+
+
+def _as_it_is(config: EngineConfig) -> EngineConfig:
+    """`search --no-update`'s engine: read-only, and writing no model either. Where the one-time
+    ONNX export is not on disk yet (a server beside may be making it), the query is embedded by
+    torch from the bundled weights (fp32 ONNX keeps torch's vectors and id) rather than by a
+    second export of its own: minutes on a loaded machine, for one query."""
+    config = dataclasses.replace(config, read_only=True)
+    if config.backend != "onnx":
+        return config
+    from arama.engine.embedding.onnx_embedder import OnnxEmbedder
+
+    if OnnxEmbedder(config.model, models_dir=config.models_dir).needs_preparation():
+        return dataclasses.replace(config, backend="torch")
+    return config
 
 
 def _indexed(config: EngineConfig, root: Path) -> bool:
