@@ -124,7 +124,10 @@ def _fd_kinds(pid: int) -> dict[str, int]:
 async def _timed(soak: Soak, kind: str, call: Any) -> Any:
     started = time.perf_counter()
     try:
-        result = await asyncio.wait_for(call, REQUEST_TIMEOUT_S)
+        # Shielded: a timeout counts as an error here, but the request stays pending. Cancelled,
+        # its late answer made pygls's client fail (InvalidStateError) and pytest-lsp's error
+        # handler then terminate the server: the "server exited by itself" of earlier soaks.
+        result = await asyncio.wait_for(asyncio.shield(call), REQUEST_TIMEOUT_S)
     except Exception as exc:  # every failure counts, whatever it is
         soak.errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
         return None
