@@ -356,14 +356,15 @@ class _ThreadConnection:
 
 class _Connections:
     """The open connections of one catalog: one per living thread that used it. `close()`
-    closes them all (the catalog's end); a thread's end closes its own."""
+    closes them all (the catalog's end); a thread's end closes its own. No lock: the table is
+    changed only by single dict operations (atomic), so a finalizer that runs inside another
+    call of this thread (the garbage collector runs anywhere) cannot wait on it."""
 
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
         self._local = threading.local()
         self._all: dict[int, sqlite3.Connection] = {}  # by a number never reused
         self._numbers = itertools.count()
-        self._lock = threading.Lock()
 
     def mine(self) -> sqlite3.Connection:
         held: _ThreadConnection | None = getattr(self._local, "held", None)
@@ -371,39 +372,38 @@ class _Connections:
             db = self._connect()
             held = _ThreadConnection(db)
             number = next(self._numbers)
-            with self._lock:
-                self._all[number] = db
+            self._all[number] = db
             # The finalizer refers to the table, not to the catalog: nothing keeps it alive.
-            weakref.finalize(held, _close_one, self._all, self._lock, number)
+            weakref.finalize(held, _close_one, self._all, number)
             self._local.held = held
         return held.db
 
     def count(self) -> int:
         """Connections open now (tests: bounded by the threads alive, not by those that were)."""
-        with self._lock:
-            return len(self._all)
+        return len(self._all)
 
     def close(self) -> None:
-        with self._lock:
-            connections = list(self._all.values())
-            self._all.clear()
-        for db in connections:
+        while self._all:
             try:
-                db.close()
-            except sqlite3.Error:
-                pass
+                _number, db = self._all.popitem()
+            except KeyError:  # a thread's end took the last one meanwhile
+                break
+            _close_quietly(db)
         self._local = threading.local()
 
 
-def _close_one(table: dict[int, sqlite3.Connection], lock: threading.Lock, key: int) -> None:
+def _close_one(table: dict[int, sqlite3.Connection], number: int) -> None:
     """A thread ended: close its connection, unless the catalog's close() already did."""
-    with lock:
-        db = table.pop(key, None)
+    db = table.pop(number, None)
     if db is not None:
-        try:
-            db.close()
-        except sqlite3.Error:
-            pass
+        _close_quietly(db)
+
+
+def _close_quietly(db: sqlite3.Connection) -> None:
+    try:
+        db.close()
+    except sqlite3.Error:
+        pass
 
 
 class Catalog(CatalogQueries):
