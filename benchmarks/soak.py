@@ -14,6 +14,11 @@ the disk (files and chunks identical, every chunk with its vector).
 
     .venv/bin/python benchmarks/soak.py                          # 30 minutes
     .venv/bin/python benchmarks/soak.py --minutes 3 --kill-every 1 --json out.json   # short
+
+Descriptors are sampled by what they point at (`fds_grown` per life: which kind grew), RSS as a
+curve per life (`rss_mb_curve`). `--seed-cache DIR` copies a cache's model export and embeddings
+first, so that on a loaded machine the lives measure the steady state, not the cold index;
+`--final-timeout` bounds the last run's wait for ready.
 """
 
 from __future__ import annotations
