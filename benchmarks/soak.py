@@ -14,6 +14,11 @@ the disk (files and chunks identical, every chunk with its vector).
 
     .venv/bin/python benchmarks/soak.py                          # 30 minutes
     .venv/bin/python benchmarks/soak.py --minutes 3 --kill-every 1 --json out.json   # short
+
+Descriptors are sampled by what they point at (`fds_grown` per life: which kind grew), RSS as a
+curve per life (`rss_mb_curve`). `--seed-cache DIR` copies a cache's model export and embeddings
+first, so that on a loaded machine the lives measure the steady state, not the cold index;
+`--final-timeout` bounds the last run's wait for ready.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import os
 import random
 import shlex
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -55,7 +61,7 @@ class Life:
     number: int
     pid: int
     started: float
-    samples: list[dict[str, float]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
     latencies: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -94,20 +100,39 @@ async def start(workspace: Path, cache: Path, log: Path) -> tuple[LanguageClient
     return client, int(pidfile.read_text())
 
 
-def _proc(pid: int) -> dict[str, float]:
+def _proc(pid: int) -> dict[str, Any]:
     status = Path(f"/proc/{pid}/status").read_text()
     values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    kinds = _fd_kinds(pid)
     return {
         "rss_mb": round(int(values["VmRSS"].split()[0]) / 1024, 1),
         "threads": int(values["Threads"]),
-        "fds": len(os.listdir(f"/proc/{pid}/fd")),
+        "fds": sum(kinds.values()),
+        "fd_kinds": kinds,
     }
+
+
+def _fd_kinds(pid: int) -> dict[str, int]:
+    """Open descriptors by what they point at: a file's name (catalog.sqlite-wal, ...), or the
+    kind of a socket, pipe or anonymous inode; what grows says which part leaks."""
+    kinds: dict[str, int] = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed between the listing and the read
+            continue
+        kind = target.split(":", 1)[0] if not target.startswith("/") else Path(target).name
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 async def _timed(soak: Soak, kind: str, call: Any) -> Any:
     started = time.perf_counter()
     try:
-        result = await asyncio.wait_for(call, REQUEST_TIMEOUT_S)
+        # Shielded: a timeout counts as an error here, but the request stays pending. Cancelled,
+        # its late answer made pygls's client fail (InvalidStateError) and pytest-lsp's error
+        # handler then terminate the server: the "server exited by itself" of earlier soaks.
+        result = await asyncio.wait_for(asyncio.shield(call), REQUEST_TIMEOUT_S)
     except Exception as exc:  # every failure counts, whatever it is
         soak.errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
         return None
@@ -254,17 +279,23 @@ async def _one_life(soak: Soak, until: float) -> None:
         pass
 
 
-async def _final_index(soak: Soak) -> dict[str, Any]:
+async def _final_index(soak: Soak, final_timeout_s: float) -> dict[str, Any]:
     """A last server run to ready, then its catalog against a fresh index of the same disk."""
     if soak.burst is not None:
         _burst(soak)  # leave the disk as a checkout would
     client, _pid = await start(soak.workspace, soak.cache, soak.cache.with_name("final.log"))
+    deadline = time.monotonic() + final_timeout_s
     try:
         while True:
             status = await client.workspace_execute_command_async(
                 types.ExecuteCommandParams(command="arama.status", arguments=[])
             )
             if status["state"] == "ready" and not status["pendingFiles"]:
+                break
+            if time.monotonic() > deadline:  # say so rather than wait past the run's end
+                soak.errors.append(
+                    f"final: not ready after {final_timeout_s:.0f} s: {status}"[:300]
+                )
                 break
             await asyncio.sleep(0.5)
     finally:
@@ -296,7 +327,10 @@ async def _final_index(soak: Soak) -> dict[str, Any]:
 
 
 def _catalog(cache: Path) -> dict[str, set[tuple[Any, ...]]]:
-    [path] = list((cache / "workspaces").glob("*/catalog.sqlite"))
+    # The folder's own index, not a replica (`<dir>~2`) another process may have left there.
+    [path] = [
+        p for p in (cache / "workspaces").glob("*/catalog.sqlite") if "~" not in p.parent.name
+    ]
     db = sqlite3.connect(path)
     try:
         files = set(db.execute("SELECT path, sha256 FROM files WHERE deleted_at IS NULL"))
@@ -334,6 +368,17 @@ def _growth(life: Life) -> dict[str, Any]:
         "fds": f"{first['fds']} -> {last['fds']} (max {max(s['fds'] for s in warm)})",
         "threads": f"{first['threads']} -> {last['threads']} "
         f"(max {max(s['threads'] for s in warm)})",
+        "fds_grown": _kinds_grown(life.samples[0]["fd_kinds"], last["fd_kinds"]),
+        "rss_mb_curve": [s["rss_mb"] for s in life.samples[:: max(1, len(life.samples) // 10)]],
+    }
+
+
+def _kinds_grown(first: dict[str, int], last: dict[str, int]) -> dict[str, str]:
+    """The descriptor kinds whose count changed over a life (from its first sample)."""
+    return {
+        kind: f"{first.get(kind, 0)} -> {last.get(kind, 0)}"
+        for kind in sorted(set(first) | set(last))
+        if first.get(kind, 0) != last.get(kind, 0)
     }
 
 
@@ -341,10 +386,13 @@ async def soak_run(args: argparse.Namespace, base: Path) -> dict[str, Any]:
     workspace = base / "workspace"
     build_workspace(args.corpus or [REPO / "server", REPO / "tests"], 1, workspace)
     soak = Soak(workspace, base / "cache", random.Random(args.seed))
+    if args.seed_cache:  # a warm embedding cache: the lives measure the steady state
+        for shared in ("embeddings", "models"):
+            shutil.copytree(args.seed_cache / shared, soak.cache / shared)
     end = time.monotonic() + args.minutes * 60
     while time.monotonic() < end:
         await _one_life(soak, min(end, time.monotonic() + args.kill_every * 60))
-    final = await _final_index(soak)
+    final = await _final_index(soak, args.final_timeout)
     kinds = sorted({k for life in soak.lives for k in life.latencies})
     return {
         "minutes": args.minutes,
@@ -401,6 +449,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, action="append")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--seed-cache",
+        type=Path,
+        help="copy this cache directory's embeddings and model first (a warm start, not a cold "
+        "index in the first life)",
+    )
+    parser.add_argument(
+        "--final-timeout", type=float, default=900.0, help="seconds the last run may take to ready"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="arama-soak-") as tmp:
         result = asyncio.run(soak_run(args, Path(tmp)))

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 import attrs
 import pathspec
-from lsprotocol.types import SymbolKind
 
 from arama.engine.languages import all_language_ids
 from arama.engine.scanner import glob_too_complex
@@ -90,7 +89,18 @@ def _file_uri(_: Any, attribute: attrs.Attribute[Any], uri: str) -> None:
         raise Invalid("error.uri", attribute.alias) from None
 
 
-SYMBOL_KINDS: dict[str, int] = {kind.name.casefold(): kind.value for kind in SymbolKind}
+# The LSP specification's SymbolKind names, numbered from 1 in this order. Spelled out rather
+# than read from lsprotocol, whose import costs the CLI seconds (tests/unit/test_arguments.py
+# checks them against lsprotocol's).
+LSP_SYMBOL_KIND_NAMES = (
+    "File", "Module", "Namespace", "Package", "Class", "Method", "Property", "Field",
+    "Constructor", "Enum", "Interface", "Function", "Variable", "Constant", "String", "Number",
+    "Boolean", "Array", "Object", "Key", "Null", "EnumMember", "Struct", "Event", "Operator",
+    "TypeParameter",
+)  # fmt: skip
+SYMBOL_KINDS: dict[str, int] = {
+    name.casefold(): number for number, name in enumerate(LSP_SYMBOL_KIND_NAMES, start=1)
+}
 """LSP symbol kinds by lower-case name ("function", "method", "class", "enummember", ...)."""
 
 

@@ -105,10 +105,12 @@ def _config(ns: argparse.Namespace, *, preload_model: bool) -> EngineConfig:
 
 
 def _cache_dir(ns: argparse.Namespace) -> Path:
-    """--cache-dir, else the default from the environment, which must be usable text."""
+    """--cache-dir, else the default from the environment, which must be usable text; always
+    absolute: the one-time model export runs in another directory, and a relative `--cache-dir
+    c1` put the model in `c1/models/c1/models/`."""
     locale = locale_from_env()
     if ns.cache_dir:
-        return Path(ns.cache_dir).expanduser()
+        return Path(ns.cache_dir).expanduser().absolute()
     try:
         chosen = default_cache_dir()
     except RuntimeError as exc:  # no HOME to put ~/.cache under
@@ -132,7 +134,7 @@ def _cache_dir(ns: argparse.Namespace) -> Path:
                 value=terminal.shown(os.environ.get(name, "")),
             )
         )
-    return chosen
+    return chosen.absolute()
 
 
 def _folder(ns: argparse.Namespace) -> Path:
@@ -172,13 +174,18 @@ def _engine(config: EngineConfig, bar: _ProgressBar | None = None) -> Engine:
 
 @contextlib.contextmanager
 def _session(
-    ns: argparse.Namespace, *, index: bool, quiet: bool = False, for_search: bool = False
+    ns: argparse.Namespace,
+    *,
+    index: bool,
+    quiet: bool = False,
+    for_search: bool = False,
+    config: EngineConfig | None = None,
 ) -> Iterator[Engine]:
     """The folder's engine, brought up to date (`index`) or only opened, and closed whatever
     happens: on Ctrl-C the files read and the vectors made so far are saved."""
     root = _folder(ns)
     bar = _ProgressBar(enabled=not quiet and sys.stderr.isatty())
-    engine = _engine(_config(ns, preload_model=for_search), bar)
+    engine = _engine(config or _config(ns, preload_model=for_search), bar)
     try:
         engine.add_folder(root, sync=index)
         engine.start()
@@ -239,7 +246,13 @@ def cmd_search(ns: argparse.Namespace) -> int:
         request = parse_search(request_obj, locale_from_env())
     except ArgumentError as exc:
         raise UsageError(str(exc)) from None
-    with _session(ns, index=not ns.no_update, quiet=ns.json, for_search=True) as engine:
+    config = _config(ns, preload_model=True)
+    if ns.no_update:
+        config = _as_it_is(config)
+        if not _indexed(config, _folder(ns)):
+            print(text("cli.search_not_indexed", locale_from_env()), file=sys.stderr)
+            return 1
+    with _session(ns, index=not ns.no_update, quiet=ns.json, config=config) as engine:
         answer = engine.search(request, budget_s=math.inf)  # a script waits for all of it
     if ns.json:
         print(json.dumps(contract.search_json(answer), ensure_ascii=False, indent=2))
@@ -255,6 +268,33 @@ def cmd_search(ns: argparse.Namespace) -> int:
             print(f"      {snippet_line}")
     print(text("cli.candidates", locale_from_env(), total=answer.total, ms=f"{answer.took_ms:.1f}"))
     return 0
+
+
+def _as_it_is(config: EngineConfig) -> EngineConfig:
+    """`search --no-update`'s engine: read-only, and writing no model either. Where the one-time
+    ONNX export is not on disk yet (a server beside may be making it), the query is embedded by
+    torch from the bundled weights (fp32 ONNX keeps torch's vectors and id) rather than by a
+    second export of its own: minutes on a loaded machine, for one query."""
+    config = dataclasses.replace(config, read_only=True)
+    if config.backend != "onnx":
+        return config
+    from arama.engine.embedding.onnx_embedder import OnnxEmbedder
+
+    if OnnxEmbedder(config.model, models_dir=config.models_dir).needs_preparation():
+        return dataclasses.replace(config, backend="torch")
+    return config
+
+
+def _indexed(config: EngineConfig, root: Path) -> bool:
+    """Whether `root` has an index in the cache directory (its catalog), read without opening.
+
+    `search --no-update` answers from that index read-only, as it is on disk: no scan, no
+    embedding, no claim. Opened for writing, it would have claimed a replica beside a running
+    server (claim.py) and filled it there, re-reading and chunking the folder and embedding what
+    lacked vectors before the first answer (p50 6.5 s in the soak)."""
+    from arama.engine.indexing.opening import CATALOG_FILE
+
+    return (config.workspace_dir(root.resolve()) / CATALOG_FILE).is_file()
 
 
 def cmd_status(ns: argparse.Namespace) -> int:

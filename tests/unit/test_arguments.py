@@ -128,3 +128,13 @@ def test_version_2_kinds_content_and_expand() -> None:
         with pytest.raises(ArgumentError) as info:
             parse_search({"query": "q", **bad})
         assert str(info.value) == message
+
+
+def test_symbol_kind_names_are_the_lsp_specifications() -> None:
+    """arguments.py spells the kinds out so the CLI does not import lsprotocol (seconds at every
+    `arama search`); they must stay lsprotocol's names and numbers."""
+    from lsprotocol.types import SymbolKind
+
+    from arama.arguments import SYMBOL_KINDS
+
+    assert {kind.name.casefold(): kind.value for kind in SymbolKind} == SYMBOL_KINDS

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import gc
+import os
+import threading
 from pathlib import Path
 
 from arama.engine.catalog import Catalog, CatalogCorrupt
@@ -109,3 +112,53 @@ def test_corrupt_database_is_reported(tmp_path: Path) -> None:
         pass
     else:
         raise AssertionError("a corrupt catalog must raise CatalogCorrupt")
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_connections_of_ended_threads_are_closed(tmp_path: Path) -> None:
+    """Threads that come and go (an executor's, a symbol-table builder per rebuild) each read the
+    catalog on their own connection; an ended thread's connection must not stay open until the
+    catalog closes: it held two descriptors and a page cache, and the soak saw the server's
+    descriptors and memory grow with every such thread (issue 18)."""
+    catalog = Catalog(tmp_path / "c.sqlite")
+    catalog.replace_file(
+        "a.py", sha256="h", size=1, mtime_ns=1, language="python", chunks=_chunks("x", "y")
+    )
+
+    def round_of_readers() -> None:
+        threads = [threading.Thread(target=lambda: catalog.lexical("sym0", 10)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        gc.collect()
+
+    # SQLite keeps a closed connection's descriptors for its next open while this process holds
+    # locks on the file: at most those of one round's 8 threads (16) stay, however many rounds.
+    round_of_readers()
+    before = _open_descriptors()
+    for _round in range(10):
+        round_of_readers()
+    assert _open_descriptors() - before <= 16  # 80 more threads read: not 160 left open
+    assert catalog.open_connections() == 1  # this thread's, still in use
+    # A living thread keeps its connection (no reopening per query), and the catalog's close
+    # closes every connection, the living threads' too.
+    ready, done = threading.Event(), threading.Event()
+
+    def reader() -> None:
+        catalog.counts()
+        ready.set()
+        done.wait(10)
+
+    living = threading.Thread(target=reader)
+    living.start()
+    ready.wait(10)
+    assert catalog.open_connections() == 2
+    catalog.close()
+    assert catalog.open_connections() == 0
+    done.set()
+    living.join()
+    assert _open_descriptors() < before

@@ -4,9 +4,12 @@ the clean-up ran. No model: every case ends before an engine is needed, or uses 
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +102,33 @@ def test_a_bug_is_one_line_and_exit_70(capsys: pytest.CaptureFixture[str]) -> No
     assert "Traceback" not in err
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_a_relative_cache_directory_is_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-time model export runs in another working directory: a relative `--cache-dir c1`
+    (or ARAMA_CACHE_DIR=c1) put the exported model in `c1/models/c1/models/`."""
+    monkeypatch.chdir(tmp_path)
+    assert cli._cache_dir(argparse.Namespace(cache_dir="c1")) == tmp_path / "c1"
+    monkeypatch.setenv("ARAMA_CACHE_DIR", "c2")
+    assert cli._cache_dir(argparse.Namespace(cache_dir=None)) == tmp_path / "c2"
+
+
+def test_search_no_update_embeds_the_query_with_torch_until_the_model_is_exported(
+    tmp_path: Path,
+) -> None:
+    """`search --no-update` writes nothing, a model neither: beside a server still making the
+    one-time ONNX export, the soak saw the CLI start a second export of its own (minutes)."""
+    from arama.engine.config import EngineConfig
+    from arama.engine.embedding.onnx_embedder import INFO_FILE, OnnxEmbedder
+
+    config = EngineConfig(cache_dir=tmp_path)
+    chosen = cli._as_it_is(config)
+    assert chosen.read_only and chosen.backend == "torch"
+    export = OnnxEmbedder(None, models_dir=config.models_dir).directory
+    export.mkdir(parents=True)
+    (export / INFO_FILE).write_text("{}")
+    assert cli._as_it_is(config).backend == "onnx"  # once exported: ONNX, as everywhere
+    int8 = dataclasses.replace(config, backend="onnx-int8")  # its own vectors: never torch's
+    assert cli._as_it_is(int8).backend == "onnx-int8"

@@ -4,14 +4,20 @@ Everything else (the faiss file, in-memory state) can be rebuilt from the catalo
 embedding cache, so every change to a file's chunks happens in one transaction: a crash leaves
 either the old or the new chunks of a file, never a mix.
 
-Each thread gets its own connection (WAL lets readers run beside the one writer, the indexer).
+Each thread gets its own connection (WAL lets readers run beside the one writer, the indexer),
+and only for as long as the thread lives: a connection holds two descriptors (the database and its
+WAL) and a page cache, and the server's threads come and go (a builder thread per symbol-table
+rebuild, an executor's idle workers), so a connection kept until the catalog closes grew the
+server's descriptors and memory for its whole life (the soak's finding, issue 18).
 """
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -340,13 +346,71 @@ class CatalogQueries:
         return int(files), int(total), int(recent), languages
 
 
+class _ThreadConnection:
+    """A thread's connection, held only by that thread's `threading.local` slot: when the thread
+    ends, the slot lets go of this holder and its finalizer closes the connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+
+class _Connections:
+    """The open connections of one catalog: one per living thread that used it. `close()`
+    closes them all (the catalog's end); a thread's end closes its own. No lock: the table is
+    changed only by single dict operations (atomic), so a finalizer that runs inside another
+    call of this thread (the garbage collector runs anywhere) cannot wait on it."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._all: dict[int, sqlite3.Connection] = {}  # by a number never reused
+        self._numbers = itertools.count()
+
+    def mine(self) -> sqlite3.Connection:
+        held: _ThreadConnection | None = getattr(self._local, "held", None)
+        if held is None:
+            db = self._connect()
+            held = _ThreadConnection(db)
+            number = next(self._numbers)
+            self._all[number] = db
+            # The finalizer refers to the table, not to the catalog: nothing keeps it alive.
+            weakref.finalize(held, _close_one, self._all, number)
+            self._local.held = held
+        return held.db
+
+    def count(self) -> int:
+        """Connections open now (tests: bounded by the threads alive, not by those that were)."""
+        return len(self._all)
+
+    def close(self) -> None:
+        while self._all:
+            try:
+                _number, db = self._all.popitem()
+            except KeyError:  # a thread's end took the last one meanwhile
+                break
+            _close_quietly(db)
+        self._local = threading.local()
+
+
+def _close_one(table: dict[int, sqlite3.Connection], number: int) -> None:
+    """A thread ended: close its connection, unless the catalog's close() already did."""
+    db = table.pop(number, None)
+    if db is not None:
+        _close_quietly(db)
+
+
+def _close_quietly(db: sqlite3.Connection) -> None:
+    try:
+        db.close()
+    except sqlite3.Error:
+        pass
+
+
 class Catalog(CatalogQueries):
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._connections = _Connections(self._connect)
         self._write_lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
         try:
             db = self._db()
             with db:
@@ -366,17 +430,19 @@ class Catalog(CatalogQueries):
     # -- connections -------------------------------------------------------------------------
 
     def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=30000")
-            self._local.db = db
-            with self._all_lock:
-                self._all.append(db)
+        """The calling thread's connection, opened on its first use, closed at its end."""
+        return self._connections.mine()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=30000")
         return db
+
+    def open_connections(self) -> int:
+        return self._connections.count()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -386,14 +452,7 @@ class Catalog(CatalogQueries):
             yield db
 
     def close(self) -> None:
-        with self._all_lock:
-            for db in self._all:
-                try:
-                    db.close()
-                except sqlite3.Error:
-                    pass
-            self._all.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     # -- meta ---------------------------------------------------------------------------------
 
@@ -538,24 +597,16 @@ class ReadOnlyCatalog(Catalog):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._connections = _Connections(self._connect)
         self._write_lock = threading.Lock()
-        self._all = []
-        self._all_lock = threading.Lock()
         try:
             self._db().execute("SELECT count(*) FROM files").fetchone()
         except sqlite3.DatabaseError as exc:
             self.close()
             raise CatalogCorrupt(str(exc)) from exc
 
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = read_only_connection(self.path)
-            self._local.db = db
-            with self._all_lock:
-                self._all.append(db)
-        return db
+    def _connect(self) -> sqlite3.Connection:
+        return read_only_connection(self.path)
 
     def set_meta(self, key: str, value: str) -> None:
         pass
