@@ -102,7 +102,7 @@ build_extension() {
   # Rebuild only when a source, manifest or translation changed since the last build.
   local hash
   hash="$(cat package.json package-lock.json tsconfig.json package.nls*.json scripts/build.mjs \
-    l10n/* src/*.ts test/unit/*.ts README.md LICENSE CHANGELOG.md .vscodeignore \
+    l10n/* media/* src/*.ts test/unit/*.ts README.md LICENSE CHANGELOG.md .vscodeignore \
     test/e2e/language-pack-tr/package.json test/e2e/language-pack-tr/translations/* |
     sha256sum | cut -c1-64)"
   if [ -f out/.build-hash ] && [ "$(cat out/.build-hash)" = "$hash" ]; then
