@@ -204,7 +204,7 @@ export class ResultsView implements vscode.Disposable {
     register('arama.results.revealInExplorer', (node: Node) => this.reveal(node));
     register('arama.results.refresh', () => this.refresh());
     register('arama.results.clear', () => this.clear());
-    register('arama.results.focus', () => this.focus());
+    register('arama.showResultsView', () => this.focus());
     this.disposables.push(
       this.tree,
       this.treeView,
