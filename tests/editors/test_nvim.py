@@ -510,6 +510,13 @@ def test_bad_options_in_turkish(turkish: Session) -> None:
         "init_options.searchBudgetMs",
         "init_options.searchBudgetMs",
         "expand",
+        "init_options.remoteCache.url",
+        "init_options.remoteCache.url",
+        "init_options.remoteCache.mode",
+        "init_options.remoteCache.timeoutMs",
+        "init_options.remoteCache.verifyFraction",
+        "init_options.remoteCache.passwordEnv",
+        "picker",
     ]
     for case, name in zip(bad["cases"], names, strict=False):
         assert not case["ok"], turkish.report(str(bad))
@@ -522,6 +529,10 @@ def test_bad_options_in_turkish(turkish: Session) -> None:
     )
     expand = bad["cases"][names.index("expand")]["error"]
     assert "true ya da false bekleniyordu" in expand, turkish.report(expand)
+    url = bad["cases"][names.index("init_options.remoteCache.url")]["error"]
+    assert "redis://, rediss:// ya da unix:// ile başlayan bir adres bekleniyordu" in url, url
+    typo = bad["cases"][-2]
+    assert "bilinmeyen seçenek 'init_options.remoteCache.pasword'" in typo["error"], str(typo)
     unknown = bad["cases"][-1]
     assert "bilinmeyen seçenek 'rootmarkers'" in unknown["error"], turkish.report(str(unknown))
     assert not bad["configured"] and bad["clients"] == 0, turkish.report(str(bad))
