@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from arama import __version__
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -73,6 +74,8 @@ async def start_session(
     )
     client.initialize_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
     assert result.server_info is not None and result.server_info.name == "arama"
+    # The version `arama --version` prints (tests/unit/test_versions.py): one release number.
+    assert result.server_info.version == __version__, result.server_info
     return client
 
 
