@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from arama import __version__
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
+
+from arama import __version__
 
 SERVER_COMMAND = [sys.executable, "-m", "arama.lsp.server", "--log-level", "INFO"]
 RESULT_KEYS = frozenset(

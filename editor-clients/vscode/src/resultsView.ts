@@ -118,7 +118,7 @@ class ResultsTree implements vscode.TreeDataProvider<Node> {
     item.tooltip = this.hover(result);
     item.contextValue = 'arama.match';
     item.id = `match:${result.uri}:${result.range.start.line}:${result.range.start.character}:${result.range.end.line}`;
-    item.command = { command: 'arama.results.open', title: vscode.l10n.t('Open'), arguments: [result] };
+    item.command = { command: 'arama.openResult', title: vscode.l10n.t('Open'), arguments: [result] };
     item.accessibilityInformation = { label: `${result.symbol ?? ''} ${pathLine(result)}`.trim() };
     return item;
   }
@@ -198,12 +198,12 @@ export class ResultsView implements vscode.Disposable {
     const register = (id: string, handler: (...args: never[]) => unknown): void => {
       this.disposables.push(vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown));
     };
-    register('arama.results.open', (result: SearchResult) => this.open(result));
-    register('arama.results.findRelated', (node: Node) => this.findRelated(node));
-    register('arama.results.copyPathLine', (node: Node) => this.copyPathLine(node));
-    register('arama.results.revealInExplorer', (node: Node) => this.reveal(node));
-    register('arama.results.refresh', () => this.refresh());
-    register('arama.results.clear', () => this.clear());
+    register('arama.openResult', (result: SearchResult) => this.open(result));
+    register('arama.resultsView.findRelated', (node: Node) => this.findRelated(node));
+    register('arama.resultsView.copyPathLine', (node: Node) => this.copyPathLine(node));
+    register('arama.resultsView.revealInExplorer', (node: Node) => this.reveal(node));
+    register('arama.resultsView.refresh', () => this.refresh());
+    register('arama.resultsView.clear', () => this.clear());
     register('arama.showResultsView', () => this.focus());
     this.disposables.push(
       this.tree,
