@@ -199,7 +199,9 @@ def native(tmp_path_factory: pytest.TempPathFactory, english: Session) -> Sessio
     local_bin.mkdir(parents=True)
     (local_bin / "arama-ls").symlink_to(ARAMA_LS)
     path = os.pathsep.join(
-        d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "arama-ls").exists()
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and not (Path(d) / "arama-ls").exists()
     )
     return run_session(
         "native",
@@ -654,3 +656,12 @@ def test_every_step_leaves_a_captured_screen(native: Session) -> None:
     search = next(s for s in screens if s.name.endswith("-search.txt")).read_text(encoding="utf-8")
     assert "[quickfix]" in search or "quickfix" in search, search
     assert "retry_request" in search and "arama: ready" in search, search
+
+
+def test_native_missing_server_says_how_to_install(native: Session) -> None:
+    from arama import __version__
+
+    missing = native.value("missing_server")
+    assert missing["cmd"] == ["arama-ls"]
+    assert f"`pipx install dist/arama-{__version__}-py3-none-any.whl`" in missing["note"], missing
+    assert "make dist" in missing["note"] and missing["level"] == 3  # WARN

@@ -139,5 +139,20 @@ H.check('missing_picker', function()
   return { used = used, note = H.notes[count + 1] and H.notes[count + 1].message }
 end)
 
+H.check('missing_server', function()
+  -- No arama-ls anywhere (an empty HOME, an empty PATH): the native config says so once, with
+  -- the install command, instead of Neovim's spawn error.
+  local home, path = vim.env.HOME, vim.env.PATH
+  local empty = vim.fn.tempname()
+  vim.fn.mkdir(empty, 'p')
+  vim.env.HOME, vim.env.PATH = empty, ''
+  local count = #H.notes
+  local ok, config = pcall(require('arama').lsp_config)
+  vim.env.HOME, vim.env.PATH = home, path
+  assert(ok, config)
+  local note = H.next_note(count, 5000, 'the not-found message')
+  return { cmd = config.cmd, note = note.message, level = note.level }
+end)
+
 H.finish()
 vim.cmd('qall!')

@@ -388,6 +388,9 @@ function M.find_server(root)
   return { 'arama-ls' }
 end
 
+--- How to install the server from the wheel `make dist` builds (the VS Code message says the same).
+M.install_command = 'pipx install dist/arama-0.1.0-py3-none-any.whl'
+
 local tracking = false
 
 --- Follows every arama client's index state (progress and `arama.status`) for the statusline
@@ -424,6 +427,14 @@ function M.lsp_config()
   local cmd = cfg.cmd
   if vim.deep_equal(cmd, defaults.cmd) then
     cmd = M.find_server(M.command_root())
+    if not M.config and vim.fn.executable(cmd[1]) == 0 then
+      -- The vim.lsp.enable path has no setup() to warn: say it once, with the install command.
+      vim.schedule(function()
+        vim.notify(t('notify.not_found', { command = M.install_command }), vim.log.levels.WARN, {
+          title = 'arama',
+        })
+      end)
+    end
   end
   return {
     cmd = cmd,
