@@ -21,7 +21,7 @@ import {
   WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 
-import { initializationOptions } from './initOptions';
+import { initializationOptions, problemText, settingProblems } from './initOptions';
 import type { StatusResponse } from './protocol';
 import { FoundServer, installCommand, LocatorInput, locateServer, pythonFor, SERVER_MODULE } from './serverLocator';
 
@@ -226,6 +226,22 @@ export class AramaClient implements vscode.Disposable {
     });
   }
 
+  /**
+   * Server options in settings.json that the server would refuse: left out of the
+   * initializationOptions (it then uses its defaults), and said so once per start.
+   */
+  private reportSettingProblems(): void {
+    const config = vscode.workspace.getConfiguration('arama');
+    const problems = settingProblems((key) => config.get(key));
+    if (problems.length === 0) return;
+    const texts = problems.map((p) => problemText(p, vscode.l10n));
+    for (const text of texts) this.output.warn(text);
+    const setting = problems[0].setting.split('.').slice(0, 2).join('.');
+    void vscode.window.showWarningMessage(texts.join(' '), OPEN_SETTINGS_ACTION()).then((choice) => {
+      if (choice === OPEN_SETTINGS_ACTION()) void openSetting(setting);
+    });
+  }
+
   /** Where to look for the server (also for `arama mcp`: mcp.ts). */
   locatorInput(): LocatorInput {
     const config = vscode.workspace.getConfiguration('arama');
@@ -299,6 +315,7 @@ export class AramaClient implements vscode.Disposable {
     this.missingSetting = undefined;
     this.missingMessage = undefined;
     this.missingCommand = undefined;
+    this.reportSettingProblems();
     this.output.info(`starting ${[located.command, ...located.args].join(' ')} (from ${located.source})`);
     const clientOptions: LanguageClientOptions = {
       // Every file the editor opens: the server indexes the unsaved text of open documents.
