@@ -147,6 +147,7 @@ def test_vscode_end_to_end(tmp_path: Path) -> None:
         "statistics",
         "status",
         "missing-server",
+        "setting-problem",
         "results-view",
         "results-context",
         "results-kept",

@@ -874,6 +874,18 @@ async function englishSession(workspace) {
       return { rows: after.slice(0, 4) };
     });
 
+    await step(bench, 'setting-problem', async () => {
+      // A server option VS Code does not validate (settings.json): named in one warning.
+      server.writeSettings({ ...settingsFor(server), 'arama.searchBudgetMs': 0 });
+      const toast = page.locator('.notification-toast', { hasText: /arama\.searchBudgetMs/ }).first();
+      await toast.waitFor({ timeout: 20_000 }).catch(async () => fail(`no warning about arama.searchBudgetMs: ${await page.locator('.notifications-toasts').innerText().catch(() => '')}`));
+      const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      if (!message.includes('should be an integer from 1 to 600000, not 0')) fail(`message: ${message}`);
+      await bench.screenshot('setting-problem');
+      await toast.locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => undefined);
+      return { message };
+    });
+
     await step(bench, 'missing-server', async () => {
       // Point arama.server.path at nothing: the extension restarts the client, says what is
       // wrong, and its button opens the setting.
