@@ -163,6 +163,8 @@ export interface ResultsSnapshot {
   message: string;
   /** Set for Find Related Code's answers: what the results are related to. */
   relatedTo?: string;
+  /** And the result it was asked for (Refresh asks again). */
+  relatedFrom?: SearchResult;
 }
 
 function isResult(value: unknown): value is SearchResult {
@@ -190,5 +192,6 @@ export function readSnapshot(value: unknown): ResultsSnapshot | undefined {
     total: typeof raw.total === 'number' ? raw.total : 0,
     message: typeof raw.message === 'string' ? raw.message : '',
     relatedTo: typeof raw.relatedTo === 'string' ? raw.relatedTo : undefined,
+    relatedFrom: isResult(raw.relatedFrom) ? raw.relatedFrom : undefined,
   };
 }

@@ -195,6 +195,7 @@ export class ResultsView implements vscode.Disposable {
     };
     this.tree.set(this.snapshot.results);
     this.showMessage(this.snapshot.message);
+    this.lastRelated = this.snapshot.relatedFrom ? { result: this.snapshot.relatedFrom } : undefined;
     const register = (id: string, handler: (...args: never[]) => unknown): void => {
       this.disposables.push(vscode.commands.registerCommand(id, handler as (...args: unknown[]) => unknown));
     };
@@ -268,6 +269,7 @@ export class ResultsView implements vscode.Disposable {
       return;
     }
     const source = this.begin();
+    this.client.output.info(`results view: search ${JSON.stringify(parsed.query)} (${parsed.mode})`);
     try {
       const response = await vscode.window.withProgress({ location: { viewId: RESULTS_VIEW } }, () =>
         this.client.execute<SearchResponse>(COMMANDS.search, searchArguments(parsed, this.limit()), source.token, { quiet: true }),
@@ -312,6 +314,7 @@ export class ResultsView implements vscode.Disposable {
     if (!result) return;
     this.lastRelated = { result };
     const source = this.begin();
+    this.client.output.info(`results view: related to ${pathLine(result)}`);
     try {
       const response = await vscode.window.withProgress({ location: { viewId: RESULTS_VIEW } }, () =>
         this.client.execute<ContextResponse>(
@@ -330,7 +333,7 @@ export class ResultsView implements vscode.Disposable {
         vscode.env.language,
       );
       const message = `${vscode.l10n.t('Related to {0}', where)} · ${counts}`;
-      await this.save({ version: 1, form: this.snapshot.form, results: response.related, total: response.related.length, message, relatedTo: where });
+      await this.save({ version: 1, form: this.snapshot.form, results: response.related, total: response.related.length, message, relatedTo: where, relatedFrom: result });
     } catch (err) {
       if (source.token.isCancellationRequested) return;
       const message = requestErrorMessage(err);

@@ -871,7 +871,19 @@ async function englishSession(workspace) {
       const kinds = await frame.locator('#kinds').inputValue();
       if (kinds !== 'function') fail(`the search box lost its filter: kinds="${kinds}"`);
       await bench.waitForReady(/Arama: [\d.,]+ chunks/, 90_000);
-      return { rows: after.slice(0, 4) };
+      // Refresh (the view's title button) asks the server again: Find Related Code, as kept.
+      const logged = () => server.logFiles(/\/arama\.arama\/[^/]*\.log$/).map((f) => readFileSync(f, 'utf8')).join('\n').split('results view: related to retry.py:').length - 1;
+      const before_refresh = logged();
+      await page.locator('.part.sidebar .action-label[aria-label="Refresh Results"]').first().click();
+      for (let i = 0; i < 40 && logged() <= before_refresh; i++) await sleep(250);
+      if (logged() <= before_refresh) fail('Refresh did not ask the server again');
+      let refreshed = '';
+      for (let i = 0; i < 80 && !/Related to retry_request · \d+ results/.test(refreshed); i++) {
+        refreshed = await bench.sidebarText();
+        await sleep(250);
+      }
+      if (!/Related to retry_request · \d+ results/.test(refreshed)) fail(`after Refresh the view says: ${refreshed.slice(0, 200)}`);
+      return { rows: after.slice(0, 4), refreshed: true };
     });
 
     await step(bench, 'setting-problem', async () => {

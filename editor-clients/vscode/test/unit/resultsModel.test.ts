@@ -107,6 +107,12 @@ describe('readSnapshot', () => {
     assert.equal(snapshot?.total, 4);
   });
 
+  it('keeps what Find Related Code was asked for, when it is a result', () => {
+    const from = result('retry.py', 10, 1);
+    assert.deepEqual(readSnapshot({ version: 1, results: [], relatedTo: 'f', relatedFrom: from })?.relatedFrom, from);
+    assert.equal(readSnapshot({ version: 1, results: [], relatedFrom: { uri: 'x' } })?.relatedFrom, undefined);
+  });
+
   it('refuses what is not a snapshot', () => {
     assert.equal(readSnapshot(undefined), undefined);
     assert.equal(readSnapshot({ version: 2, results: [] }), undefined);
