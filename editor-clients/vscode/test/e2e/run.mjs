@@ -848,11 +848,27 @@ async function englishSession(workspace) {
       const relatedRows = (await bench.resultRowTexts()).map((r) => r.text);
       if (relatedRows.length < 2) fail(`related code tree: ${JSON.stringify(relatedRows)}`);
       await bench.screenshot('results-related');
-      return { menu: items, copied: clipboard, related: relatedRows.slice(0, 6) };
+      // Reveal in Explorer on a related line: the Explorer opens with its file selected.
+      const firstMatch = bench.resultRows().nth(1);
+      const fileOfMatch = (await bench.resultRows().first().innerText()).trim().split(/\s+/)[0];
+      await sleep(300);
+      await firstMatch.click({ button: 'right' });
+      const reveal = page.locator('.context-view .action-label', { hasText: 'Reveal in Explorer' }).first();
+      await reveal.waitFor({ timeout: 10_000 });
+      await sleep(300);
+      await reveal.click();
+      if (await reveal.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      const selected = page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', { hasText: fileOfMatch }).first();
+      await selected.waitFor({ timeout: 10_000 }).catch(async () => fail(`the Explorer does not select ${fileOfMatch}: ${(await page.locator('.part.sidebar').innerText().catch(() => '')).slice(0, 300)}`));
+      await bench.screenshot('results-reveal-in-explorer');
+      return { menu: items, copied: clipboard, related: relatedRows.slice(0, 6), revealed: fileOfMatch };
     });
 
     await step(bench, 'results-kept', async () => {
       // Reload the window: the view shows the last results again without a search.
+      await bench.runCommand('Arama: Search in the Results View');
+      await bench.resultRows().first().waitFor({ timeout: 10_000 });
+      await sleep(300);
       const before = (await bench.resultRowTexts()).map((r) => r.text);
       await page.reload();
       await bench.waitForWorkbench();
