@@ -13,6 +13,7 @@
 #   DIST_CHECK      full (default): install the wheel with its dependencies into a fresh venv;
 #                   none: build only
 #   DIST_TOOLS      where the build tool's venv goes (default build/dist-tools)
+#   DIST_DIR        where the artifacts go (default dist/)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +22,7 @@ BUILD_VERSION=1.2.2.post1
 TORCH_VERSION=2.13.0
 CHECK="${DIST_CHECK:-full}"
 TOOLS="${DIST_TOOLS:-$ROOT/build/dist-tools}"
-OUT="$ROOT/dist"
+OUT="${DIST_DIR:-$ROOT/dist}"
 say() { printf '[dist %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 pip_quiet=(--quiet --disable-pip-version-check)
 
