@@ -890,7 +890,9 @@ async function englishSession(workspace) {
       // Refresh (the view's title button) asks the server again: Find Related Code, as kept.
       const logged = () => server.logFiles(/\/arama\.arama\/[^/]*\.log$/).map((f) => readFileSync(f, 'utf8')).join('\n').split('results view: related to retry.py:').length - 1;
       const before_refresh = logged();
-      await page.locator('.part.sidebar .action-label[aria-label="Refresh Results"]').first().click();
+      // The view's title actions show while the pointer is over the view.
+      await page.locator('.part.sidebar .pane-header', { hasText: /Results/i }).first().hover();
+      await page.locator('.part.sidebar .action-label[aria-label="Refresh Results"]').first().click({ timeout: 5000 });
       for (let i = 0; i < 40 && logged() <= before_refresh; i++) await sleep(250);
       if (logged() <= before_refresh) fail('Refresh did not ask the server again');
       let refreshed = '';
