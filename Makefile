@@ -11,7 +11,7 @@ DEMO_QUERY ?= where are embeddings cached on disk by content hash
 # the demo searches the server's code, which also shows a path filter at work.
 DEMO_SCOPE ?= server/**
 
-.PHONY: demo test lint unit e2e env clean
+.PHONY: demo test lint unit e2e env clean dist
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,5 +33,10 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
+# The release artifacts in dist/: the wheel and sdist (the wheel checked in a fresh venv:
+# `arama --version`) and the VS Code extension's .vsix. DIST_CHECK=none skips the fresh venv.
+dist:
+	PYTHON=$(PYTHON) scripts/dist.sh
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache build dist

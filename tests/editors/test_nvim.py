@@ -106,10 +106,11 @@ def run_session(
     *,
     root_marker: bool,
     env: dict[str, str] | None = None,
+    cache_dir: Path | None = None,
 ) -> Session:
     """Copies the plugin and the fixture workspace under `base` and runs `nvim/session_<name>.lua`."""
     home = base / "home"
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     workspace = base / "workspace"
     shutil.copytree(FIXTURE, workspace)
     if root_marker:
@@ -124,8 +125,10 @@ def run_session(
                 "plugin_dir": str(plugin),
                 "arama_ls": str(ARAMA_LS),
                 "workspace": str(workspace),
-                "cache_dir": str(base / "arama-cache"),
+                "cache_dir": str(cache_dir or base / "arama-cache"),
                 "results": str(results),
+                # What the screen showed after each step (tests/editors/nvim/harness.lua).
+                "screens": str(base / "screens"),
             }
         ),
         encoding="utf-8",
@@ -184,6 +187,28 @@ def turkish(tmp_path_factory: pytest.TempPathFactory) -> Session:
         tmp_path_factory.mktemp("nvim-tr"),
         root_marker=False,
         env={"LANG": "tr_TR.UTF-8", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )
+
+
+@pytest.fixture(scope="module")
+def native(tmp_path_factory: pytest.TempPathFactory, english: Session) -> Session:
+    """Neovim 0.11's `vim.lsp.enable('arama')` path: no setup(); arama-ls only where pipx puts
+    it (~/.local/bin of this HOME), not on PATH; the English session's cache (its model export)."""
+    base = tmp_path_factory.mktemp("nvim-native")
+    local_bin = base / "home" / ".local" / "bin"
+    local_bin.mkdir(parents=True)
+    (local_bin / "arama-ls").symlink_to(ARAMA_LS)
+    path = os.pathsep.join(
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and not (Path(d) / "arama-ls").exists()
+    )
+    return run_session(
+        "native",
+        base,
+        root_marker=True,
+        env={"PATH": path},
+        cache_dir=english.home.parent / "arama-cache",
     )
 
 
@@ -487,6 +512,13 @@ def test_bad_options_in_turkish(turkish: Session) -> None:
         "init_options.searchBudgetMs",
         "init_options.searchBudgetMs",
         "expand",
+        "init_options.remoteCache.url",
+        "init_options.remoteCache.url",
+        "init_options.remoteCache.mode",
+        "init_options.remoteCache.timeoutMs",
+        "init_options.remoteCache.verifyFraction",
+        "init_options.remoteCache.passwordEnv",
+        "picker",
     ]
     for case, name in zip(bad["cases"], names, strict=False):
         assert not case["ok"], turkish.report(str(bad))
@@ -499,6 +531,10 @@ def test_bad_options_in_turkish(turkish: Session) -> None:
     )
     expand = bad["cases"][names.index("expand")]["error"]
     assert "true ya da false bekleniyordu" in expand, turkish.report(expand)
+    url = bad["cases"][names.index("init_options.remoteCache.url")]["error"]
+    assert "redis://, rediss:// ya da unix:// ile başlayan bir adres bekleniyordu" in url, url
+    typo = bad["cases"][-2]
+    assert "bilinmeyen seçenek 'init_options.remoteCache.pasword'" in typo["error"], str(typo)
     unknown = bad["cases"][-1]
     assert "bilinmeyen seçenek 'rootmarkers'" in unknown["error"], turkish.report(str(unknown))
     assert not bad["configured"] and bad["clients"] == 0, turkish.report(str(bad))
@@ -564,3 +600,68 @@ def test_explicit_locale_overrides_environment(turkish: Session) -> None:
     assert explicit["prompt"] == "Arama search: ", turkish.report(str(explicit))
     assert explicit["statusline"].startswith("arama: ready ("), turkish.report(str(explicit))
     assert explicit["clients"] == 1, turkish.report(str(explicit))
+
+
+# --- Native session: vim.lsp.enable('arama') on Neovim 0.11, no setup() ---------------------
+
+
+def test_native_config_file_is_found(native: Session) -> None:
+    config = native.value("config_file")
+    assert [Path(f).name for f in config["files"]] == ["arama.lua"], native.report()
+    assert config["setup_called"] is False
+    assert config["has_root_dir"] and config["root_markers"] == [".git", ".aramaignore"]
+    # Zero-config: not on PATH, found in the pipx folder of this HOME.
+    assert config["cmd"] == [str(native.home / ".local" / "bin" / "arama-ls")], native.report()
+
+
+def test_native_enable_starts_the_server_at_the_root(native: Session) -> None:
+    attached = native.value("attached")
+    assert attached["enabled"] is True
+    assert Path(attached["root_dir"]).resolve() == native.workspace
+    from arama import __version__
+
+    assert attached["server_version"] == __version__, native.report()
+
+
+def test_native_statusline_and_search(native: Session) -> None:
+    assert "ready" in native.value("ready")["statuslines"][-1]
+    search = native.value("search")
+    first = search["items"][0]
+    assert same_file(first["filename"], native.workspace / "retry.py"), native.report()
+    assert first["lnum"] == line_of(native.workspace / "retry.py", "def retry_request")
+
+
+def test_native_picker_uses_telescope_with_previews_when_installed(native: Session) -> None:
+    """Telescope is a stand-in here (its modules, recording what they get); the detection, the
+    entries (file and line for the previewer) and the jump on confirm are the plugin's."""
+    pick = native.value("picker_preview")
+    assert pick["resolved"] == "telescope"
+    assert pick["previewer"] == "grep_previewer"
+    assert pick["count"] >= 1
+    assert pick["first"]["filename"].endswith("http.go") and pick["first"]["lnum"] > 0
+    assert pick["first"]["display"].startswith("server/http.go:8: ParseHeaderLine"), pick
+    assert pick["buffer"].endswith("http.go") and pick["cursor"][0] == pick["first"]["lnum"]
+
+
+def test_native_missing_picker_falls_back_with_a_message(native: Session) -> None:
+    missing = native.value("missing_picker")
+    assert missing["used"] == "select"
+    assert "snacks" in missing["note"] and "vim.ui.select" in missing["note"]
+
+
+def test_every_step_leaves_a_captured_screen(native: Session) -> None:
+    screens = sorted((native.home.parent / "screens").glob("*.txt"))
+    names = [s.name.split("-", 1)[1] for s in screens]
+    assert names[:3] == ["config_file.txt", "attached.txt", "ready.txt"], names
+    search = next(s for s in screens if s.name.endswith("-search.txt")).read_text(encoding="utf-8")
+    assert "[quickfix]" in search or "quickfix" in search, search
+    assert "retry_request" in search and "arama: ready" in search, search
+
+
+def test_native_missing_server_says_how_to_install(native: Session) -> None:
+    from arama import __version__
+
+    missing = native.value("missing_server")
+    assert missing["cmd"] == ["arama-ls"]
+    assert f"`pipx install dist/arama-{__version__}-py3-none-any.whl`" in missing["note"], missing
+    assert "make dist" in missing["note"] and missing["level"] == 3  # WARN

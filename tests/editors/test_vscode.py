@@ -5,7 +5,11 @@ VS Code workbench.
   prefix parsing, result formatting, the statistics page, server discovery, translations).
 - `test_vscode_end_to_end`: code-server (VS Code in the browser) with the packaged .vsix and the
   real `arama-ls` with the real model, driven by playwright-core in headless Chromium; once in
-  English, once with the display language Turkish, and once with VS Code's MCP support on: the
+  English (including the Arama results view: a query in its search box, the expected file and
+  line in the tree, a click opening the editor there, its context menu, the results kept across a
+  window reload; and the "server not found anywhere" message), once with the display language
+  Turkish (the server found with no setting, in the pipx folder; the results view's Turkish
+  labels), and once with VS Code's MCP support on: the
   extension's MCP server definition is listed and starts a working `arama mcp` (test/e2e/run.mjs
   says what is checked).
 
@@ -37,7 +41,7 @@ SETUP = EXTENSION / "scripts" / "setup-e2e.sh"
 E2E = EXTENSION / "test" / "e2e" / "run.mjs"
 
 SETUP_TIMEOUT_S = 1200  # first run: apt, Node 24, code-server's native builds
-E2E_TIMEOUT_S = 420  # three code-server sessions (English, Turkish, MCP)
+E2E_TIMEOUT_S = 540  # three code-server sessions (English, Turkish, MCP)
 UNIT_TIMEOUT_S = 120
 
 
@@ -143,8 +147,14 @@ def test_vscode_end_to_end(tmp_path: Path) -> None:
         "statistics",
         "status",
         "missing-server",
+        "setting-problem",
+        "results-view",
+        "results-context",
+        "results-kept",
+        "missing-server-absent",
         "tr-ready",
         "tr-search",
+        "tr-results-view",
         "tr-status",
         "mcp-ready",
         "mcp-provider",

@@ -14,6 +14,8 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from arama import __version__
+
 SERVER_COMMAND = [sys.executable, "-m", "arama.lsp.server", "--log-level", "INFO"]
 RESULT_KEYS = frozenset(
     {
@@ -73,6 +75,8 @@ async def start_session(
     )
     client.initialize_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
     assert result.server_info is not None and result.server_info.name == "arama"
+    # The version `arama --version` prints (tests/unit/test_versions.py): one release number.
+    assert result.server_info.version == __version__, result.server_info
     return client
 
 

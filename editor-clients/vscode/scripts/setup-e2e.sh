@@ -5,6 +5,7 @@
 #   scripts/setup-e2e.sh              everything the end-to-end test needs (and the unit tests)
 #   scripts/setup-e2e.sh --no-tools   only npm ci, typecheck and the unit-test build
 #   scripts/setup-e2e.sh --tools-only only the tools below
+#   scripts/setup-e2e.sh --vsix-only  only Node 24 (for vsce) and dist/arama.vsix (`make dist`)
 #
 #   ARAMA_E2E_TOOLS   where the big tools go (default ~/.cache/arama-e2e): Node 24 and
 #                     code-server (VS Code in the browser), both from the npm registry.
@@ -21,10 +22,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${ARAMA_E2E_TOOLS:-$HOME/.cache/arama-e2e}"
 do_tools=1
 do_build=1
+do_editor=1 # code-server and Chromium; --vsix-only needs neither
 for arg in "$@"; do
   case "$arg" in
     --tools-only) do_build=0 ;;
     --no-tools) do_tools=0 ;;
+    --vsix-only) do_editor=0 ;;
     *) echo "setup-e2e: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -102,7 +105,7 @@ build_extension() {
   # Rebuild only when a source, manifest or translation changed since the last build.
   local hash
   hash="$(cat package.json package-lock.json tsconfig.json package.nls*.json scripts/build.mjs \
-    l10n/* src/*.ts test/unit/*.ts README.md LICENSE CHANGELOG.md .vscodeignore \
+    l10n/* media/* src/*.ts test/unit/*.ts README.md LICENSE CHANGELOG.md .vscodeignore \
     test/e2e/language-pack-tr/package.json test/e2e/language-pack-tr/translations/* |
     sha256sum | cut -c1-64)"
   if [ -f out/.build-hash ] && [ "$(cat out/.build-hash)" = "$hash" ]; then
@@ -131,10 +134,12 @@ build_extension() {
 
 if [ "$do_tools" = 1 ]; then
   mkdir -p "$TOOLS"
-  # libkrb5-dev only matters while code-server's native modules are being built.
-  if [ -f "$CODE_SERVER_DIR/.installed" ]; then apt_packages no-krb5; else apt_packages with-krb5; fi
+  if [ "$do_editor" = 1 ]; then
+    # libkrb5-dev only matters while code-server's native modules are being built.
+    if [ -f "$CODE_SERVER_DIR/.installed" ]; then apt_packages no-krb5; else apt_packages with-krb5; fi
+  fi
   install_node24
-  install_code_server
+  [ "$do_editor" = 0 ] || install_code_server
 fi
 if [ "$do_build" = 1 ]; then
   build_extension

@@ -21,9 +21,9 @@ import {
   WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 
-import { initializationOptions } from './initOptions';
+import { initializationOptions, problemText, settingProblems } from './initOptions';
 import type { StatusResponse } from './protocol';
-import { FoundServer, LocatorInput, locateServer, pythonFor, SERVER_MODULE } from './serverLocator';
+import { FoundServer, installCommand, LocatorInput, locateServer, pythonFor, SERVER_MODULE } from './serverLocator';
 
 export const CLIENT_ID = 'arama';
 
@@ -108,6 +108,10 @@ export class AramaClient implements vscode.Disposable {
           clearTimeout(this.restartTimer);
           this.restartTimer = setTimeout(() => void this.restart(), 500);
         }
+      }),
+      // Trusting the folder makes its .venv a place to find the server in.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        if (!this.current) void this.restart();
       }),
     );
   }
@@ -209,12 +213,33 @@ export class AramaClient implements vscode.Disposable {
 
   private missingSetting: string | undefined;
   private missingMessage: string | undefined;
+  /** The install command when no server was found anywhere. */
+  private missingCommand: string | undefined;
 
   private reportMissingServer(): void {
     const message = this.missingMessage ?? vscode.l10n.t('The Arama language server could not be started.');
-    void vscode.window
-      .showErrorMessage(message, OPEN_SETTINGS_ACTION(), SHOW_LOG_ACTION())
-      .then((choice) => this.handleAction(choice));
+    const command = this.missingCommand;
+    const actions = command ? [OPEN_SETTINGS_ACTION(), COPY_COMMAND_ACTION()] : [OPEN_SETTINGS_ACTION(), SHOW_LOG_ACTION()];
+    void vscode.window.showErrorMessage(message, ...actions).then((choice) => {
+      if (command && choice === COPY_COMMAND_ACTION()) void vscode.env.clipboard.writeText(command);
+      else this.handleAction(choice);
+    });
+  }
+
+  /**
+   * Server options in settings.json that the server would refuse: left out of the
+   * initializationOptions (it then uses its defaults), and said so once per start.
+   */
+  private reportSettingProblems(): void {
+    const config = vscode.workspace.getConfiguration('arama');
+    const problems = settingProblems((key) => config.get(key));
+    if (problems.length === 0) return;
+    const texts = problems.map((p) => problemText(p, vscode.l10n));
+    for (const text of texts) this.output.warn(text);
+    const setting = problems[0].setting.split('.').slice(0, 2).join('.');
+    void vscode.window.showWarningMessage(texts.join(' '), OPEN_SETTINGS_ACTION()).then((choice) => {
+      if (choice === OPEN_SETTINGS_ACTION()) void openSetting(setting);
+    });
   }
 
   /** Where to look for the server (also for `arama mcp`: mcp.ts). */
@@ -227,6 +252,7 @@ export class AramaClient implements vscode.Disposable {
       platform: process.platform,
       home: os.homedir(),
       workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      workspaceTrusted: vscode.workspace.isTrusted,
       isExecutable: (file) => {
         try {
           if (!fs.statSync(file).isFile()) return false;
@@ -277,8 +303,10 @@ export class AramaClient implements vscode.Disposable {
               located.tried,
             )
           : vscode.l10n.t(
-              'Arama: the language server "arama-ls" was not found on PATH. Set "arama.server.path" to your arama-ls (for example <arama>/.venv/bin/arama-ls), or "arama.server.pythonPath" to a Python with arama installed.',
+              'Arama: the language server "arama-ls" was not found (on PATH, in the pipx and uv tool folders, in the workspace\'s .venv). Install it: in the arama repository run "make dist", then "{0}". Or set "arama.server.path" to your arama-ls.',
+              installCommand(extensionVersion()),
             );
+      this.missingCommand = located.reason === 'absent' ? installCommand(extensionVersion()) : undefined;
       this.output.error(this.missingMessage);
       this.stateEmitter.fire(undefined);
       this.reportMissingServer();
@@ -286,6 +314,8 @@ export class AramaClient implements vscode.Disposable {
     }
     this.missingSetting = undefined;
     this.missingMessage = undefined;
+    this.missingCommand = undefined;
+    this.reportSettingProblems();
     this.output.info(`starting ${[located.command, ...located.args].join(' ')} (from ${located.source})`);
     const clientOptions: LanguageClientOptions = {
       // Every file the editor opens: the server indexes the unsaved text of open documents.
@@ -353,6 +383,12 @@ export async function openSetting(id: string): Promise<void> {
 export const OPEN_SETTINGS_ACTION = (): string => vscode.l10n.t('Open Settings');
 export const SHOW_LOG_ACTION = (): string => vscode.l10n.t('Show Log');
 export const RESTART_ACTION = (): string => vscode.l10n.t('Restart Server');
+export const COPY_COMMAND_ACTION = (): string => vscode.l10n.t('Copy Install Command');
+
+/** This extension's version: the server release it goes with (the same number). */
+function extensionVersion(): string {
+  return (vscode.extensions.getExtension('arama.arama')?.packageJSON as { version?: string } | undefined)?.version ?? '0.1.0';
+}
 
 /** A failed request's message, or undefined when the request was cancelled. */
 export function requestErrorMessage(err: unknown): string | undefined {

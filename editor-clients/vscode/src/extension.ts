@@ -7,6 +7,7 @@ import { AramaClient, requestErrorMessage, SHOW_LOG_ACTION } from './client';
 import { formatCount, truncate } from './format';
 import { registerMcpServers } from './mcp';
 import { COMMANDS, ReindexResponse, StatusResponse } from './protocol';
+import { ResultsView } from './resultsView';
 import { showRelatedPicker, showSearchPicker } from './searchPicker';
 import { StatsView } from './statsView';
 import { StatusBar } from './statusBar';
@@ -82,7 +83,9 @@ export function activate(context: vscode.ExtensionContext): void {
   aramaClient = client;
   const statusBar = new StatusBar(client);
   const statsView = new StatsView(client);
-  context.subscriptions.push(output, statusBar, statsView);
+  // The activity bar's Arama view: search box, filters and the results tree (kept across reloads).
+  const resultsView = new ResultsView(context, client);
+  context.subscriptions.push(output, statusBar, statsView, resultsView);
 
   const register = (id: string, handler: (...args: unknown[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));

@@ -1,10 +1,17 @@
 /**
- * Where is `arama-ls`? Settings first, then PATH. Pure apart from the injected file check, so it
- * is unit-tested under plain Node.
+ * Where is `arama-ls`? Settings first, then the places an install puts it. Pure apart from the
+ * injected file check, so it is unit-tested under plain Node. The same table is in the README
+ * ("Where the extension finds the server"):
  *
  *  1. `arama.server.path`: the `arama-ls` executable;
  *  2. `arama.server.pythonPath`: a Python with arama installed, run as `python -m arama.lsp.server`;
- *  3. `arama-ls` on PATH.
+ *  3. `arama-ls` on PATH;
+ *  4. pipx: `$PIPX_BIN_DIR` (default `~/.local/bin`), then the app's own venv
+ *     `$PIPX_HOME/venvs/arama` (default `~/.local/share/pipx`, or `~/.local/pipx` of older pipx);
+ *  5. uv: `$UV_TOOL_BIN_DIR`, `$XDG_BIN_HOME`, `~/.local/bin`, then the tool's venv
+ *     `$UV_TOOL_DIR/arama` (default `$XDG_DATA_HOME/uv/tools`, `~/.local/share/uv/tools`);
+ *  6. the workspace's `.venv` (then `venv`), only in a trusted workspace: a program from an
+ *     untrusted folder is never run.
  */
 
 import * as path from 'path';
@@ -19,10 +26,12 @@ export interface LocatorInput {
   platform: NodeJS.Platform;
   home: string;
   workspaceFolder?: string;
+  /** The workspace is trusted: only then may its `.venv` provide the server. */
+  workspaceTrusted?: boolean;
   isExecutable(file: string): boolean;
 }
 
-export type ServerSource = 'server.path' | 'server.pythonPath' | 'PATH';
+export type ServerSource = 'server.path' | 'server.pythonPath' | 'PATH' | 'pipx' | 'uv' | 'workspace .venv';
 
 export interface FoundServer {
   found: true;
@@ -107,10 +116,66 @@ export function locateServer(
         { found: true, command: found, args: ['-P', '-m', SERVER_MODULE], source: 'server.pythonPath' }
       : { found: false, setting: 'arama.server.pythonPath', reason: 'configured', tried: pythonPath };
   }
-  const onPath = which('arama-ls', input);
-  return onPath
-    ? { found: true, command: onPath, args: [], source: 'PATH' }
-    : { found: false, setting: 'arama.server.path', reason: 'absent', tried: 'arama-ls' };
+  for (const [source, candidates] of defaultLocations(input, env)) {
+    for (const candidate of candidates) {
+      const found = candidate === SERVER_NAME ? which(SERVER_NAME, input) : firstExecutable(candidate, input);
+      if (found) return { found: true, command: found, args: [], source };
+    }
+  }
+  return { found: false, setting: 'arama.server.path', reason: 'absent', tried: SERVER_NAME };
+}
+
+export const SERVER_NAME = 'arama-ls';
+
+function firstExecutable(file: string, input: LocatorInput): string | undefined {
+  return executableNames(file, input.platform).find((f) => input.isExecutable(f));
+}
+
+/**
+ * Where an install puts `arama-ls` when no setting names it, in the order they are tried:
+ * PATH (the bare name), pipx, uv, the workspace's virtual environment.
+ */
+export function defaultLocations(
+  input: Pick<LocatorInput, 'platform' | 'home' | 'workspaceFolder' | 'workspaceTrusted'>,
+  env: Record<string, string | undefined> = {},
+): Array<[ServerSource, string[]]> {
+  const windows = input.platform === 'win32';
+  const pathApi = windows ? path.win32 : path.posix;
+  const join = (...parts: string[]): string => pathApi.join(...parts);
+  const home = input.home;
+  const localBin = join(home, '.local', 'bin');
+  const venvBin = (venv: string): string => join(venv, windows ? 'Scripts' : 'bin', SERVER_NAME);
+  const set = (name: string): string | undefined => (env[name] ? env[name] : undefined);
+  const dataHome = set('XDG_DATA_HOME') ?? join(home, '.local', 'share');
+  const unique = (files: Array<string | undefined>): string[] => [...new Set(files.filter((f): f is string => !!f))];
+  const pipxHomes = set('PIPX_HOME') ? [set('PIPX_HOME')!] : [join(dataHome, 'pipx'), join(home, '.local', 'pipx')];
+  const pipx = unique([
+    join(set('PIPX_BIN_DIR') ?? localBin, SERVER_NAME),
+    ...pipxHomes.map((h) => venvBin(join(h, 'venvs', 'arama'))),
+  ]);
+  const uv = unique([
+    set('UV_TOOL_BIN_DIR') && join(set('UV_TOOL_BIN_DIR')!, SERVER_NAME),
+    set('XDG_BIN_HOME') && join(set('XDG_BIN_HOME')!, SERVER_NAME),
+    join(localBin, SERVER_NAME),
+    venvBin(join(set('UV_TOOL_DIR') ?? join(dataHome, 'uv', 'tools'), 'arama')),
+  ]).filter((f) => !pipx.includes(f));
+  const locations: Array<[ServerSource, string[]]> = [
+    ['PATH', [SERVER_NAME]],
+    ['pipx', pipx],
+    ['uv', uv],
+  ];
+  if (input.workspaceFolder && input.workspaceTrusted) {
+    locations.push(['workspace .venv', [venvBin(join(input.workspaceFolder, '.venv')), venvBin(join(input.workspaceFolder, 'venv'))]]);
+  }
+  return locations;
+}
+
+/**
+ * The command that installs the server from the wheel `make dist` builds in an arama checkout
+ * (the "not found" message shows it; the README's install section starts from it).
+ */
+export function installCommand(version: string): string {
+  return `pipx install dist/arama-${version}-py3-none-any.whl`;
 }
 
 /**

@@ -37,7 +37,49 @@ function H.check(name, fn)
   }
   H.log('%s: %s', name, ok and 'ok' or ('FAILED: ' .. tostring(value)))
   H.save()
+  H.capture(name)
   return ok, value
+end
+
+local captures = 0
+
+--- Writes what the screen shows after a step to `screens/NN-name.txt` (when the test asks for
+--- screens): each window's visible lines with its name and evaluated statusline, the command
+--- line's last message, and the notifications so far. Headless Neovim has no grid to grab, so
+--- this is the screen as text.
+function H.capture(name)
+  if not H.params.screens then
+    return
+  end
+  captures = captures + 1
+  local out = { string.format('== step %s (%.2f s) ==', name, elapsed()) }
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    local buf = vim.api.nvim_win_get_buf(win)
+    local info = vim.fn.getwininfo(win)[1] or {}
+    local top, bot = info.topline or 1, info.botline or 1
+    local cursor = vim.api.nvim_win_get_cursor(win)
+    out[#out + 1] = string.format(
+      '--- window %d: %s [%s] lines %d-%d, cursor %d:%d%s',
+      win,
+      vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':t'),
+      vim.bo[buf].buftype ~= '' and vim.bo[buf].buftype or vim.bo[buf].filetype,
+      top,
+      bot,
+      cursor[1],
+      cursor[2],
+      win == vim.api.nvim_get_current_win() and ' (current)' or ''
+    )
+    for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, top - 1, bot, false)) do
+      out[#out + 1] = string.format('%4d | %s', top + i - 1, line)
+    end
+    local ok, status = pcall(vim.api.nvim_eval_statusline, "%f %= %{v:lua.require'arama'.statusline()}", { winid = win })
+    out[#out + 1] = '[statusline] ' .. (ok and status.str or '?')
+  end
+  for i = math.max(1, #H.notes - 4), #H.notes do
+    out[#out + 1] = '[notify] ' .. H.notes[i].message
+  end
+  vim.fn.mkdir(H.params.screens, 'p')
+  vim.fn.writefile(out, string.format('%s/%02d-%s.txt', H.params.screens, captures, name))
 end
 
 --- vim.wait that raises when `cond` stays false.

@@ -58,6 +58,14 @@ H.check('bad_options', function()
     { init_options = { searchBudgetMs = 0 } },
     { init_options = { searchBudgetMs = 600001 } },
     { expand = 'yes' },
+    { init_options = { remoteCache = { url = 'http://cache:6379' } } },
+    { init_options = { remoteCache = { mode = 'read' } } },
+    { init_options = { remoteCache = { url = 'redis://cache', mode = 'write' } } },
+    { init_options = { remoteCache = { url = 'redis://cache', timeoutMs = 0 } } },
+    { init_options = { remoteCache = { url = 'redis://cache', verifyFraction = 2 } } },
+    { init_options = { remoteCache = { url = 'redis://cache', passwordEnv = 'A-B' } } },
+    { picker = 'fzf' },
+    { init_options = { remoteCache = { url = 'redis://cache', pasword = 'x' } } },
     { rootmarkers = { '.git' } },
   }
   local out = {}

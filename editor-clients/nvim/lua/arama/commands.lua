@@ -133,19 +133,17 @@ local function show(results, client, opts)
     return
   end
   if opts.picker then
-    vim.ui.select(items, {
-      prompt = opts.title,
-      kind = 'arama',
-      format_item = function(item)
+    require('arama.pickers').pick(items, {
+      title = opts.title,
+      format = function(item)
         local path = present(item.user_data.path) and item.user_data.path
           or vim.fn.fnamemodify(item.filename, ':~:.')
         return string.format('%s:%d: %s', path, item.lnum, item.text)
       end,
-    }, function(choice)
-      if choice then
+      on_choice = function(choice)
         jump(choice, client)
-      end
-    end)
+      end,
+    }, arama().options().picker)
     return
   end
   vim.fn.setqflist({}, ' ', { title = opts.title, items = items })

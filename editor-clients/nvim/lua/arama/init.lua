@@ -38,6 +38,8 @@ M.name = 'arama'
 ---@field limit integer results per `:Arama search` / `:Arama pick` (1..200)
 ---@field related_limit integer results per `:Arama related` (1..200)
 ---@field expand boolean `:Arama search` / `:Arama pick` widen each hit to its whole definition
+---@field picker 'auto'|'select'|'telescope'|'snacks' how `:Arama pick` shows results: `auto`
+--- (default) uses Telescope or snacks.nvim with previews when installed, else |vim.ui.select()|
 
 ---@type arama.Config
 local defaults = {
@@ -49,6 +51,7 @@ local defaults = {
   limit = 20,
   related_limit = 10,
   expand = false,
+  picker = 'auto',
 }
 
 local KNOWN_OPTIONS = {
@@ -60,7 +63,11 @@ local KNOWN_OPTIONS = {
   'limit',
   'related_limit',
   'expand',
+  'picker',
 }
+
+--- The `picker` option's values.
+M.pickers = { 'auto', 'select', 'telescope', 'snacks' }
 
 --- The configuration given to |arama.setup()|, nil before setup.
 ---@type arama.Config|nil
@@ -145,6 +152,51 @@ local function check(name, value, validator, expected)
   end
 end
 
+--- The remote cache's fields as the server takes them (server/arama/remote_options.py): checked
+--- here too, so a mistake is named when Neovim starts, not only in the server log.
+---@param remote table|nil
+---@param check function
+function M.check_remote_cache(remote, check)
+  check('init_options.remoteCache', remote, 'table', 'expect.table')
+  if remote == nil then
+    return
+  end
+  local known = { 'url', 'mode', 'timeoutMs', 'verifyFraction', 'ttlSeconds', 'passwordEnv' }
+  for key in pairs(remote) do
+    if not vim.tbl_contains(known, key) then
+      error(
+        t('setup.unknown', {
+          name = 'init_options.remoteCache.' .. tostring(key),
+          names = table.concat(known, ', '),
+        }),
+        0
+      )
+    end
+  end
+  check('init_options.remoteCache.url', remote.url, function(v)
+    return type(v) == 'string'
+      and (v:match('^redis://.') or v:match('^rediss://.') or v:match('^unix://.')) ~= nil
+  end, 'expect.remote_url')
+  if remote.url == nil then
+    check('init_options.remoteCache.url', false, 'string', 'expect.remote_url')
+  end
+  check('init_options.remoteCache.mode', remote.mode, function(v)
+    return v == 'read' or v == 'read-write'
+  end, 'expect.remote_mode')
+  check('init_options.remoteCache.timeoutMs', remote.timeoutMs, function(v)
+    return is_integer(v, 1, 60000)
+  end, 'expect.timeout')
+  check('init_options.remoteCache.verifyFraction', remote.verifyFraction, function(v)
+    return type(v) == 'number' and v >= 0 and v <= 1
+  end, 'expect.fraction')
+  check('init_options.remoteCache.ttlSeconds', remote.ttlSeconds, function(v)
+    return is_integer(v, 0, 315360000)
+  end, 'expect.ttl')
+  check('init_options.remoteCache.passwordEnv', remote.passwordEnv, function(v)
+    return type(v) == 'string' and #v <= 200 and v:match('^[%w_]+$') ~= nil
+  end, 'expect.env_name')
+end
+
 ---@param opts table|nil
 ---@return arama.Config
 local function build_config(opts)
@@ -194,7 +246,10 @@ local function build_config(opts)
   check('init_options.searchBudgetMs', init.searchBudgetMs, function(v)
     return is_integer(v, 1, MAX_SEARCH_BUDGET_MS)
   end, 'expect.budget')
-  check('init_options.remoteCache', init.remoteCache, 'table', 'expect.table')
+  check('picker', opts.picker, function(v)
+    return vim.tbl_contains(M.pickers, v)
+  end, 'expect.picker')
+  M.check_remote_cache(init.remoteCache, check)
   local config = {}
   for _, key in ipairs(KNOWN_OPTIONS) do
     local value = opts[key]
@@ -265,8 +320,17 @@ end
 -- Server registration
 ---------------------------------------------------------------------------------------------
 
+-- Defined with the client tracking below; used by the registration here.
+local watch, on_progress
+
 local function before_init(params)
   params.locale = require('arama.i18n').language()
+end
+
+--- True when `vim.lsp.enable('arama')` (with lsp/arama.lua) registered the server, without setup().
+---@return boolean
+function M.natively_enabled()
+  return has_011() and vim.lsp.is_enabled ~= nil and vim.lsp.is_enabled(M.name) or false
 end
 
 --- The client configuration for a given root (used on 0.10 and to start a client on demand).
@@ -292,6 +356,105 @@ function M.client_config(root)
   return config
 end
 
+--- Where an install puts `arama-ls`, tried in order when `cmd` is not given (the VS Code
+--- extension looks in the same places): PATH, pipx (`$PIPX_BIN_DIR`, `~/.local/bin`, its venv),
+--- uv (`$UV_TOOL_BIN_DIR`, `$XDG_BIN_HOME`, its tool venv), then the root's `.venv`.
+---@param root string|nil the workspace root, for its `.venv`
+---@return string[] cmd the first executable found, else `{ 'arama-ls' }`
+function M.find_server(root)
+  if vim.fn.executable('arama-ls') == 1 then
+    return { 'arama-ls' }
+  end
+  local env = vim.env
+  local home = (vim.uv or vim.loop).os_homedir() or ''
+  local data = env.XDG_DATA_HOME or (home .. '/.local/share')
+  local candidates = {
+    (env.PIPX_BIN_DIR or (home .. '/.local/bin')) .. '/arama-ls',
+    (env.PIPX_HOME or (data .. '/pipx')) .. '/venvs/arama/bin/arama-ls',
+    env.UV_TOOL_BIN_DIR and (env.UV_TOOL_BIN_DIR .. '/arama-ls') or nil,
+    env.XDG_BIN_HOME and (env.XDG_BIN_HOME .. '/arama-ls') or nil,
+    home .. '/.local/bin/arama-ls',
+    (env.UV_TOOL_DIR or (data .. '/uv/tools')) .. '/arama/bin/arama-ls',
+  }
+  if root then
+    candidates[#candidates + 1] = root .. '/.venv/bin/arama-ls'
+  end
+  for i = 1, 8 do
+    local file = candidates[i]
+    if file and vim.fn.executable(file) == 1 then
+      return { file }
+    end
+  end
+  return { 'arama-ls' }
+end
+
+--- How to install the server from the wheel `make dist` builds (the VS Code message says the same).
+M.install_command = 'pipx install dist/arama-0.1.0-py3-none-any.whl'
+
+local tracking = false
+
+--- Follows every arama client's index state (progress and `arama.status`) for the statusline
+--- and the commands; once per Neovim, for setup() and the vim.lsp.enable('arama') path alike.
+function M.ensure_tracking()
+  if tracking then
+    return
+  end
+  tracking = true
+  local group = api.nvim_create_augroup('arama_tracking', { clear = true })
+  api.nvim_create_autocmd('LspProgress', {
+    group = group,
+    desc = 'arama: indexing progress for the statusline',
+    callback = on_progress,
+  })
+  api.nvim_create_autocmd('LspAttach', {
+    group = group,
+    desc = 'arama: track the index state',
+    callback = function(args)
+      local client = vim.lsp.get_client_by_id(args.data.client_id)
+      if client and client.name == M.name then
+        watch(client)
+      end
+    end,
+  })
+end
+
+--- The `vim.lsp.Config` that `lsp/arama.lua` returns (Neovim 0.11+): `vim.lsp.enable('arama')`
+--- is then all it takes. Overrides go through `vim.lsp.config('arama', {...})`; setup() merges
+--- its options over this the same way.
+---@return table vim.lsp.Config
+function M.lsp_config()
+  local cfg = M.options()
+  local cmd = cfg.cmd
+  if vim.deep_equal(cmd, defaults.cmd) then
+    cmd = M.find_server(M.command_root())
+    if not M.config and vim.fn.executable(cmd[1]) == 0 then
+      -- The vim.lsp.enable path has no setup() to warn: say it once, with the install command.
+      vim.schedule(function()
+        vim.notify(t('notify.not_found', { command = M.install_command }), vim.log.levels.WARN, {
+          title = 'arama',
+        })
+      end)
+    end
+  end
+  return {
+    cmd = cmd,
+    filetypes = cfg.filetypes,
+    root_markers = cfg.root_markers,
+    root_dir = function(bufnr, on_dir)
+      local root = M.root_dir(bufnr)
+      if root then
+        on_dir(root)
+      end
+    end,
+    init_options = cfg.init_options,
+    before_init = before_init,
+    on_init = function(client)
+      M.ensure_tracking()
+      watch(client)
+    end,
+  }
+end
+
 local function start_for_buffer(bufnr)
   if not api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
     return
@@ -310,19 +473,7 @@ local augroup
 
 local function register(cfg)
   if has_011() then
-    vim.lsp.config(M.name, {
-      cmd = cfg.cmd,
-      filetypes = cfg.filetypes,
-      root_markers = cfg.root_markers,
-      root_dir = function(bufnr, on_dir)
-        local root = M.root_dir(bufnr)
-        if root then
-          on_dir(root)
-        end
-      end,
-      init_options = cfg.init_options,
-      before_init = before_init,
-    })
+    vim.lsp.config(M.name, M.lsp_config())
     vim.lsp.enable(M.name)
     return
   end
@@ -521,7 +672,7 @@ function M.refresh(client, callback)
 end
 
 --- Polls `arama.status` until the index is ready (progress events do the rest).
-local function watch(client)
+watch = function(client)
   local state = state_of(client.id)
   if state.watching then
     return
@@ -554,7 +705,7 @@ end
 function M.with_client(bufnr, callback)
   bufnr = bufnr or api.nvim_get_current_buf()
   local client = M.get_client(bufnr)
-  if not client and M.config and has_011() then
+  if not client and (M.config or M.natively_enabled()) and has_011() then
     local root = M.command_root(bufnr)
     if root then
       local id = vim.lsp.start(M.client_config(root), { bufnr = bufnr, attach = false })
@@ -562,7 +713,7 @@ function M.with_client(bufnr, callback)
     end
   end
   if not client then
-    notify_text(M.config and not_running_text() or t('notify.no_setup'))
+    notify_text((M.config or M.natively_enabled()) and not_running_text() or t('notify.no_setup'))
     return
   end
   watch(client)
@@ -586,7 +737,7 @@ function M.with_client(bufnr, callback)
   wait()
 end
 
-local function on_progress(args)
+on_progress = function(args)
   local data = args.data or {}
   local client = data.client_id and vim.lsp.get_client_by_id(data.client_id)
   if not client or client.name ~= M.name then
@@ -648,24 +799,11 @@ function M.setup(opts)
   end
   M.config = config
   augroup = api.nvim_create_augroup('arama', { clear = true })
-  api.nvim_create_autocmd('LspProgress', {
-    group = augroup,
-    desc = 'arama: indexing progress for the statusline',
-    callback = on_progress,
-  })
-  api.nvim_create_autocmd('LspAttach', {
-    group = augroup,
-    desc = 'arama: track the index state',
-    callback = function(args)
-      local client = vim.lsp.get_client_by_id(args.data.client_id)
-      if client and client.name == M.name then
-        watch(client)
-      end
-    end,
-  })
+  M.ensure_tracking()
   register(config)
-  if type(config.cmd) == 'table' and vim.fn.executable(config.cmd[1]) == 0 then
-    vim.notify(t('notify.not_executable', { cmd = config.cmd[1] }), vim.log.levels.WARN, {
+  local cmd = has_011() and vim.lsp.config[M.name] and vim.lsp.config[M.name].cmd or config.cmd
+  if type(cmd) == 'table' and vim.fn.executable(cmd[1]) == 0 then
+    vim.notify(t('notify.not_executable', { cmd = cmd[1] }), vim.log.levels.WARN, {
       title = 'arama',
     })
   end

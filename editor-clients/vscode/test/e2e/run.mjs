@@ -33,7 +33,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir, homedir, arch } from 'node:os';
@@ -60,6 +60,14 @@ const FIXTURE = process.env.ARAMA_E2E_FIXTURE || join(REPO_ROOT, 'tests', 'fixtu
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARAMA_LS = process.env.ARAMA_LS;
 const ONLY = new Set((process.env.ARAMA_E2E_ONLY || '').split(',').filter(Boolean));
+
+// PATH for code-server without any directory holding an arama-ls: the extension finds the server
+// only where a session puts it (a setting, or the pipx folder of the Turkish session), and the
+// English session can show the "not found anywhere" message.
+const PATH_WITHOUT_ARAMA = (process.env.PATH || '')
+  .split(':')
+  .filter((dir) => dir && !existsSync(join(dir, 'arama-ls')))
+  .join(':');
 
 const started = Date.now();
 const log = (...args) => console.log(`[e2e +${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
@@ -109,7 +117,7 @@ class CodeServer {
 
   env() {
     return {
-      PATH: `${dirname(NODE24)}:${process.env.PATH}`,
+      PATH: `${dirname(NODE24)}:${PATH_WITHOUT_ARAMA}`,
       HOME: this.home,
       XDG_CONFIG_HOME: join(this.home, 'xdg-config'),
       XDG_DATA_HOME: join(this.home, 'xdg-data'),
@@ -384,6 +392,36 @@ class Workbench {
     return (await tab.innerText()).trim();
   }
 
+  /** The frame of the Arama view's search box (a webview view nested in iframes). */
+  async searchBoxFrame(timeout = 20_000) {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      for (const frame of this.page.frames()) {
+        if (await frame.locator('#query').count().catch(() => 0)) return frame;
+      }
+      await sleep(250);
+    }
+    fail('the Arama search box (webview) did not appear');
+  }
+
+  /** The rows of the Arama results tree. */
+  resultRows() {
+    return this.page.locator('.part.sidebar .monaco-list-row');
+  }
+
+  async resultRowTexts() {
+    return this.resultRows().evaluateAll((rows) =>
+      rows
+        .map((r) => ({ index: Number(r.getAttribute('data-index')), text: r.innerText.replace(/\s+/g, ' ').trim(), aria: r.getAttribute('aria-label') || '' }))
+        .sort((a, b) => a.index - b.index),
+    );
+  }
+
+  /** The sidebar's text (the results view's message sits there). */
+  async sidebarText() {
+    return (await this.page.locator('.part.sidebar').innerText().catch(() => '')).replace(/\s+/g, ' ');
+  }
+
   /** "Ln 12, Col 1 (230 selected)" from the status bar. */
   async cursorStatus(timeout = 10_000) {
     const item = this.page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+|Sat \d+, Süt \d+/ }).first();
@@ -422,6 +460,7 @@ async function openWorkbench(server, folder, { locale = 'en-US' } = {}) {
     locale,
     viewport: { width: 1400, height: 900 },
   });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(20_000);
   await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
@@ -722,6 +761,161 @@ async function englishSession(workspace) {
       return { dialog: text.slice(0, 200) };
     });
 
+    await step(bench, 'results-view', async () => {
+      // The activity bar's Arama view: type in its search box, the tree lists retry.py with the
+      // matched line under it; a click opens the editor at that line.
+      await bench.closeQuickInput();
+      await bench.runCommand('Arama: Search in the Results View');
+      const icon = page.locator('.activitybar .action-item a[aria-label^="Arama"]').first();
+      await icon.waitFor({ timeout: 10_000 }).catch(() => fail('no Arama icon in the activity bar'));
+      const frame = await bench.searchBoxFrame();
+      const placeholder = await frame.locator('#query').getAttribute('placeholder');
+      if (!/Describe the code you are looking for/.test(placeholder ?? '')) fail(`search box placeholder: ${placeholder}`);
+      const modes = await frame.locator('#mode option').allTextContents();
+      if (modes.join(',') !== 'Hybrid,Semantic,Lexical') fail(`mode control offers ${modes}`);
+      await frame.locator('#query').fill('retry a failed request with exponential backoff');
+      // A filter control: only functions.
+      await frame.locator('#filters summary').click();
+      await frame.locator('#kinds').fill('function');
+      await frame.locator('#query').press('Enter');
+      const defLine = lineOf(join(workspace, 'retry.py'), /def retry_request/);
+      const match = bench.resultRows().filter({ hasText: /retry_request/ }).first();
+      await match.waitFor({ timeout: 30_000 }).catch(async () => fail(`no retry_request row in the results tree: ${JSON.stringify(await bench.resultRowTexts())}`));
+      const rows = await bench.resultRowTexts();
+      const fileRow = rows.find((r) => /retry\.py/.test(r.text));
+      if (!fileRow) fail(`no retry.py file row: ${JSON.stringify(rows)}`);
+      const matchText = (await match.innerText()).replace(/\s+/g, ' ');
+      const line = Number(/:(\d+)/.exec(matchText)?.[1]);
+      if (!(defLine >= line && defLine <= line + 3)) fail(`tree row says line ${line}, def retry_request is at ${defLine}: ${matchText}`);
+      if (!(fileRow.index < rows.find((r) => r.text === matchText.trim())?.index)) fail(`the match row is not under its file: ${JSON.stringify(rows)}`);
+      const icons = await match.evaluate((row) => [...row.querySelectorAll('.codicon')].map((c) => c.className).join(' '));
+      if (!/codicon-symbol-function/.test(icons)) fail(`the match row has no function icon: ${icons}`);
+      let status = '';
+      for (let i = 0; i < 40 && !/\d+ results in \d+ files/.test(status); i++) {
+        status = await frame.locator('#status').innerText().catch(() => '');
+        await sleep(250);
+      }
+      if (!/\d+ results in \d+ files/.test(status)) fail(`the search box status says "${status}"`);
+      await bench.screenshot('results-view-tree');
+      // Hover: the score.
+      await match.hover();
+      const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Score: \d/ }).first();
+      await hover.waitFor({ timeout: 10_000 }).catch(() => fail('no score in the result hover'));
+      const hoverText = (await hover.innerText()).replace(/\s+/g, ' ').slice(0, 160);
+      await bench.screenshot('results-view-hover');
+      await match.click();
+      await bench.waitForActiveTab(/retry\.py/);
+      let cursor = await bench.cursorStatus();
+      for (let i = 0; i < 25 && Number(/Ln (\d+)/.exec(cursor)?.[1]) !== line; i++) {
+        await sleep(200);
+        cursor = await bench.cursorStatus();
+      }
+      if (Number(/Ln (\d+)/.exec(cursor)?.[1]) !== line) fail(`clicking the row put the cursor at "${cursor}", expected line ${line}`);
+      return { rows: rows.slice(0, 6).map((r) => r.text), status, hover: hoverText, cursor };
+    });
+
+    await step(bench, 'results-context', async () => {
+      // The row's context menu: Copy Path:Line, then Find Related Code (fills the tree).
+      const match = bench.resultRows().filter({ hasText: /retry_request/ }).first();
+      const line = Number(/:(\d+)/.exec((await match.innerText()).replace(/\s+/g, ' '))?.[1]);
+      await match.click({ button: 'right' });
+      const menu = page.locator('.context-view .monaco-menu, .monaco-menu-container').first();
+      await menu.waitFor({ timeout: 10_000 }).catch(() => fail('no context menu on a result'));
+      const items = (await menu.innerText()).replace(/\s+/g, ' ');
+      for (const want of ['Find Related Code', 'Copy Path:Line', 'Reveal in Explorer']) {
+        if (!items.includes(want)) fail(`the context menu lacks "${want}": ${items}`);
+      }
+      await bench.screenshot('results-context-menu');
+      await menu.locator('.action-label', { hasText: 'Copy Path:Line' }).first().click();
+      const copied = await bench.statusItem(/Copied retry\.py:\d+/, 10_000).catch(() => fail('no "Copied retry.py:N" in the status bar'));
+      const copiedText = (await copied.innerText()).trim();
+      if (copiedText !== `Copied retry.py:${line}`) fail(`status bar says "${copiedText}", expected line ${line}`);
+      const clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch((err) => `(unreadable: ${err})`);
+      if (clipboard !== `retry.py:${line}`) fail(`the clipboard holds "${clipboard}"`);
+      await sleep(500);
+      await match.click({ button: 'right' });
+      const related = page.locator('.context-view .action-label', { hasText: 'Find Related Code' }).first();
+      await related.waitFor({ timeout: 10_000 });
+      await sleep(300); // the menu animates in: a click during it is lost
+      await related.click();
+      if (await related.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      let text = '';
+      for (let i = 0; i < 80 && !/Related to retry_request · \d+ results/.test(text); i++) {
+        text = await bench.sidebarText();
+        await sleep(250);
+      }
+      if (!/Related to retry_request · \d+ results/.test(text)) fail(`the view does not show related code: ${text.slice(0, 300)}`);
+      const relatedRows = (await bench.resultRowTexts()).map((r) => r.text);
+      if (relatedRows.length < 2) fail(`related code tree: ${JSON.stringify(relatedRows)}`);
+      await bench.screenshot('results-related');
+      // Reveal in Explorer on a related line: the Explorer opens with its file selected.
+      const firstMatch = bench.resultRows().nth(1);
+      const fileOfMatch = (await bench.resultRows().first().innerText()).trim().split(/\s+/)[0];
+      await sleep(300);
+      await firstMatch.click({ button: 'right' });
+      const reveal = page.locator('.context-view .action-label', { hasText: 'Reveal in Explorer' }).first();
+      await reveal.waitFor({ timeout: 10_000 });
+      await sleep(300);
+      await reveal.click();
+      if (await reveal.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      const selected = page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', { hasText: fileOfMatch }).first();
+      await selected.waitFor({ timeout: 10_000 }).catch(async () => fail(`the Explorer does not select ${fileOfMatch}: ${(await page.locator('.part.sidebar').innerText().catch(() => '')).slice(0, 300)}`));
+      await bench.screenshot('results-reveal-in-explorer');
+      return { menu: items, copied: clipboard, related: relatedRows.slice(0, 6), revealed: fileOfMatch };
+    });
+
+    await step(bench, 'results-kept', async () => {
+      // Reload the window: the view shows the last results again without a search.
+      await bench.runCommand('Arama: Search in the Results View');
+      await bench.resultRows().first().waitFor({ timeout: 10_000 });
+      await sleep(300);
+      const before = (await bench.resultRowTexts()).map((r) => r.text);
+      await page.reload();
+      await bench.waitForWorkbench();
+      await bench.runCommand('Arama: Search in the Results View', { timeout: 60_000 });
+      const deadline = Date.now() + 20_000;
+      let after = [];
+      while (Date.now() < deadline) {
+        after = (await bench.resultRowTexts()).map((r) => r.text);
+        if (after.length >= before.length && before.length) break;
+        await sleep(250);
+      }
+      if (JSON.stringify(after.slice(0, before.length)) !== JSON.stringify(before)) fail(`after a reload the tree shows ${JSON.stringify(after)}, before ${JSON.stringify(before)}`);
+      const text = await bench.sidebarText();
+      if (!/Related to retry_request/.test(text)) fail(`after a reload the view message is gone: ${text.slice(0, 200)}`);
+      const frame = await bench.searchBoxFrame();
+      const kinds = await frame.locator('#kinds').inputValue();
+      if (kinds !== 'function') fail(`the search box lost its filter: kinds="${kinds}"`);
+      await bench.waitForReady(/Arama: [\d.,]+ chunks/, 90_000);
+      // Refresh (the view's title button) asks the server again: Find Related Code, as kept.
+      const logged = () => server.logFiles(/\/arama\.arama\/[^/]*\.log$/).map((f) => readFileSync(f, 'utf8')).join('\n').split('results view: related to retry.py:').length - 1;
+      const before_refresh = logged();
+      // The view's title actions show while the pointer is over the view.
+      await page.locator('.part.sidebar .pane-header', { hasText: /Results/i }).first().hover();
+      await page.locator('.part.sidebar .action-label[aria-label="Refresh Results"]').first().click({ timeout: 5000 });
+      for (let i = 0; i < 40 && logged() <= before_refresh; i++) await sleep(250);
+      if (logged() <= before_refresh) fail('Refresh did not ask the server again');
+      let refreshed = '';
+      for (let i = 0; i < 80 && !/Related to retry_request · \d+ results/.test(refreshed); i++) {
+        refreshed = await bench.sidebarText();
+        await sleep(250);
+      }
+      if (!/Related to retry_request · \d+ results/.test(refreshed)) fail(`after Refresh the view says: ${refreshed.slice(0, 200)}`);
+      return { rows: after.slice(0, 4), refreshed: true };
+    });
+
+    await step(bench, 'setting-problem', async () => {
+      // A server option VS Code does not validate (settings.json): named in one warning.
+      server.writeSettings({ ...settingsFor(server), 'arama.searchBudgetMs': 0 });
+      const toast = page.locator('.notification-toast', { hasText: /arama\.searchBudgetMs/ }).first();
+      await toast.waitFor({ timeout: 20_000 }).catch(async () => fail(`no warning about arama.searchBudgetMs: ${await page.locator('.notifications-toasts').innerText().catch(() => '')}`));
+      const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      if (!message.includes('should be an integer from 1 to 600000, not 0')) fail(`message: ${message}`);
+      await bench.screenshot('setting-problem');
+      await toast.locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => undefined);
+      return { message };
+    });
+
     await step(bench, 'missing-server', async () => {
       // Point arama.server.path at nothing: the extension restarts the client, says what is
       // wrong, and its button opens the setting.
@@ -745,6 +939,31 @@ async function englishSession(workspace) {
       await page.keyboard.press('Escape');
       return { message, settingShown: value };
     });
+
+    await step(bench, 'missing-server-absent', async () => {
+      // No setting, nothing on PATH, no pipx/uv install in this HOME, no .venv in the folder:
+      // one message with the install command and a button that opens the setting.
+      await bench.closeQuickInput();
+      for (const toast of await page.locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close').all()) await toast.click().catch(() => undefined);
+      server.writeSettings({ ...settingsFor(server), 'arama.server.path': '' });
+      const toast = page.locator('.notification-toast', { hasText: /was not found \(on PATH/ }).first();
+      await toast.waitFor({ timeout: 20_000 }).catch(async () => fail(`no "not found" message: ${await page.locator('.notifications-toasts').innerText().catch(() => '')}`));
+      const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      if (!message.includes('pipx install dist/arama-0.1.0-py3-none-any.whl') || !message.includes('make dist')) fail(`message: ${message}`);
+      const toasts = await page.locator('.notification-toast', { hasText: /Arama/ }).count();
+      const buttons = await toast.locator('.monaco-button').allInnerTexts();
+      if (!buttons.includes('Open Settings') || !buttons.includes('Copy Install Command')) fail(`buttons: ${buttons}`);
+      await bench.screenshot('missing-server-absent');
+      await toast.getByRole('button', { name: 'Open Settings' }).click();
+      const editor = page.locator('.settings-editor').first();
+      await editor.waitFor({ timeout: 10_000 });
+      await editor.locator('.setting-item-contents', { hasText: /Server: Path/ }).first().waitFor({ timeout: 10_000 });
+      const log = server.logFiles(/\/arama\.arama\/[^/]*\.log$/).map((f) => readFileSync(f, 'utf8')).join('\n');
+      if (/\n\s+at /.test(message)) fail(`a stack trace in the message: ${message}`);
+      await bench.screenshot('missing-server-absent-settings');
+      await page.keyboard.press('Escape');
+      return { message, buttons, toasts, logged: /was not found \(on PATH/.test(log) };
+    });
   } catch (err) {
     if (browser) {
       await browser.page.screenshot({ path: join(ARTIFACTS, 'failure.png') }).catch(() => undefined);
@@ -763,7 +982,11 @@ async function turkishSession(workspace) {
   server.installExtension(LANGUAGE_PACK_TR);
   server.installExtension(VSIX);
   server.registerLanguagePacks();
-  server.writeSettings(settingsFor(server));
+  // Zero-config discovery: no arama.server.path; arama-ls sits where pipx puts it (~/.local/bin).
+  const { ['arama.server.path']: _unset, ...settings } = settingsFor(server);
+  mkdirSync(join(server.home, '.local', 'bin'), { recursive: true });
+  symlinkSync(ARAMA_LS, join(server.home, '.local', 'bin', 'arama-ls'));
+  server.writeSettings(settings);
   await server.start(workspace);
   log(`code-server (tr) on ${server.url}`);
   let browser;
@@ -773,7 +996,10 @@ async function turkishSession(workspace) {
 
     await step(bench, 'tr-ready', async () => {
       const text = await bench.waitForReady(/Arama: [\d.,]+ parça/, 90_000);
-      return { statusBar: text };
+      const log = server.logFiles(/\/arama\.arama\/[^/]*\.log$/).map((f) => readFileSync(f, 'utf8')).join('\n');
+      const started = /starting (\S+) \(from pipx\)/.exec(log);
+      if (!started) fail(`the server was not found in the pipx folder: ${log.split('\n').filter((l) => /starting|not found/.test(l)).join(' | ')}`);
+      return { statusBar: text, discovered: started[0] };
     });
 
     await step(bench, 'tr-search', async () => {
@@ -804,6 +1030,45 @@ async function turkishSession(workspace) {
       await page.keyboard.press('Enter');
       const tab = await bench.waitForActiveTab(/çalışma_dosyası\.py/);
       return { placeholder, serverError, first: top, title, tab };
+    });
+
+    await step(bench, 'tr-results-view', async () => {
+      // The results view in Turkish: labels, a Turkish query, the tree and its message.
+      await bench.closeQuickInput();
+      await bench.runCommand('Arama: Sonuç Görünümünde Ara');
+      const frame = await bench.searchBoxFrame();
+      const placeholder = await frame.locator('#query').getAttribute('placeholder');
+      const button = (await frame.locator('#search').innerText()).trim();
+      const modes = await frame.locator('#mode option').allTextContents();
+      if (placeholder !== 'Aradığınız kodu tarif edin' || button !== 'Ara' || modes.join(',') !== 'Karma,Anlamsal,Sözcüksel') {
+        fail(`the search box is not Turkish: ${placeholder} / ${button} / ${modes}`);
+      }
+      const headers = (await page.locator('.part.sidebar .pane-header').allInnerTexts()).join(' | ');
+      if (!/SONUÇLAR|Sonuçlar/.test(headers)) fail(`view headers: ${headers}`);
+      await frame.locator('#query').fill('santigrat dereceyi fahrenhayta çevir');
+      await frame.locator('#search').click();
+      const match = bench.resultRows().filter({ hasText: /sıcaklığı_dönüştür/ }).first();
+      await match.waitFor({ timeout: 30_000 }).catch(async () => fail(`no sıcaklığı_dönüştür row: ${JSON.stringify(await bench.resultRowTexts())}`));
+      const rows = (await bench.resultRowTexts()).map((r) => r.text);
+      if (!rows.some((r) => /çalışma_dosyası\.py/.test(r))) fail(`no çalışma_dosyası.py file row: ${JSON.stringify(rows)}`);
+      let status = '';
+      for (let i = 0; i < 40 && !/\d+ dosyada \d+ sonuç/.test(status); i++) {
+        status = await frame.locator('#status').innerText().catch(() => '');
+        await sleep(250);
+      }
+      if (!/\d+ dosyada \d+ sonuç/.test(status)) fail(`the status is not Turkish: "${status}"`);
+      await match.click({ button: 'right' });
+      const menu = page.locator('.context-view .monaco-menu, .monaco-menu-container').first();
+      await menu.waitFor({ timeout: 10_000 });
+      const items = (await menu.innerText()).replace(/\s+/g, ' ');
+      for (const want of ['İlgili Kodu Bul', 'Yol:Satır Kopyala', 'Gezginde Göster']) {
+        if (!items.includes(want)) fail(`the context menu lacks "${want}": ${items}`);
+      }
+      await bench.screenshot('tr-results-context-menu');
+      await page.keyboard.press('Escape');
+      await match.click();
+      const tab = await bench.waitForActiveTab(/çalışma_dosyası\.py/);
+      return { placeholder, button, modes, headers, status, menu: items, rows: rows.slice(0, 4), tab };
     });
 
     await step(bench, 'tr-status', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { EMBEDDING_BACKENDS, initializationOptions, MAX_SEARCH_BUDGET_MS } from '../../src/initOptions';
+import { EMBEDDING_BACKENDS, initializationOptions, MAX_SEARCH_BUDGET_MS, problemText, settingProblems } from '../../src/initOptions';
 
 // Compiled to out/test/unit/: the extension root is three levels up.
 const root = join(__dirname, '..', '..', '..');
@@ -108,5 +108,68 @@ describe('initializationOptions', () => {
       assert.ok(`arama.${key}` in properties, `arama.${key} is not in package.json`);
       assert.ok(restart.includes(`'arama.${key}'`), `arama.${key} is not in RESTART_SETTINGS`);
     }
+  });
+});
+
+describe('settingProblems', () => {
+  const english = { t: (m: string, ...a: Array<string | number | boolean>) => m.replace(/\{(\d+)\}/g, (_x, i) => String(a[Number(i)])) };
+
+  it('finds nothing wrong with the defaults and valid values', () => {
+    assert.deepEqual(settingProblems(defaults), []);
+    assert.deepEqual(
+      settingProblems(settings({ threads: 2, searchBudgetMs: 600000, remoteCache: { url: 'unix:///run/redis.sock', mode: 'read-write', verifyFraction: 0, ttlSeconds: 0, passwordEnv: 'TEAM_PW' } })),
+      [],
+    );
+  });
+
+  it('names every refused value with what it should be', () => {
+    const problems = settingProblems(
+      settings({
+        maxFileSize: -1,
+        threads: 0,
+        embeddingBackend: 'cuda',
+        searchBudgetMs: 0,
+        remoteCache: { url: 'http://cache', mode: 'write', timeoutMs: 60001, verifyFraction: 2, ttlSeconds: -1, passwordEnv: 'A-B', pasword: 'x' },
+      }),
+    );
+    assert.deepEqual(
+      problems.map((p) => p.setting),
+      [
+        'arama.maxFileSize',
+        'arama.threads',
+        'arama.embeddingBackend',
+        'arama.searchBudgetMs',
+        'arama.remoteCache.pasword',
+        'arama.remoteCache.url',
+        'arama.remoteCache.mode',
+        'arama.remoteCache.timeoutMs',
+        'arama.remoteCache.verifyFraction',
+        'arama.remoteCache.ttlSeconds',
+        'arama.remoteCache.passwordEnv',
+      ],
+    );
+    const budget = problems.find((p) => p.setting === 'arama.searchBudgetMs')!;
+    assert.equal(
+      problemText(budget, english),
+      'Arama: the setting "arama.searchBudgetMs" should be an integer from 1 to 600000, not 0; the server uses its default.',
+    );
+    const backend = problems.find((p) => p.setting === 'arama.embeddingBackend')!;
+    assert.match(problemText(backend, english), /should be one of onnx, onnx-int8, torch, not "cuda"/);
+    const url = problems.find((p) => p.setting === 'arama.remoteCache.url')!;
+    assert.match(problemText(url, english), /a redis:\/\/, rediss:\/\/ or unix:\/\/ URL, not "http:\/\/cache"/);
+  });
+
+  it('refuses a remote cache that is not an object, and one without a URL', () => {
+    assert.deepEqual(settingProblems(settings({ remoteCache: 'redis://x' })).map((p) => p.expected.kind), ['object']);
+    assert.deepEqual(settingProblems(settings({ remoteCache: { mode: 'read' } })).map((p) => p.setting), ['arama.remoteCache.url']);
+  });
+
+  it('agrees with initializationOptions: what it refuses is not sent', () => {
+    const values = settings({ searchBudgetMs: 0, embeddingBackend: 'cuda', remoteCache: { url: 'http://x' } });
+    const options = initializationOptions(values, '/home/ada');
+    assert.equal(options.searchBudgetMs, undefined);
+    assert.equal(options.embeddingBackend, undefined);
+    assert.equal(options.remoteCache, undefined);
+    assert.equal(settingProblems(values).length, 3);
   });
 });

@@ -81,4 +81,15 @@ describe('contribution strings (package.nls)', () => {
     const serverCommands = ['arama.search', 'arama.status', 'arama.reindex', 'arama.context', 'arama.stats'];
     for (const { command } of commands) assert.ok(!serverCommands.includes(command), command);
   });
+
+  it("uses command ids that differ from VS Code's own view commands", () => {
+    // VS Code registers `<view id>.focus` (and more under the view id) for every view: an
+    // extension command with such an id fails to register, and so does what follows it.
+    const contributes = (JSON.parse(manifest) as { contributes: { commands: { command: string }[]; views: Record<string, { id: string }[]> } }).contributes;
+    const views = Object.values(contributes.views).flat().map((v) => v.id);
+    assert.ok(views.includes('arama.results') && views.includes('arama.searchBox'));
+    for (const { command } of contributes.commands) {
+      assert.ok(!views.some((id) => command.startsWith(`${id}.`)), command);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { expandPath, LocatorInput, locateServer, pythonFor, which } from '../../src/serverLocator';
+import { expandPath, installCommand, LocatorInput, locateServer, pythonFor, which } from '../../src/serverLocator';
 
 function input(files: string[], overrides: Partial<LocatorInput> = {}): LocatorInput {
   const set = new Set(files);
@@ -97,5 +97,46 @@ describe('expandPath and pythonFor', () => {
       pythonFor({ found: true, command: '/usr/bin/python3', args: ['-m', 'arama.lsp.server'], source: 'server.pythonPath' }, inp),
       '/usr/bin/python3',
     );
+  });
+});
+
+describe('zero-config discovery', () => {
+  it('finds a pipx install in ~/.local/bin when PATH lacks it', () => {
+    const found = locateServer(input(['/home/ada/.local/bin/arama-ls']));
+    assert.deepEqual(found, { found: true, command: '/home/ada/.local/bin/arama-ls', args: [], source: 'pipx' });
+  });
+
+  it('finds pipx and uv tool venvs, honouring their environment variables', () => {
+    const pipxVenv = locateServer(input(['/p/venvs/arama/bin/arama-ls']), { PIPX_HOME: '/p' });
+    assert.equal(pipxVenv.found && pipxVenv.source, 'pipx');
+    const uvBin = locateServer(input(['/u/bin/arama-ls']), { UV_TOOL_BIN_DIR: '/u/bin' });
+    assert.deepEqual(uvBin, { found: true, command: '/u/bin/arama-ls', args: [], source: 'uv' });
+    const uvTool = locateServer(input(['/home/ada/.local/share/uv/tools/arama/bin/arama-ls']));
+    assert.equal(uvTool.found && uvTool.source, 'uv');
+  });
+
+  it('prefers PATH over the tool folders', () => {
+    const found = locateServer(input(['/usr/bin/arama-ls', '/home/ada/.local/bin/arama-ls']));
+    assert.equal(found.found && found.command, '/usr/bin/arama-ls');
+  });
+
+  it("uses the workspace's .venv only in a trusted workspace", () => {
+    const files = ['/work/project/.venv/bin/arama-ls'];
+    assert.equal(locateServer(input(files, { workspaceTrusted: false })).found, false);
+    const found = locateServer(input(files, { workspaceTrusted: true }));
+    assert.deepEqual(found, { found: true, command: '/work/project/.venv/bin/arama-ls', args: [], source: 'workspace .venv' });
+  });
+
+  it('looks in Scripts\\ on Windows', () => {
+    const found = locateServer(
+      input(['C:\\work\\project\\.venv\\Scripts\\arama-ls.exe'], { platform: 'win32', home: 'C:\\Users\\ada', workspaceFolder: 'C:\\work\\project', workspaceTrusted: true, envPath: '' }),
+    );
+    assert.equal(found.found && found.command, 'C:\\work\\project\\.venv\\Scripts\\arama-ls.exe');
+  });
+
+  it('reports absent with the install command of this version', () => {
+    const missing = locateServer(input([], { workspaceTrusted: true }));
+    assert.deepEqual(missing, { found: false, setting: 'arama.server.path', reason: 'absent', tried: 'arama-ls' });
+    assert.equal(installCommand('0.1.0'), 'pipx install dist/arama-0.1.0-py3-none-any.whl');
   });
 });
