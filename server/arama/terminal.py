@@ -86,6 +86,7 @@ class _Signals:
         self.raised = False
         self.later = 0
         self.deferring = 0
+        self.early = False  # caught before the command's imports (`catch_signals_early`)
 
     def install(self) -> None:
         for signum in EXIT_FOR_SIGNAL:
@@ -108,6 +109,14 @@ class _Signals:
 
 
 _signals = _Signals()
+
+
+def catch_signals_early() -> None:
+    """Hold SIGINT/SIGTERM from now on until `run` starts the command, which then stops as
+    if the signal had come at that moment (arama/entry.py)."""
+    _signals.deferring += 1
+    _signals.early = True
+    _signals.install()
 
 
 @contextlib.contextmanager
@@ -266,6 +275,10 @@ def run(command: Callable[[], int]) -> NoReturn:
 
 def _run(command: Callable[[], int]) -> int:
     try:
+        if _signals.early:
+            _signals.early = False
+            _signals.deferring -= 1
+            _signals.raise_pending()
         return command()
     except Interrupted as exc:
         key = "cli.interrupted" if exc.signum == signal.SIGINT else "cli.terminated"

@@ -8,6 +8,8 @@ import argparse
 import dataclasses
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -88,6 +90,38 @@ def test_a_signal_waits_for_the_clean_up_then_exits_130_or_143(
         assert len(err) == 1 and err[0].startswith("arama: ")
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_a_signal_during_the_imports_is_held_until_the_command_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arama/entry.py catches signals before the commands' imports: one that comes then stops
+    the command as it starts, with the one line and 130/143, not a death by signal."""
+    for signum, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        monkeypatch.setattr(terminal, "_signals", terminal._Signals())
+        terminal.catch_signals_early()
+        os.kill(os.getpid(), signum)  # "during the imports": nothing is raised yet
+        ran: list[str] = []
+        with pytest.raises(SystemExit) as exited:
+            terminal.run(lambda ran=ran: ran.append("command") or 0)
+        assert exited.value.code == status and ran == []
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith("arama: ")
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_the_arama_script_catches_signals_before_it_imports_the_commands() -> None:
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    assert 'arama = "arama.entry:main"' in pyproject
+    probe = (
+        "import sys, signal, arama.entry, arama.terminal as t\n"
+        "assert 'arama.cli' not in sys.modules and 'numpy' not in sys.modules\n"
+        "t.catch_signals_early()\n"
+        "assert signal.getsignal(signal.SIGINT) == t._signals._handle\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_a_bug_is_one_line_and_exit_70(capsys: pytest.CaptureFixture[str]) -> None:
