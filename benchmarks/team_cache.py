@@ -3,7 +3,7 @@ semantic coverage against a cold index, and what the remote server costs.
 
     .venv/bin/python benchmarks/team_cache.py [--path FOLDER] [--packages a,b] [--json out.json]
         [--scenarios cold,push,prewarmed,prewarmed-verify0,half,down,hung]
-        [--lookup-vectors 100000] [--timeout-ms 500]
+        [--lookup-vectors 100000] [--timeout-ms 500] [--pairs 4] [--pairs-packages itertools]
 
 Every scenario indexes FOLDER in-process from a fresh local cache directory (a new laptop) with
 the model already loaded (shared by all scenarios, so only indexing is timed), against a real
@@ -18,6 +18,12 @@ the model already loaded (shared by all scenarios, so only indexing is timed), a
   down               nothing listens at the URL ("d"): one refused connection, then back-off
   hung               the server is SIGSTOPped: each try costs the full timeout ("d'")
 
+Machine load moves a long run's time by more than 5 %, so "down vs cold" is also measured as a
+ratio inside one run: with `--pairs N`, before the scenarios above, N pairs of a cold and a down
+index of a fixed subset (`--pairs-packages`) run back to back in ABBA order (cold, down, down,
+cold, ...), so a drift in load hits both sides equally; the report gives each pair's ratio and
+their median.
+
 Then, without the model: remote lookup throughput (MGET of 384-float vectors through
 `RemoteCache.get_many`, checks included) and the server's memory per 100,000 vectors
 (`INFO memory` before and after `put_many`), from which docs/design.md sizes 1M and 10M.
@@ -31,9 +37,11 @@ import argparse
 import json
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,6 +176,43 @@ def server_costs(base: Path, vectors: int, timeout_ms: int) -> dict[str, Any]:
     }
 
 
+def copy_packages(root: Path, packages: str, to: Path) -> Path:
+    """A copy, not symlinks: the scanner never follows a link out of the folder."""
+    for name in packages.split(","):
+        shutil.copytree(root / name, to / name)
+    return to
+
+
+def down_vs_cold_pairs(
+    root: Path,
+    embedder: Embedder,
+    base: Path,
+    pairs: int,
+    timeout_s: float,
+    say: Callable[[Run], None],
+) -> dict[str, Any]:
+    """`pairs` cold/down pairs of the same folder in ABBA order; each pair's down/cold ratio."""
+    ratios: list[float] = []
+    for number in range(1, pairs + 1):
+        order = ("cold", "down") if number % 2 else ("down", "cold")
+        seconds: dict[str, float] = {}
+        for kind in order:
+            dead = RemoteCacheConfig(url=f"redis://127.0.0.1:{free_port()}/0", timeout_s=timeout_s)
+            run = index_once(
+                f"pair{number}-{kind}", root, embedder, base, dead if kind == "down" else None
+            )
+            say(run)
+            seconds[kind] = run.seconds
+        ratios.append(seconds["down"] / seconds["cold"])
+    median = statistics.median(ratios)
+    return {
+        "pairs": pairs,
+        "ratios": [round(r, 4) for r in ratios],
+        "median_ratio": round(median, 4),
+        "down_slower_pct": round((median - 1) * 100, 1),
+    }
+
+
 def run(ns: argparse.Namespace) -> dict[str, Any]:
     root = ns.path.resolve()
     chosen = [s.strip() for s in ns.scenarios.split(",") if s.strip()]
@@ -176,16 +221,14 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="arama-team-") as tmp:
         base = Path(tmp)
+        pairs_root = copy_packages(root, ns.pairs_packages, base / "pairs-corpus")
         if ns.packages:
-            # A copy, not symlinks: the scanner never follows a link out of the folder.
-            corpus = base / "corpus"
-            for name in ns.packages.split(","):
-                shutil.copytree(root / name, corpus / name)
-            root = corpus
+            root = copy_packages(root, ns.packages, base / "corpus")
         runs: list[Run] = []
+        pairs: dict[str, Any] = {}
         model = "-"
-        if chosen:
-            runs, model = index_scenarios(root, chosen, base, ns)
+        if chosen or ns.pairs:
+            runs, pairs, model = index_scenarios(root, pairs_root, chosen, base, ns)
         costs = server_costs(base, ns.lookup_vectors, ns.timeout_ms) if ns.lookup_vectors else {}
     cold = next((r.seconds for r in runs if r.scenario == "cold"), None)
     return {
@@ -194,13 +237,14 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
         "model": model,
         "timeout_ms": ns.timeout_ms,
         "runs": [r.row(cold) for r in runs],
+        "down_vs_cold_pairs": pairs,
         "server": costs,
     }
 
 
 def index_scenarios(
-    root: Path, chosen: list[str], base: Path, ns: argparse.Namespace
-) -> tuple[list[Run], str]:
+    root: Path, pairs_root: Path, chosen: list[str], base: Path, ns: argparse.Namespace
+) -> tuple[list[Run], dict[str, Any], str]:
     timeout_s = ns.timeout_ms / 1000
     config = EngineConfig(cache_dir=base / "model", backend=ns.backend)
     embedder = make_embedder(config, base / "model" / "torch")
@@ -213,6 +257,15 @@ def index_scenarios(
         runs.append(run)
         print(json.dumps(run.row(runs[0].seconds if runs[0].scenario == "cold" else None)),
               file=sys.stderr, flush=True)  # fmt: skip
+
+    def say_pair(run: Run) -> None:
+        print(json.dumps(run.row(None)), file=sys.stderr, flush=True)
+
+    pairs: dict[str, Any] = {}
+    if ns.pairs:
+        print(f"{ns.pairs} cold/down pairs of {pairs_root} ...", file=sys.stderr)
+        pairs = down_vs_cold_pairs(pairs_root, embedder, base, ns.pairs, timeout_s, say_pair)
+        print(json.dumps({"down_vs_cold_pairs": pairs}), file=sys.stderr, flush=True)
 
     with RedisServer(base / "redis") as server:
 
@@ -245,7 +298,7 @@ def index_scenarios(
     if "down" in chosen:
         dead = RemoteCacheConfig(url=f"redis://127.0.0.1:{free_port()}/0", timeout_s=timeout_s)
         say(index_once("down", root, embedder, base, dead))
-    return runs, embedder.model_id
+    return runs, pairs, embedder.model_id
 
 
 def table(report: dict[str, Any]) -> str:
@@ -264,6 +317,14 @@ def table(report: dict[str, Any]) -> str:
             f"{remote.get('hits', '-'):>12} {remote.get('writes', '-'):>7} "
             f"{remote.get('errors', '-'):>7} {remote.get('state', '-'):<12}"
         )
+    pairs = report["down_vs_cold_pairs"]
+    if pairs:
+        lines += [
+            "",
+            f"down vs cold, {pairs['pairs']} pairs in ABBA order: down/cold ratios "
+            f"{pairs['ratios']}, median {pairs['median_ratio']} "
+            f"({pairs['down_slower_pct']:+.1f} %)",
+        ]
     server = report["server"]
     if server:
         lines += [
@@ -297,6 +358,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND)
     parser.add_argument("--lookup-vectors", type=int, default=100_000)
     parser.add_argument("--timeout-ms", type=int, default=500)
+    parser.add_argument(
+        "--pairs", type=int, default=0, help="cold/down pairs for the down-vs-cold ratio"
+    )
+    parser.add_argument(
+        "--pairs-packages",
+        default="itertools",
+        help="comma-separated subfolders of --path the pairs index (default: itertools)",
+    )
     ns = parser.parse_args(argv)
     if not ns.path.is_dir():
         raise SystemExit(f"{ns.path} is not a directory (benchmarks/corpora.py fetches it)")
