@@ -111,7 +111,7 @@ def index_once(
         if remote_status is None
         else {
             "state": remote_status.state,
-            "reason": remote_status.reason,
+            "fault": remote_status.fault,
             "hits": remote_status.hits,
             "misses": remote_status.misses,
             "writes": remote_status.writes,

@@ -116,7 +116,7 @@ def test_index_summary_speaks_english_and_turkish() -> None:
         url="redis://ci:***@cache/0",
         mode="read-write",
         state="backing-off",
-        reason="TimeoutError: Timeout reading from cache:6379",
+        fault="timeout",
         cluster=False,
         hits=3,
         misses=4,
@@ -129,9 +129,11 @@ def test_index_summary_speaks_english_and_turkish() -> None:
     english = remote_summary(remote, "en_US.UTF-8")
     assert english[0].startswith("Team cache redis://ci:***@cache/0 (read-write): not answering")
     assert "3 vectors found there, 4 missing, 5 written, 1 errors" in english[0]
-    assert english[1] == "Team cache: TimeoutError: Timeout reading from cache:6379"
+    assert english[1] == "Team cache: the server did not answer within timeoutMs " + (
+        "(it hangs or is overloaded, or the URL is rediss:// and the server has no TLS)"
+    )
     turkish = remote_summary(remote, "tr_TR.UTF-8")
     assert turkish[0].startswith("Ekip önbelleği redis://ci:***@cache/0 (read-write): yanıt")
-    assert turkish[1].startswith("Ekip önbelleği: TimeoutError")
+    assert turkish[1].startswith("Ekip önbelleği: sunucu timeoutMs içinde yanıt vermedi")
     keys = {k for k in CATALOG["en"] if k.startswith("remote.") or "remote_url" in k}
     assert keys and keys <= set(CATALOG["tr"])  # every remote sentence has its Turkish
