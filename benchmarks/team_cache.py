@@ -3,7 +3,8 @@ semantic coverage against a cold index, and what the remote server costs.
 
     .venv/bin/python benchmarks/team_cache.py [--path FOLDER] [--packages a,b] [--json out.json]
         [--scenarios cold,push,prewarmed,prewarmed-verify0,half,down,hung]
-        [--lookup-vectors 100000] [--timeout-ms 500] [--pairs 4] [--pairs-packages itertools]
+        [--lookup-vectors 100000] [--timeout-ms 500] [--pairs 4] [--pairs-packages express/lib]
+        [--seed-cache DIR] [--report-every-s 60]
 
 Every scenario indexes FOLDER in-process from a fresh local cache directory (a new laptop) with
 the model already loaded (shared by all scenarios, so only indexing is timed), against a real
@@ -22,7 +23,8 @@ Machine load moves a long run's time by more than 5 %, so "down vs cold" is also
 ratio inside one run: with `--pairs N`, before the scenarios above, N pairs of a cold and a down
 index of a fixed subset (`--pairs-packages`) run back to back in ABBA order (cold, down, down,
 cold, ...), so a drift in load hits both sides equally; the report gives each pair's ratio and
-their median.
+their median. Each run also clocks the indexing thread's time inside the team-cache tier
+(`TierClock`): for a down remote that is its whole cost, measured directly.
 
 Then, without the model: remote lookup throughput (MGET of 384-float vectors through
 `RemoteCache.get_many`, checks included) and the server's memory per 100,000 vectors
@@ -54,6 +56,8 @@ from arama.engine.embedding.protocol import Embedder
 from arama.engine.embedding.remote import KEY_PREFIX, RemoteCache
 from arama.engine.embedding.remote_config import RemoteCacheConfig
 from arama.engine.engine import Engine
+from arama.engine.indexing.team_cache import TeamCache
+from arama.engine.records import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the real-server helper the tests use
@@ -65,6 +69,37 @@ SCENARIOS = ("cold", "push", "prewarmed", "prewarmed-verify0", "half", "down", "
 DIMENSION = 384
 
 
+class TierClock:
+    """Wall time the indexing thread spends in the team-cache tier (`TeamCache.fill` after the
+    local lookup, and `push`): what a remote adds to an index, measured directly, so a down
+    remote's cost is not lost in the noise of a loaded machine's embedding times."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._originals: dict[str, Any] = {}
+
+    def __enter__(self) -> TierClock:
+        for name in ("fill", "push"):
+            original = getattr(TeamCache, name)
+            self._originals[name] = original
+            setattr(TeamCache, name, self._timed(original))
+        return self
+
+    def _timed(self, original: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return timed
+
+    def __exit__(self, *_: object) -> None:
+        for name, original in self._originals.items():
+            setattr(TeamCache, name, original)
+
+
 @dataclass
 class Run:
     scenario: str
@@ -73,6 +108,7 @@ class Run:
     embedded: int  # texts the model embedded for the index (local cache misses)
     local_hits: int
     remote: dict[str, Any] | None
+    tier_seconds: float = 0.0  # in the team-cache tier (TierClock), verification included
 
     def row(self, cold: float | None) -> dict[str, Any]:
         return {
@@ -84,19 +120,53 @@ class Run:
             "embedded": self.embedded,
             "local_hits": self.local_hits,
             "remote": self.remote,
+            "tier_seconds": round(self.tier_seconds, 3),
+            "tier_pct": round(self.tier_seconds / self.seconds * 100, 2),
         }
 
 
+class RateReport:
+    """Every `every_s`, the vectors given so far and the rate (a long run stopped before it
+    ends still says how fast it went)."""
+
+    def __init__(self, name: str, every_s: float) -> None:
+        self.name = name
+        self.every_s = every_s
+        self.started = time.perf_counter()
+        self._last = self.started
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.perf_counter()
+        if progress.phase != "embedding" or now - self._last < self.every_s:
+            return
+        self._last = now
+        elapsed = now - self.started
+        line = {
+            "scenario": self.name,
+            "progress": f"{progress.done}/{progress.total}",
+            "seconds": round(elapsed, 1),
+            "vectors_per_s": round(progress.done / elapsed, 2),
+        }
+        print(json.dumps(line), file=sys.stderr, flush=True)
+
+
 def index_once(
-    name: str, root: Path, embedder: Embedder, base: Path, remote: RemoteCacheConfig | None
+    name: str,
+    root: Path,
+    embedder: Embedder,
+    base: Path,
+    remote: RemoteCacheConfig | None,
+    report_every_s: float = 0.0,
 ) -> Run:
     config = EngineConfig(cache_dir=base / name, preload_model=False, remote_cache=remote)
-    engine = Engine(config, embedder=embedder)
-    started = time.perf_counter()
-    engine.add_folder(root)
-    engine.start()
-    engine.wait_idle()
-    seconds = time.perf_counter() - started
+    rate = RateReport(name, report_every_s) if report_every_s else None
+    engine = Engine(config, embedder=embedder, on_progress=rate)
+    with TierClock() as tier:
+        started = time.perf_counter()
+        engine.add_folder(root)
+        engine.start()
+        engine.wait_idle()
+        seconds = time.perf_counter() - started
     status = engine.status()
     engine.close()
     assert status.pending_chunks == 0 and status.pending_names == 0, name
@@ -107,6 +177,7 @@ def index_once(
         chunks=status.chunks,
         embedded=status.cache.misses,
         local_hits=status.cache.hits,
+        tier_seconds=tier.seconds,
         remote=None
         if remote_status is None
         else {
@@ -193,6 +264,7 @@ def down_vs_cold_pairs(
 ) -> dict[str, Any]:
     """`pairs` cold/down pairs of the same folder in ABBA order; each pair's down/cold ratio."""
     ratios: list[float] = []
+    tier_pcts: list[float] = []
     for number in range(1, pairs + 1):
         order = ("cold", "down") if number % 2 else ("down", "cold")
         seconds: dict[str, float] = {}
@@ -203,6 +275,8 @@ def down_vs_cold_pairs(
             )
             say(run)
             seconds[kind] = run.seconds
+            if kind == "down":
+                tier_pcts.append(run.tier_seconds / run.seconds * 100)
         ratios.append(seconds["down"] / seconds["cold"])
     median = statistics.median(ratios)
     return {
@@ -210,6 +284,7 @@ def down_vs_cold_pairs(
         "ratios": [round(r, 4) for r in ratios],
         "median_ratio": round(median, 4),
         "down_slower_pct": round((median - 1) * 100, 1),
+        "down_tier_pct": [round(p, 3) for p in tier_pcts],
     }
 
 
@@ -255,8 +330,8 @@ def index_scenarios(
     def say(run: Run) -> None:
         """Each scenario as soon as it ends (a long run stopped early keeps what it measured)."""
         runs.append(run)
-        print(json.dumps(run.row(runs[0].seconds if runs[0].scenario == "cold" else None)),
-              file=sys.stderr, flush=True)  # fmt: skip
+        cold = next((r.seconds for r in runs if r.scenario == "cold"), None)
+        print(json.dumps(run.row(cold)), file=sys.stderr, flush=True)
 
     def say_pair(run: Run) -> None:
         print(json.dumps(run.row(None)), file=sys.stderr, flush=True)
@@ -273,22 +348,30 @@ def index_scenarios(
             return RemoteCacheConfig(url=server.url, timeout_s=timeout_s, **settings)
 
         print(f"indexing {root} once per scenario ...", file=sys.stderr)
-        if "cold" in chosen:
-            say(index_once("cold", root, embedder, base, None))
+        every = ns.report_every_s
+        # With a seed cache the remote scenarios need no cold run first, so the cold run (the
+        # longest) goes last and the others are measured even if it cannot finish.
+        cold_first = ns.seed_cache is None
+        if "cold" in chosen and cold_first:
+            say(index_once("cold", root, embedder, base, None, every))
         needs_prewarm = {"prewarmed", "prewarmed-verify0", "half"} & set(chosen)
         if "push" in chosen or needs_prewarm:
-            if "cold" in chosen:
-                # CI with its local cache kept between jobs: every vector is a local hit, and
-                # read-write pushes local hits too. Without a cold run: a cold push.
+            # CI with its local cache kept between jobs: every vector is a local hit, and
+            # read-write pushes local hits too. Without a cold run or seed: a cold push.
+            if ns.seed_cache is not None:
+                shutil.copytree(ns.seed_cache, base / "push" / "embeddings")
+            elif "cold" in chosen:
                 shutil.copytree(base / "cold" / "embeddings", base / "push" / "embeddings")
-            say(index_once("push", root, embedder, base, remote(mode="read-write")))
+            say(index_once("push", root, embedder, base, remote(mode="read-write"), every))
         if "prewarmed" in chosen:
             say(index_once("prewarmed", root, embedder, base, remote()))
         if "prewarmed-verify0" in chosen:
             say(index_once("prewarmed-verify0", root, embedder, base, remote(verify_fraction=0.0)))
+        if "cold" in chosen and not cold_first:
+            say(index_once("cold", root, embedder, base, None, every))
         if "half" in chosen:
             delete_half(server)
-            say(index_once("half", root, embedder, base, remote()))
+            say(index_once("half", root, embedder, base, remote(), every))
         if "hung" in chosen:
             server.pause()
             try:
@@ -297,7 +380,7 @@ def index_scenarios(
                 server.resume()
     if "down" in chosen:
         dead = RemoteCacheConfig(url=f"redis://127.0.0.1:{free_port()}/0", timeout_s=timeout_s)
-        say(index_once("down", root, embedder, base, dead))
+        say(index_once("down", root, embedder, base, dead, every))
     return runs, pairs, embedder.model_id
 
 
@@ -307,7 +390,7 @@ def table(report: dict[str, Any]) -> str:
         f"chunks; model {report['model']}, {report['backend']})",
         "",
         f"{'scenario':<18} {'seconds':>8} {'vs cold':>8} {'embedded':>9} {'remote hits':>12} "
-        f"{'writes':>7} {'errors':>7} {'state':<12}",
+        f"{'writes':>7} {'errors':>7} {'state':<12} {'in tier':>8}",
     ]
     for run in report["runs"]:
         remote = run["remote"] or {}
@@ -315,7 +398,8 @@ def table(report: dict[str, Any]) -> str:
         lines.append(
             f"{run['scenario']:<18} {run['seconds']:>8.1f} {speed:>8} {run['embedded']:>9} "
             f"{remote.get('hits', '-'):>12} {remote.get('writes', '-'):>7} "
-            f"{remote.get('errors', '-'):>7} {remote.get('state', '-'):<12}"
+            f"{remote.get('errors', '-'):>7} {remote.get('state', '-'):<12} "
+            f"{run['tier_pct']:>7.2f}%"
         )
     pairs = report["down_vs_cold_pairs"]
     if pairs:
@@ -323,7 +407,8 @@ def table(report: dict[str, Any]) -> str:
             "",
             f"down vs cold, {pairs['pairs']} pairs in ABBA order: down/cold ratios "
             f"{pairs['ratios']}, median {pairs['median_ratio']} "
-            f"({pairs['down_slower_pct']:+.1f} %)",
+            f"({pairs['down_slower_pct']:+.1f} %); time in the down remote's tier: "
+            f"{pairs['down_tier_pct']} % of each down run",
         ]
     server = report["server"]
     if server:
@@ -363,12 +448,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--pairs-packages",
-        default="itertools",
-        help="comma-separated subfolders of --path the pairs index (default: itertools)",
+        default="express/lib",
+        help="comma-separated subfolders of --path the pairs index (default: express/lib, "
+        "164 chunks)",
+    )
+    parser.add_argument(
+        "--seed-cache",
+        type=Path,
+        help="an embeddings directory (<cacheDir>/embeddings) of an earlier index of the same "
+        "corpus and model: the push scenario starts from a copy of it instead of the cold run's, "
+        "and the cold run goes last",
+    )
+    parser.add_argument(
+        "--report-every-s",
+        type=float,
+        default=60.0,
+        help="print each long scenario's vectors so far and rate this often (0: never)",
     )
     ns = parser.parse_args(argv)
     if not ns.path.is_dir():
         raise SystemExit(f"{ns.path} is not a directory (benchmarks/corpora.py fetches it)")
+    if ns.seed_cache is not None and not (ns.seed_cache / "cache.db").is_file():
+        raise SystemExit(f"{ns.seed_cache} is not an embeddings directory (no cache.db)")
     report = run(ns)
     report["packages"] = ns.packages
     print(table(report))
