@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -525,3 +526,64 @@ def test_the_readme_acl_users_work_and_cannot_list_keys(
         client.close()
     with pytest.raises(redis.exceptions.NoPermissionError):
         redis.Redis.from_url(editor).set("arama:v1:x", b"1")
+
+
+def test_a_mismatch_purges_what_the_remote_served_before_and_re_embeds_it(
+    tmp_path: Path, workspace: Path, server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Folder `first` is served (sampled, clean) before folder `second`'s poisoned entries are
+    caught: `first`'s remote vectors were only sampled, so they leave the local cache and its
+    chunks are embedded by the local model too; in the end every text was embedded locally,
+    exactly as without a remote, and the answers are the reference's."""
+    caplog.set_level(logging.WARNING)
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(workspace / "src", first)
+    shutil.copytree(workspace / "lib", second)
+    ci, _ = _laptop(tmp_path, "ci-first", first, _remote(server.url, mode="read-write"))
+    ci.close()
+    client = server.client()
+    clean = set(client.keys(f"{KEY_PREFIX}*"))
+    ci, _ = _laptop(tmp_path, "ci-second", second, _remote(server.url, mode="read-write"))
+    ci.close()
+    rng = np.random.default_rng(7)
+    for key in set(client.keys(f"{KEY_PREFIX}*")) - clean:  # valid-looking, wrong vectors
+        wrong = rng.standard_normal(len(client.get(key)) // 4).astype(np.float32)
+        client.set(key, (wrong / np.linalg.norm(wrong)).astype(np.float32).tobytes())
+
+    def two_folders(
+        name: str, remote: RemoteCacheConfig | None
+    ) -> tuple[Engine, BagOfWordsEmbedder]:
+        model = BagOfWordsEmbedder()
+        engine = Engine(
+            EngineConfig(cache_dir=tmp_path / name, remote_cache=remote), embedder=model
+        )
+        engine.add_folder(first)
+        engine.add_folder(second)
+        engine.start()
+        assert engine.wait_idle(120)
+        return engine, model
+
+    reference, reference_model = two_folders("reference", None)
+    every_text = set(reference_model.embedded_texts)
+    expected = {q: _ranked(reference, q) for q in QUERIES}
+    reference.close()
+    laptop, model = two_folders("laptop", _remote(server.url, verify_fraction=0.5))
+    try:
+        status = laptop.status()
+        remote = status["remoteCache"]
+        assert remote["state"] == "disabled" and remote["reason"] == text("remote.fault.mismatch")
+        assert remote["hits"] > 0  # `first` was served before the mismatch
+        assert set(model.embedded_texts) == every_text  # `first`'s too, not only a sample
+        assert "re-embedding" in caplog.text
+        assert status["embeddedChunks"] == status["chunks"] and status["pendingNames"] == 0
+        assert {q: _ranked(laptop, q) for q in QUERIES} == expected
+    finally:
+        laptop.close()
+    # The laptop's local cache holds its own model's vectors only: a second session without
+    # a remote embeds nothing and answers the same.
+    again, again_model = two_folders("laptop", None)
+    try:
+        assert again_model.embedded_texts == []
+        assert {q: _ranked(again, q) for q in QUERIES} == expected
+    finally:
+        again.close()
