@@ -4,7 +4,7 @@ semantic coverage against a cold index, and what the remote server costs.
     .venv/bin/python benchmarks/team_cache.py [--path FOLDER] [--packages a,b] [--json out.json]
         [--scenarios cold,push,prewarmed,prewarmed-verify0,half,down,hung]
         [--lookup-vectors 100000] [--timeout-ms 500] [--pairs 4] [--pairs-packages express/lib]
-        [--seed-cache DIR] [--report-every-s 60]
+        [--seed-cache DIR] [--report-every-s 60] [--hung-probe-s 600 --hung-batch-s 15]
 
 Every scenario indexes FOLDER in-process from a fresh local cache directory (a new laptop) with
 the model already loaded (shared by all scenarios, so only indexing is timed), against a real
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import signal
 import statistics
@@ -52,8 +53,9 @@ import numpy as np
 
 from arama.engine.config import BACKENDS, DEFAULT_BACKEND, EngineConfig
 from arama.engine.embedding.backends import make_embedder
+from arama.engine.embedding.breaker import CircuitBreaker
 from arama.engine.embedding.protocol import Embedder
-from arama.engine.embedding.remote import KEY_PREFIX, RemoteCache
+from arama.engine.embedding.remote import KEY_PREFIX, RemoteCache, RemoteUnavailable
 from arama.engine.embedding.remote_config import RemoteCacheConfig
 from arama.engine.engine import Engine
 from arama.engine.indexing.team_cache import TeamCache
@@ -288,6 +290,43 @@ def down_vs_cold_pairs(
     }
 
 
+def hung_probe(base: Path, seconds: float, batch_every_s: float, timeout_ms: int) -> dict[str, Any]:
+    """What a hung (SIGSTOPped) server costs the indexing thread, without the model: one
+    lookup per simulated batch (`batch_every_s` apart: 512 texts at ~35 texts/s is ~15 s) for
+    `seconds`, through the real `RemoteCache` and breaker; the time blocked in lookups is the
+    whole cost, since everything else is embedded locally as without a remote."""
+    with RedisServer(base / "redis-hung") as server:
+        remote = RemoteCache(
+            RemoteCacheConfig(url=server.url, timeout_s=timeout_ms / 1000), CircuitBreaker()
+        )
+        remote.get_many("m", ["0" * 64], DIMENSION)  # connected, as an indexing session is
+        server.pause()
+        try:
+            blocked, tries, started = 0.0, 0, time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                before = time.perf_counter()
+                errors = remote.counters().errors
+                try:
+                    remote.get_many("m", ["0" * 64], DIMENSION)
+                except RemoteUnavailable:
+                    pass
+                blocked += time.perf_counter() - before
+                tries += remote.counters().errors - errors
+                time.sleep(batch_every_s)  # the batch being embedded locally
+            elapsed = time.perf_counter() - started
+        finally:
+            server.resume()
+            remote.close()
+    return {
+        "seconds": round(elapsed, 1),
+        "batch_every_s": batch_every_s,
+        "batches": math.ceil(elapsed / (batch_every_s + 1e-9)),
+        "timeouts": tries,
+        "blocked_s": round(blocked, 2),
+        "blocked_pct": round(blocked / elapsed * 100, 2),
+    }
+
+
 def run(ns: argparse.Namespace) -> dict[str, Any]:
     root = ns.path.resolve()
     chosen = [s.strip() for s in ns.scenarios.split(",") if s.strip()]
@@ -296,7 +335,9 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="arama-team-") as tmp:
         base = Path(tmp)
-        pairs_root = copy_packages(root, ns.pairs_packages, base / "pairs-corpus")
+        pairs_root = base / "pairs-corpus"
+        if ns.pairs:
+            copy_packages(root, ns.pairs_packages, pairs_root)
         if ns.packages:
             root = copy_packages(root, ns.packages, base / "corpus")
         runs: list[Run] = []
@@ -305,6 +346,11 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
         if chosen or ns.pairs:
             runs, pairs, model = index_scenarios(root, pairs_root, chosen, base, ns)
         costs = server_costs(base, ns.lookup_vectors, ns.timeout_ms) if ns.lookup_vectors else {}
+        hung = (
+            hung_probe(base, ns.hung_probe_s, ns.hung_batch_s, ns.timeout_ms)
+            if ns.hung_probe_s
+            else {}
+        )
     cold = next((r.seconds for r in runs if r.scenario == "cold"), None)
     return {
         "corpus": str(root),
@@ -314,6 +360,7 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
         "runs": [r.row(cold) for r in runs],
         "down_vs_cold_pairs": pairs,
         "server": costs,
+        "hung_probe": hung,
     }
 
 
@@ -410,6 +457,14 @@ def table(report: dict[str, Any]) -> str:
             f"({pairs['down_slower_pct']:+.1f} %); time in the down remote's tier: "
             f"{pairs['down_tier_pct']} % of each down run",
         ]
+    hung = report["hung_probe"]
+    if hung:
+        lines += [
+            "",
+            f"hung server, a lookup per batch every {hung['batch_every_s']} s for "
+            f"{hung['seconds']} s: {hung['timeouts']} timeouts, {hung['blocked_s']} s blocked "
+            f"= {hung['blocked_pct']} % of the time",
+        ]
     server = report["server"]
     if server:
         lines += [
@@ -459,6 +514,13 @@ def main(argv: list[str] | None = None) -> int:
         "corpus and model: the push scenario starts from a copy of it instead of the cold run's, "
         "and the cold run goes last",
     )
+    parser.add_argument(
+        "--hung-probe-s",
+        type=float,
+        default=0.0,
+        help="also measure, without the model, what a hung server blocks in this many seconds",
+    )
+    parser.add_argument("--hung-batch-s", type=float, default=15.0)
     parser.add_argument(
         "--report-every-s",
         type=float,
