@@ -807,3 +807,17 @@ def test_any_text_gives_well_formed_chunks(
         text, language, max_chars=max_chars, max_lines=max_lines, overlap_lines=overlap
     )
     assert_well_formed(text, chunks, max_chars=max_chars, max_lines=max_lines)
+
+
+def test_a_loaded_machine_chunks_like_a_quiet_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parse budget is the parsing thread's CPU time: wall-clock time lost to other
+    processes (simulated: the monotonic clock leaps a minute at every look) must not turn a
+    file's definitions into line windows, or its texts would miss the caches keyed by text."""
+    import itertools
+    import time
+
+    quiet = rows(chunk_source(PY, "python", max_lines=6))
+    ticks = itertools.count()
+    monkeypatch.setattr(time, "monotonic", lambda: next(ticks) * 60.0)
+    assert rows(chunk_source(PY, "python", max_lines=6)) == quiet
+    assert any(symbol for _, _, symbol, _, _ in quiet)
