@@ -57,7 +57,8 @@ class RemoteNotices:
             log.debug("team cache %s (%s) again: already told", event.change, event.fault)
             return
         self._warned.add(kind)
-        self._owe_recovery = event.change == "unavailable"
+        if event.change != "writes-refused":  # reading still works: no recovery to wait for
+            self._owe_recovery = event.change == "unavailable"
         fault = text(f"remote.fault.{event.fault or 'error'}", locale)
         message = text(f"remote.notify.{event.change}", locale, url=event.url, fault=fault)
         self._show(types.MessageType.Warning, message)
