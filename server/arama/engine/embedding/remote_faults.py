@@ -54,13 +54,36 @@ def classify(exc: BaseException) -> FaultKind:
     import redis.exceptions as rex
 
     message = str(exc)
+    refused_by_server = _refused_by_server(exc, message)
+    if refused_by_server is not None:
+        return refused_by_server
+    transport = _transport_fault(list(_chain(exc)), message)
+    if transport is not None:
+        return transport
+    if isinstance(exc, rex.ClusterError | rex.ClusterDownError | rex.SlotNotCoveredError):
+        return "cluster"
+    if isinstance(exc, rex.ConnectionError) and _tls_words(message):
+        return "tls"
+    if isinstance(exc, rex.ResponseError):
+        return "server"
+    return "error"
+
+
+def _refused_by_server(exc: BaseException, message: str) -> FaultKind | None:
+    """A server that answered but refused the user (password) or the command (ACL)."""
+    import redis.exceptions as rex
+
     if isinstance(exc, rex.AuthenticationError) or message.startswith(("WRONGPASS", "NOAUTH")):
         return "auth"
-    if isinstance(exc, rex.NoPermissionError | rex.AuthorizationError) or message.startswith(
-        "NOPERM"
-    ):
+    if isinstance(exc, rex.NoPermissionError | rex.AuthorizationError):
         return "denied"
-    causes = list(_chain(exc))
+    return "denied" if message.startswith("NOPERM") else None
+
+
+def _transport_fault(causes: list[BaseException], message: str) -> FaultKind | None:
+    """A fault of the connection itself, from the exceptions under redis-py's."""
+    import redis.exceptions as rex
+
     if any(isinstance(c, ssl.SSLError | ssl.CertificateError) for c in causes):
         return "tls"
     if any(isinstance(c, rex.TimeoutError | TimeoutError | socket.timeout) for c in causes):
@@ -74,13 +97,7 @@ def classify(exc: BaseException) -> FaultKind:
         return "unreachable"
     if os_errors & _CLOSED or "Connection closed by server" in message:
         return "closed"
-    if isinstance(exc, rex.ClusterError | rex.ClusterDownError | rex.SlotNotCoveredError):
-        return "cluster"
-    if isinstance(exc, rex.ConnectionError) and _tls_words(message):
-        return "tls"
-    if isinstance(exc, rex.ResponseError):
-        return "server"
-    return "error"
+    return None
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
