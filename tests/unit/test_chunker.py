@@ -737,10 +737,12 @@ def test_five_mebibyte_single_line_is_fast(language: str) -> None:
 
 
 def test_minified_javascript_is_fast() -> None:
+    """Fast in CPU time, what the parse budget bounds (on a shared machine the wall clock also
+    counts the other processes' turns)."""
     source = "function f(a){return a+1};var g=function(){return 2};" * 15000
-    began = time.monotonic()
+    began = time.thread_time()
     chunks = chunk_source(source, "javascript")
-    assert time.monotonic() - began < 5
+    assert time.thread_time() - began < 5
     assert len(chunks) == 1
     assert_well_formed(source, chunks)
 
