@@ -224,7 +224,7 @@ def cmd_index(ns: argparse.Namespace) -> int:
 def contract_status(status: Any) -> dict[str, Any]:
     from arama import contract
 
-    return contract.status_json(status)
+    return contract.status_json(status, locale_from_env())
 
 
 def cmd_search(ns: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from arama.engine.records import (
     SearchAnswer,
     Span,
 )
+from arama.messages import remote_reason
 
 CONTRACT_VERSION = 2
 
@@ -210,8 +211,9 @@ STATUS_SCHEMA: JSON = {
 """The JSON schema of `status_json`'s object (the MCP `status` tool's outputSchema)."""
 
 
-def status_json(status: IndexStatus) -> JSON:
-    """`arama.status`; `error` only when the engine could not start."""
+def status_json(status: IndexStatus, locale: str | None = None) -> JSON:
+    """`arama.status`; `error` only when the engine could not start; the team cache's `reason`
+    in `locale`'s language."""
     out: JSON = {
         "state": status.state,
         "files": status.files,
@@ -236,17 +238,18 @@ def status_json(status: IndexStatus) -> JSON:
     if status.error is not None:
         out["error"] = status.error
     if status.remote_cache is not None:
-        out["remoteCache"] = remote_cache_json(status.remote_cache)
+        out["remoteCache"] = remote_cache_json(status.remote_cache, locale)
     return out
 
 
-def remote_cache_json(remote: RemoteCacheStatus) -> JSON:
-    """`remoteCache` in `arama.status`: the url never holds a password."""
+def remote_cache_json(remote: RemoteCacheStatus, locale: str | None = None) -> JSON:
+    """`remoteCache` in `arama.status`: the url never holds a password; `reason` is one
+    translated sentence per kind of fault (the client library's own message is only logged)."""
     return {
         "url": remote.url,
         "mode": remote.mode,
         "state": remote.state,
-        "reason": remote.reason,
+        "reason": remote_reason(remote.fault, remote.writes_fault, locale),
         "cluster": remote.cluster,
         "hits": remote.hits,
         "misses": remote.misses,

@@ -147,6 +147,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "remote.state.ok": "working",
         "remote.state.backing-off": "not answering, so arama embeds locally and tries again later",
         "remote.state.disabled": "not used for the rest of this run; arama embeds locally",
+        "remote.writes_refused": "writes refused: {fault}",
+        "remote.fault.refused": "the server refused the connection (nothing listens at that address)",
+        "remote.fault.timeout": "the server did not answer within timeoutMs (it hangs or is overloaded, or the URL is rediss:// and the server has no TLS)",
+        "remote.fault.unreachable": "the server's address cannot be resolved or reached",
+        "remote.fault.closed": "the server closed the connection (it restarted, or the URL is redis:// and the server expects TLS)",
+        "remote.fault.auth": "the user name or password was refused",
+        "remote.fault.denied": "the server's access rules do not allow this user that command",
+        "remote.fault.tls": "the TLS connection failed (the server's certificate is not trusted, or the server has no TLS)",
+        "remote.fault.cluster": "the cluster cannot serve some keys (a node is down or the cluster is not ready)",
+        "remote.fault.mismatch": "a vector it served differs from the one the local model computes for the same text, so it is not trusted",
+        "remote.fault.server": "the server answered with an error",
+        "remote.fault.error": "an unexpected error (the log has the details)",
+        "remote.notify.unavailable": "Arama: the team cache {url} is not available: {fault}. Arama embeds locally meanwhile and tries again later.",
+        "remote.notify.disabled": "Arama: the team cache {url} is not used for the rest of this session: {fault}. Arama embeds locally.",
+        "remote.notify.writes-refused": "Arama: the team cache {url} refuses writes: {fault}. Arama still reads from it but does not push.",
+        "remote.notify.recovered": "Arama: the team cache {url} answers again.",
         "eval.not_directory": "{folder} is not a directory.",
         "eval.nothing": "Nothing to evaluate: no documented functions (Python docstrings, JSDoc, Go or Rust doc comments of at least 3 words, on functions of at least 3 lines) in the code files of {folder}.",
         "eval.queries.unreadable": "Cannot read the queries file {file}: {error}.",
@@ -305,6 +321,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "remote.state.ok": "çalışıyor",
         "remote.state.backing-off": "yanıt vermiyor; arama yerel olarak vektörleştiriyor ve sonra yeniden deneyecek",
         "remote.state.disabled": "bu çalıştırmanın geri kalanında kullanılmıyor; arama yerel olarak vektörleştiriyor",
+        "remote.writes_refused": "yazma reddedildi: {fault}",
+        "remote.fault.refused": "sunucu bağlantıyı reddetti (o adreste dinleyen yok)",
+        "remote.fault.timeout": "sunucu timeoutMs içinde yanıt vermedi (takılmış ya da aşırı yüklü, ya da adres rediss:// ama sunucuda TLS yok)",
+        "remote.fault.unreachable": "sunucunun adresi çözümlenemiyor ya da adrese ulaşılamıyor",
+        "remote.fault.closed": "sunucu bağlantıyı kapattı (yeniden başladı, ya da adres redis:// ama sunucu TLS bekliyor)",
+        "remote.fault.auth": "kullanıcı adı ya da parola reddedildi",
+        "remote.fault.denied": "sunucunun erişim kuralları bu kullanıcının o komutu çalıştırmasına izin vermiyor",
+        "remote.fault.tls": "TLS bağlantısı kurulamadı (sunucunun sertifikasına güvenilmiyor ya da sunucuda TLS yok)",
+        "remote.fault.cluster": "küme bazı anahtarları sunamıyor (bir düğüm kapalı ya da küme hazır değil)",
+        "remote.fault.mismatch": "verdiği bir vektör, yerel modelin aynı metin için hesapladığından farklı; bu yüzden ona güvenilmiyor",
+        "remote.fault.server": "sunucu bir hatayla yanıt verdi",
+        "remote.fault.error": "beklenmeyen bir hata (ayrıntılar günlükte)",
+        "remote.notify.unavailable": "Arama: ekip önbelleği {url} kullanılamıyor: {fault}. Arama bu arada yerel olarak vektörleştiriyor ve sonra yeniden deneyecek.",
+        "remote.notify.disabled": "Arama: ekip önbelleği {url} bu oturumun geri kalanında kullanılmayacak: {fault}. Arama yerel olarak vektörleştiriyor.",
+        "remote.notify.writes-refused": "Arama: ekip önbelleği {url} yazmayı reddediyor: {fault}. Arama ondan okumayı sürdürüyor ama ona yazmıyor.",
+        "remote.notify.recovered": "Arama: ekip önbelleği {url} yeniden yanıt veriyor.",
         "eval.not_directory": "{folder} bir klasör değil.",
         "eval.nothing": "Değerlendirilecek bir şey yok: {folder} içindeki kod dosyalarında belgelenmiş işlev yok (en az 3 satırlık işlevlerde en az 3 sözcüklük Python docstring'i, JSDoc, Go ya da Rust belge yorumu).",
         "eval.queries.unreadable": "Sorgu dosyası {file} okunamıyor: {error}.",
@@ -342,3 +374,15 @@ def text(key: str, locale: str | None = None, **values: Any) -> str:
     lang = normalize_locale(locale)
     template = CATALOG[lang].get(key) or CATALOG[DEFAULT_LOCALE][key]
     return template.format(**values)
+
+
+def remote_reason(fault: str | None, writes_fault: str | None, locale: str | None) -> str | None:
+    """Why the team cache is not working, in the user's language (None when it is): its fault
+    kind (remote_faults.FaultKind) as a sentence, or why its writes are refused."""
+    if fault is not None:
+        return text(f"remote.fault.{fault}", locale)
+    if writes_fault is not None:
+        return text(
+            "remote.writes_refused", locale, fault=text(f"remote.fault.{writes_fault}", locale)
+        )
+    return None

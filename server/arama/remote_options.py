@@ -25,7 +25,7 @@ from arama.engine.embedding.remote_config import (
     from_environment,
 )
 from arama.engine.records import RemoteCacheStatus
-from arama.messages import text
+from arama.messages import remote_reason, text
 from arama.validation import Invalid, between, one_of
 
 MAX_TIMEOUT_MS = 60_000
@@ -151,8 +151,8 @@ def _fraction_arg(value: str) -> float:
 
 
 def remote_summary(remote: RemoteCacheStatus, locale: str | None) -> list[str]:
-    """What `arama index` prints about the team cache, in the user's language (the reason
-    itself is the client library's English: it names the fault precisely)."""
+    """What `arama index` prints about the team cache, in the user's language (the client
+    library's own message for a fault is only logged)."""
     lines = [
         text(
             "remote.summary",
@@ -166,6 +166,7 @@ def remote_summary(remote: RemoteCacheStatus, locale: str | None) -> list[str]:
             errors=remote.errors,
         )
     ]
-    if remote.reason:
-        lines.append(text("remote.reason", locale, reason=remote.reason))
+    reason = remote_reason(remote.fault, remote.writes_fault, locale)
+    if reason:
+        lines.append(text("remote.reason", locale, reason=reason))
     return lines

@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from arama.cli import build_parser
-from arama.engine.embedding.remote_config import DEFAULT_TIMEOUT_MS
+from arama.engine.embedding.remote_config import (
+    DEFAULT_TIMEOUT_MS,
+    DEFAULT_TTL_S,
+    DEFAULT_VERIFY_FRACTION,
+)
 from arama.lsp.options import InitializationOptions
 from arama.remote_options import remote_config
 
@@ -41,30 +45,14 @@ def test_remote_cache_option_becomes_the_engine_setting(monkeypatch: pytest.Monk
     ("value", "message"),
     [
         (
-            {"url": "http://cache"},
+            {"url": "http://cache", "mode": "read"},
             "'remoteCache.url' must be a redis://, rediss:// or unix:// URL.",
-        ),
-        (
-            {"url": "redis://c", "mode": "write"},
-            "'remoteCache.mode' must be one of: read, read-write.",
-        ),
-        (
-            {"url": "redis://c", "timeoutMs": 0},
-            "'remoteCache.timeoutMs' must be between 1 and 60000.",
-        ),
-        (
-            {"url": "redis://c", "verifyFraction": 2},
-            "'remoteCache.verifyFraction' must be between 0 and 1.",
-        ),
-        (
-            {"url": "redis://c", "verifyFraction": "all"},
-            "'remoteCache.verifyFraction' must be a number.",
         ),
         ({"mode": "read"}, "'remoteCache.url' is required."),
         ("redis://c", "'remoteCache' must be an object."),
     ],
 )
-def test_a_bad_remote_cache_is_refused_and_the_rest_applies(
+def test_a_remote_cache_without_a_usable_url_is_dropped_and_the_rest_applies(
     value: object, message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ARAMA_REMOTE_CACHE", raising=False)
@@ -72,6 +60,51 @@ def test_a_bad_remote_cache_is_refused_and_the_rest_applies(
     assert problems == [message]
     assert options.remote_cache is None and options.search_budget_ms == 700
     assert options.engine_config().remote_cache is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("mode", "write", "'remoteCache.mode' must be one of: read, read-write."),
+        ("timeoutMs", 0, "'remoteCache.timeoutMs' must be between 1 and 60000."),
+        ("verifyFraction", 2, "'remoteCache.verifyFraction' must be between 0 and 1."),
+        ("verifyFraction", "all", "'remoteCache.verifyFraction' must be a number."),
+        ("ttlSeconds", -1, "'remoteCache.ttlSeconds' must be between 0 and 315360000."),
+        (
+            "passwordEnv",
+            "NOT A NAME",
+            "'remoteCache.passwordEnv' must be the name of an environment variable.",
+        ),
+    ],
+)
+def test_one_bad_remote_cache_field_falls_back_to_its_default_alone(
+    field: str, value: object, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like every other option: the bad value is logged by name and its default applies; the
+    team cache keeps its URL and the other fields (a typo must not cost the team cache)."""
+    monkeypatch.delenv("ARAMA_REMOTE_CACHE", raising=False)
+    good = {"url": "redis://c/0", "mode": "read-write", "timeoutMs": 150, "verifyFraction": 0.5}
+    good |= {"ttlSeconds": 60, "passwordEnv": "TEAM_PW"}
+    options, problems = InitializationOptions.parse({"remoteCache": good | {field: value}})
+    assert problems == [message]
+    remote = options.engine_config().remote_cache
+    assert remote is not None and remote.url == "redis://c/0"
+    defaults = {
+        "mode": ("mode", "read"),
+        "timeoutMs": ("timeout_s", DEFAULT_TIMEOUT_MS / 1000),
+        "verifyFraction": ("verify_fraction", DEFAULT_VERIFY_FRACTION),
+        "ttlSeconds": ("ttl_s", DEFAULT_TTL_S),
+    }
+    kept = {"mode": "read-write", "timeout_s": 0.15, "verify_fraction": 0.5, "ttl_s": 60}
+    if field in defaults:
+        attribute, default = defaults[field]
+        kept[attribute] = default
+    assert {name: getattr(remote, name) for name in kept} == kept
+    two_bad = good | {"mode": "write", "timeoutMs": 0}
+    options, problems = InitializationOptions.parse({"remoteCache": two_bad})
+    assert len(problems) == 2
+    remote = options.engine_config().remote_cache
+    assert remote is not None and (remote.mode, remote.timeout_s) == ("read", 0.5)
 
 
 def test_environment_variable_when_no_option(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,7 +149,7 @@ def test_index_summary_speaks_english_and_turkish() -> None:
         url="redis://ci:***@cache/0",
         mode="read-write",
         state="backing-off",
-        reason="TimeoutError: Timeout reading from cache:6379",
+        fault="timeout",
         cluster=False,
         hits=3,
         misses=4,
@@ -129,9 +162,11 @@ def test_index_summary_speaks_english_and_turkish() -> None:
     english = remote_summary(remote, "en_US.UTF-8")
     assert english[0].startswith("Team cache redis://ci:***@cache/0 (read-write): not answering")
     assert "3 vectors found there, 4 missing, 5 written, 1 errors" in english[0]
-    assert english[1] == "Team cache: TimeoutError: Timeout reading from cache:6379"
+    assert english[1] == "Team cache: the server did not answer within timeoutMs " + (
+        "(it hangs or is overloaded, or the URL is rediss:// and the server has no TLS)"
+    )
     turkish = remote_summary(remote, "tr_TR.UTF-8")
     assert turkish[0].startswith("Ekip önbelleği redis://ci:***@cache/0 (read-write): yanıt")
-    assert turkish[1].startswith("Ekip önbelleği: TimeoutError")
+    assert turkish[1].startswith("Ekip önbelleği: sunucu timeoutMs içinde yanıt vermedi")
     keys = {k for k in CATALOG["en"] if k.startswith("remote.") or "remote_url" in k}
     assert keys and keys <= set(CATALOG["tr"])  # every remote sentence has its Turkish

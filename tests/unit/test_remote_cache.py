@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from arama.engine.embedding.cache import EmbeddingCache
 from arama.engine.embedding.remote import KEY_PREFIX, RemoteCache
 from arama.engine.embedding.remote_config import RemoteCacheConfig, redacted_url
 from arama.engine.search.request import SearchRequest
+from arama.messages import text
 from support.embedder import BagOfWordsEmbedder
 from support.json_engine import JsonEngine as Engine
 from support.redis_server import RedisCluster, RedisServer, free_port
@@ -174,7 +176,7 @@ def test_a_poisoned_entry_is_caught_by_verification_and_the_remote_distrusted(
         status = b.status()
         remote = status["remoteCache"]
         assert remote["state"] == "disabled"
-        assert "not trusted" in remote["reason"]
+        assert remote["reason"] == text("remote.fault.mismatch")
         assert remote["rejected"] >= 1 and remote["verified"] >= 1
         assert {q: _ranked(b, q) for q in QUERIES} == expected  # nothing bent
         assert status["embeddedChunks"] == status["chunks"]
@@ -207,7 +209,7 @@ def test_remote_down_indexes_locally_and_says_why(tmp_path: Path, workspace: Pat
         assert time.monotonic() - started < 30
         assert status["embeddedChunks"] == status["chunks"] > 0
         remote = status["remoteCache"]
-        assert remote["state"] == "backing-off" and "ConnectionError" in remote["reason"]
+        assert remote["state"] == "backing-off" and remote["reason"] == text("remote.fault.refused")
         assert remote["errors"] == 1  # one failure, then the breaker skips the remote
         assert status["cache"]["hits"] == 0
         assert status["cache"]["misses"] >= len(set(model.embedded_texts)) > 0
@@ -227,7 +229,8 @@ def test_paused_server_costs_one_timeout_not_one_per_batch(
             status = engine.status()
             assert status["embeddedChunks"] == status["chunks"] > 0
             remote = status["remoteCache"]
-            assert remote["state"] == "backing-off" and "Timeout" in remote["reason"]
+            assert remote["state"] == "backing-off"
+            assert remote["reason"] == text("remote.fault.timeout")
             assert remote["errors"] == 1
             assert took < 20
         finally:
@@ -277,9 +280,10 @@ def test_wrong_password_disables_the_tier_and_never_prints_it(
             assert status["embeddedChunks"] == status["chunks"] > 0
             remote = status["remoteCache"]
             assert remote["state"] == "disabled"
-            assert "AuthenticationError" in remote["reason"]
-            text = json.dumps(engine.status()) + caplog.text + repr(engine.config)
-            assert SECRET not in text
+            assert remote["reason"] == text("remote.fault.auth")
+            assert "AuthenticationError" in caplog.text  # the client's own words: the log only
+            seen = json.dumps(engine.status()) + caplog.text + repr(engine.config)
+            assert SECRET not in seen
             assert remote["url"] == f"redis://:***@127.0.0.1:{server.port}/0"
         finally:
             engine.close()
@@ -333,17 +337,14 @@ def test_tls_server_trusted_by_its_ca_and_refused_without_it(
             b.close()
         untrusted = f"rediss://127.0.0.1:{server.port}/0"
         plain = f"redis://127.0.0.1:{server.port}/0"
-        for name, url, why in (
-            ("c", untrusted, "CERTIFICATE_VERIFY_FAILED"),
-            ("d", plain, "Error"),
-        ):
+        for name, url, why in (("c", untrusted, "tls"), ("d", plain, "closed")):
             engine, model = _laptop(tmp_path, name, workspace, _remote(url, timeout_s=0.5))
             try:
                 status = engine.status()
                 assert status["embeddedChunks"] == status["chunks"] > 0
                 assert model.embedded_texts  # embedded locally
                 assert status["remoteCache"]["state"] == "backing-off"
-                assert why in status["remoteCache"]["reason"]
+                assert status["remoteCache"]["reason"] == text(f"remote.fault.{why}")
             finally:
                 engine.close()
 
@@ -362,7 +363,8 @@ def test_read_only_acl_user_in_read_write_mode_reads_but_does_not_write(
     try:
         remote = b.status()["remoteCache"]
         assert remote["hits"] > 0 and remote["writes"] == 0
-        assert remote["state"] == "ok" and "writes refused" in remote["reason"]
+        assert remote["state"] == "ok"
+        assert remote["reason"] == text("remote.writes_refused", fault=text("remote.fault.denied"))
         assert model.embedded_texts  # the new file's texts, embedded locally
     finally:
         b.close()
@@ -524,3 +526,64 @@ def test_the_readme_acl_users_work_and_cannot_list_keys(
         client.close()
     with pytest.raises(redis.exceptions.NoPermissionError):
         redis.Redis.from_url(editor).set("arama:v1:x", b"1")
+
+
+def test_a_mismatch_purges_what_the_remote_served_before_and_re_embeds_it(
+    tmp_path: Path, workspace: Path, server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Folder `first` is served (sampled, clean) before folder `second`'s poisoned entries are
+    caught: `first`'s remote vectors were only sampled, so they leave the local cache and its
+    chunks are embedded by the local model too; in the end every text was embedded locally,
+    exactly as without a remote, and the answers are the reference's."""
+    caplog.set_level(logging.WARNING)
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(workspace / "src", first)
+    shutil.copytree(workspace / "lib", second)
+    ci, _ = _laptop(tmp_path, "ci-first", first, _remote(server.url, mode="read-write"))
+    ci.close()
+    client = server.client()
+    clean = set(client.keys(f"{KEY_PREFIX}*"))
+    ci, _ = _laptop(tmp_path, "ci-second", second, _remote(server.url, mode="read-write"))
+    ci.close()
+    rng = np.random.default_rng(7)
+    for key in set(client.keys(f"{KEY_PREFIX}*")) - clean:  # valid-looking, wrong vectors
+        wrong = rng.standard_normal(len(client.get(key)) // 4).astype(np.float32)
+        client.set(key, (wrong / np.linalg.norm(wrong)).astype(np.float32).tobytes())
+
+    def two_folders(
+        name: str, remote: RemoteCacheConfig | None
+    ) -> tuple[Engine, BagOfWordsEmbedder]:
+        model = BagOfWordsEmbedder()
+        engine = Engine(
+            EngineConfig(cache_dir=tmp_path / name, remote_cache=remote), embedder=model
+        )
+        engine.add_folder(first)
+        engine.add_folder(second)
+        engine.start()
+        assert engine.wait_idle(120)
+        return engine, model
+
+    reference, reference_model = two_folders("reference", None)
+    every_text = set(reference_model.embedded_texts)
+    expected = {q: _ranked(reference, q) for q in QUERIES}
+    reference.close()
+    laptop, model = two_folders("laptop", _remote(server.url, verify_fraction=0.5))
+    try:
+        status = laptop.status()
+        remote = status["remoteCache"]
+        assert remote["state"] == "disabled" and remote["reason"] == text("remote.fault.mismatch")
+        assert remote["hits"] > 0  # `first` was served before the mismatch
+        assert set(model.embedded_texts) == every_text  # `first`'s too, not only a sample
+        assert "re-embedding" in caplog.text
+        assert status["embeddedChunks"] == status["chunks"] and status["pendingNames"] == 0
+        assert {q: _ranked(laptop, q) for q in QUERIES} == expected
+    finally:
+        laptop.close()
+    # The laptop's local cache holds its own model's vectors only: a second session without
+    # a remote embeds nothing and answers the same.
+    again, again_model = two_folders("laptop", None)
+    try:
+        assert again_model.embedded_texts == []
+        assert {q: _ranked(again, q) for q in QUERIES} == expected
+    finally:
+        again.close()

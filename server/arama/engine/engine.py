@@ -20,7 +20,7 @@ from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.backends import make_embedder
 from arama.engine.embedding.cache import EmbeddingCache, ReadOnlyEmbeddingCache
 from arama.engine.embedding.protocol import Embedder
-from arama.engine.embedding.remote import RemoteCache, remote_status
+from arama.engine.embedding.remote import RemoteCache, RemoteListener, remote_status
 from arama.engine.folders import FolderRegistry, FolderView, owner_root
 from arama.engine.indexing.embedding import Embedding
 from arama.engine.indexing.files import FileSync
@@ -65,7 +65,10 @@ class Engine:
         *,
         embedder: Embedder | None = None,
         on_progress: ProgressCallback | None = None,
+        on_remote_change: RemoteListener | None = None,
     ) -> None:
+        """`on_progress` hears of indexing progress and `on_remote_change` of the team cache's
+        state changes (failed, disabled, recovered), both on the engine's threads."""
         self.read_only = (
             config.read_only if config.read_only is not None else _read_only(config.cache_dir)
         )
@@ -79,7 +82,11 @@ class Engine:
             if self.read_only
             else EmbeddingCache(config.embeddings_dir)
         )
-        self._remote = RemoteCache(config.remote_cache) if config.remote_cache else None
+        self._remote = (
+            RemoteCache(config.remote_cache, on_change=on_remote_change)
+            if config.remote_cache
+            else None
+        )
         self._on_progress = on_progress
         self._registry = FolderRegistry()
         self._queue = JobQueue()

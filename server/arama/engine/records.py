@@ -259,13 +259,15 @@ class CacheStatus:
 @dataclass(frozen=True, slots=True)
 class RemoteCacheStatus:
     """The team-shared cache tier: `url` without its password; `state` ok / backing-off /
-    disabled, `reason` why not ok (None when ok); counters of this session; `latency_ms` the
-    mean round trip."""
+    disabled, `fault` the kind of failure why not ok (None when ok; remote_faults.FaultKind),
+    `writes_fault` why writes are refused in read-write mode (a read-only ACL user); counters
+    of this session; `latency_ms` the mean round trip. The client's own words for the fault
+    are only logged: people read `fault` translated."""
 
     url: str
     mode: str
     state: str
-    reason: str | None
+    fault: str | None
     cluster: bool | None
     hits: int
     misses: int
@@ -274,6 +276,22 @@ class RemoteCacheStatus:
     rejected: int
     verified: int
     latency_ms: float
+    writes_fault: str | None = None
+
+
+RemoteChange = Literal["unavailable", "disabled", "writes-refused", "recovered"]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCacheEvent:
+    """The team cache changed state (reported by the engine from the indexing thread, so a
+    client can tell its user once): it became unavailable (backing off), was disabled for the
+    session (a refused password, a verification mismatch), refused writes, or answers again.
+    `fault` is the kind of failure (remote_faults.FaultKind), None for "recovered"."""
+
+    change: RemoteChange
+    fault: str | None
+    url: str  # without its password
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from arama import __version__
 from arama.lsp.options import InitializationOptions
 from arama.lsp.progress import IndexingProgress
 from arama.lsp.protocol import AramaProtocol, strict_converter
+from arama.lsp.remote_notices import RemoteNotices
 from arama.lsp.transport import serve_stdio
 from arama.messages import text
 
@@ -48,6 +49,7 @@ class AramaServer(LanguageServer):
         self.options = InitializationOptions()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.indexing_progress = IndexingProgress(self)
+        self.remote_notices = RemoteNotices(self)
         self.initial_roots: list[Path] = []
         self.engine_ready = asyncio.Event()
         self.engine_error: str | None = None  # why the engine could not start, for every reply

@@ -73,8 +73,8 @@ async def status(ls: AramaServer, *args: Any) -> dict[str, Any]:
         starting = IndexStatus.starting(
             ls.options.model or "", tuple(ls.initial_roots), ls.engine_error
         )
-        return contract.status_json(starting)
-    return contract.status_json(await ls.in_thread(engine.status))
+        return contract.status_json(starting, ls.locale)
+    return contract.status_json(await ls.in_thread(engine.status), ls.locale)
 
 
 @server.command("arama.context")

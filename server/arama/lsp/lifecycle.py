@@ -53,7 +53,11 @@ async def on_initialized(ls: AramaServer, params: types.InitializedParams) -> No
     config = ls.options.engine_config()
     try:
         engine = await ls.in_thread(
-            lambda: Engine(config, on_progress=ls.indexing_progress.from_thread)
+            lambda: Engine(
+                config,
+                on_progress=ls.indexing_progress.from_thread,
+                on_remote_change=ls.remote_notices.from_thread,
+            )
         )
     except Exception as exc:
         # An unusable cache directory (read-only, full, unreadable): say so once, clearly, and

@@ -1,5 +1,8 @@
 """Typed `initializationOptions`. A wrong value is logged and replaced by its default, because a
-client's typo must not cost the user their search; the other options still apply."""
+client's typo must not cost the user their search; the other options still apply. Inside an
+object option (`remoteCache`) the same holds field by field: a bad `timeoutMs` falls back to its
+default and the team cache still works; only a field the object cannot do without (its `url`)
+drops the whole object."""
 
 from __future__ import annotations
 
@@ -75,14 +78,14 @@ class InitializationOptions:
             return cls(), ["initializationOptions must be an object"]
         given = without_nulls(raw)
         refused: list[str] = []
-        for _attempt in range(len(given) + 1):
+        for _attempt in range(_key_count(given) + 1):
             try:
                 return CONVERTER.structure(given, cls), refused
             except Exception as exc:
                 found = problems(exc)
             for problem in found:
                 refused.append(problem.message("en"))
-                given.pop(problem.field.split(".", 1)[0].split("[", 1)[0], None)
+                _drop(given, problem.field)
         return cls(), refused  # not reached: every round removes a key
 
     def engine_config(self) -> EngineConfig:
@@ -105,6 +108,27 @@ class InitializationOptions:
         except ValueError as exc:
             log.warning("ignored ARAMA_REMOTE_CACHE: %s", exc)
             return None
+
+
+# Fields an object option cannot do without: a bad one drops the whole object.
+ESSENTIAL_FIELDS: dict[str, frozenset[str]] = {"remoteCache": frozenset({"url"})}
+
+
+def _drop(given: dict[str, Any], field: str) -> None:
+    """Remove the refused value at `field` ("searchBudgetMs", "remoteCache.timeoutMs") so its
+    default applies: a nested field alone, unless it is essential to its object."""
+    top, _, rest = field.partition(".")
+    top = top.split("[", 1)[0]
+    name = rest.split(".", 1)[0].split("[", 1)[0]
+    nested = given.get(top)
+    if isinstance(nested, Mapping) and name in nested and name not in ESSENTIAL_FIELDS.get(top, ()):
+        given[top] = {key: value for key, value in nested.items() if key != name}
+    else:
+        given.pop(top, None)
+
+
+def _key_count(given: Mapping[str, Any]) -> int:
+    return len(given) + sum(len(v) for v in given.values() if isinstance(v, Mapping))
 
 
 def _default_threads() -> int:

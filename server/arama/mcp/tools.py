@@ -318,4 +318,6 @@ class Toolbox:
 
     def _status(self, args: dict[str, Any]) -> ToolAnswer:
         status = self.engine.status()
-        return ToolAnswer(status_text(status, self.locale), contract.status_json(status))
+        return ToolAnswer(
+            status_text(status, self.locale), contract.status_json(status, self.locale)
+        )

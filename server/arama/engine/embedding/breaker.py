@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
+from arama.engine.embedding.remote_faults import FaultKind
+
 BreakerState = Literal["ok", "backing-off", "disabled"]
 
 FIRST_BACKOFF_S = 1.0
@@ -37,7 +39,9 @@ class CircuitBreaker:
         self._failures = 0
         self._retry_at = 0.0
         self._disabled = False
-        self.reason: str | None = None  # why it is not "ok" (kept after recovery as last error)
+        # Why it is not "ok": the client's own words (for the log) and the kind (for people).
+        self.reason: str | None = None
+        self.fault: FaultKind | None = None
         self.last_error: str | None = None
 
     @property
@@ -54,13 +58,18 @@ class CircuitBreaker:
                 return False
             return not self._failures or self._clock() >= self._retry_at
 
-    def succeeded(self) -> None:
+    def succeeded(self) -> bool:
+        """Record a success; True when it ends a back-off (the remote recovered)."""
         with self._lock:
-            if not self._disabled:
-                self._failures = 0
-                self.reason = None
+            if self._disabled:
+                return False
+            recovered = self._failures > 0
+            self._failures = 0
+            self.reason = None
+            self.fault = None
+            return recovered
 
-    def failed(self, reason: str) -> float:
+    def failed(self, reason: str, fault: FaultKind = "error") -> float:
         """Record a failure; returns how long requests are now skipped."""
         with self._lock:
             self._failures += 1
@@ -69,13 +78,15 @@ class CircuitBreaker:
             self.last_error = reason
             if not self._disabled:
                 self.reason = reason
+                self.fault = fault
             return wait
 
-    def disable(self, reason: str) -> None:
+    def disable(self, reason: str, fault: FaultKind = "error") -> None:
         with self._lock:
             if not self._disabled:
                 self._disabled = True
                 self.reason = reason
+                self.fault = fault
                 self.last_error = reason
 
     def retry_in(self) -> float:

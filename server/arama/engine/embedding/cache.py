@@ -99,6 +99,15 @@ class EmbeddingCache:
                     self.key(model_id, digest), np.asarray(vector, np.float32).tobytes()
                 )
 
+    def delete_many(self, model_id: str, digests: Sequence[str]) -> int:
+        """Forget these vectors (a distrusted team cache served them); returns how many were
+        there."""
+        deleted = 0
+        with self._cache.transact():
+            for digest in digests:
+                deleted += bool(self._cache.delete(self.key(model_id, digest)))
+        return deleted
+
     def entries(self) -> int:
         return len(self._cache)
 
@@ -124,6 +133,9 @@ class ReadOnlyEmbeddingCache(EmbeddingCache):
 
     def put_many(self, model_id: str, digests: Sequence[str], vectors: Vectors) -> None:
         pass
+
+    def delete_many(self, model_id: str, digests: Sequence[str]) -> int:
+        return 0
 
     def entries(self) -> int:
         from arama.engine.catalog import read_only_connection

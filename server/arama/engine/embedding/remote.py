@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,13 +26,16 @@ from arama.engine.embedding.breaker import CircuitBreaker
 from arama.engine.embedding.cache import EmbeddingCache, usable_vector
 from arama.engine.embedding.protocol import Vectors
 from arama.engine.embedding.remote_config import RemoteCacheConfig
-from arama.engine.records import RemoteCacheStatus
+from arama.engine.embedding.remote_faults import FaultKind, classify
+from arama.engine.records import RemoteCacheEvent, RemoteCacheStatus, RemoteChange
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "arama:v1:"
 # Keys per MGET (and SETs per pipeline): ~600 KB of 384-float vectors per round trip.
 REMOTE_BATCH = 400
+
+RemoteListener = Callable[[RemoteCacheEvent], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,15 @@ class RemoteCache:
     """Lookups and pushes against one server or cluster; thread-safe counters; never raises
     to the caller except `RemoteUnavailable`, which means "embed locally"."""
 
-    def __init__(self, config: RemoteCacheConfig, breaker: CircuitBreaker | None = None) -> None:
+    def __init__(
+        self,
+        config: RemoteCacheConfig,
+        breaker: CircuitBreaker | None = None,
+        on_change: RemoteListener | None = None,
+    ) -> None:
         self.config = config
         self.breaker = breaker or CircuitBreaker()
+        self._on_change = on_change  # told when the tier fails, is disabled or recovers
         self.cluster: bool | None = None  # known after the first connection
         self._client: Any = None
         self._lock = threading.Lock()
@@ -67,6 +76,7 @@ class RemoteCache:
         self._round_trips = 0
         self._round_trip_s = 0.0
         self.writes_refused: str | None = None  # a read-only ACL user in read-write mode
+        self.writes_fault: FaultKind | None = None
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -135,7 +145,9 @@ class RemoteCache:
         with self._lock:
             self._round_trips += 1
             self._round_trip_s += time.perf_counter() - started
-        self.breaker.succeeded()
+        if self.breaker.succeeded():
+            log.info("remote cache %s answers again", self.config.display_url)
+            self._tell("recovered", None)
         return answer
 
     def _connected(self) -> Any:
@@ -151,21 +163,40 @@ class RemoteCache:
         return self._client
 
     def _failed(self, exc: Exception, *, writing: bool) -> None:
-        import redis.exceptions as rex
-
+        """Back off, or give up for the session when waiting cannot help (a refused password
+        or command); the client's message goes to the log, its kind to the status."""
         self._count(errors=1)
         reason = describe_error(exc, self.config)
-        if isinstance(exc, rex.AuthenticationError | rex.AuthorizationError) or _denied(exc):
-            if writing and isinstance(exc, rex.NoPermissionError):
-                self.writes_refused = reason
+        fault = classify(exc)
+        before = self.breaker.state
+        if fault in ("auth", "denied"):
+            if writing and fault == "denied":
+                first = self.writes_refused is None
+                self.writes_refused, self.writes_fault = reason, fault
                 log.warning("remote cache refuses writes: %s", reason)
+                if first:
+                    self._tell("writes-refused", fault)
                 return
-            self.breaker.disable(reason)
-            log.warning("remote cache disabled for this session: %s", reason)
+            self.breaker.disable(reason, fault)
+            log.warning("remote cache disabled for this session (%s): %s", fault, reason)
         else:
-            wait = self.breaker.failed(reason)
-            log.warning("remote cache failed (%s); embedding locally for %.0f s", reason, wait)
+            wait = self.breaker.failed(reason, fault)
+            log.warning(
+                "remote cache failed (%s: %s); embedding locally for %.0f s", fault, reason, wait
+            )
         self._drop_client()
+        after = self.breaker.state
+        if after != before:
+            self._tell("disabled" if after == "disabled" else "unavailable", fault)
+
+    def _tell(self, change: RemoteChange, fault: FaultKind | None) -> None:
+        """The listener hears of a state change; its failure never reaches indexing."""
+        if self._on_change is None:
+            return
+        try:
+            self._on_change(RemoteCacheEvent(change, fault, self.config.display_url))
+        except Exception:
+            log.exception("remote cache listener failed")
 
     def _drop_client(self) -> None:
         client, self._client = self._client, None
@@ -182,8 +213,11 @@ class RemoteCache:
 
     def distrust(self, reason: str) -> None:
         """A verified hit did not match the local model: stop using the remote this session."""
-        self.breaker.disable(reason)
+        before = self.breaker.state
+        self.breaker.disable(reason, "mismatch")
         log.error("remote cache distrusted for this session: %s", reason)
+        if before != "disabled":
+            self._tell("disabled", "mismatch")
 
     def count_verified(self, count: int) -> None:
         self._count(verified=count)
@@ -232,15 +266,6 @@ def _url_password(url: str) -> str | None:
     except ValueError:
         return None
     return unquote(password) if password else None
-
-
-def _denied(exc: BaseException) -> bool:
-    import redis.exceptions as rex
-
-    text = str(exc)
-    return isinstance(exc, rex.NoPermissionError) or (
-        isinstance(exc, rex.ResponseError) and text.startswith(("NOPERM", "WRONGPASS", "NOAUTH"))
-    )
 
 
 def _connect(config: RemoteCacheConfig) -> Any:
@@ -295,14 +320,12 @@ def remote_status(remote: RemoteCache) -> RemoteCacheStatus:
     """What the status says of the team cache: state, why, counters (the URL without password)."""
     counters = remote.counters()
     breaker = remote.breaker
-    reason = breaker.reason
-    if reason is None and remote.writes_refused is not None:
-        reason = f"writes refused: {remote.writes_refused}"
     return RemoteCacheStatus(
         url=remote.config.display_url,
         mode=remote.config.mode,
         state=breaker.state,
-        reason=reason,
+        fault=breaker.fault,
+        writes_fault=remote.writes_fault,
         cluster=remote.cluster,
         hits=counters.hits,
         misses=counters.misses,

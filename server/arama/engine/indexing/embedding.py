@@ -69,6 +69,9 @@ class Embedding:
         self.vectors_embedded = 0
         # The team-shared cache behind the local one (remoteCache); our model verifies it.
         self.team = TeamCache(cache, remote, self._embed) if remote is not None else None
+        # Chunk ids that got the team cache's vectors, per vector space: re-embedded if it is
+        # distrusted later (a verification mismatch).
+        self._from_team: dict[int, tuple[VectorSpace, set[int]]] = {}
 
     @property
     def dimension_known(self) -> bool:
@@ -121,7 +124,9 @@ class Embedding:
         digests = [texts[i][1] for i in ids]
         cached = self._cache.get_many(model_id, digests, dim, count=self.team is None)
         if self.team is not None:
-            cached = self.team.fill(model_id, digests, [texts[i][0] for i in ids], cached, dim)
+            filled = self.team.fill(model_id, digests, [texts[i][0] for i in ids], cached, dim)
+            cached = filled.vectors
+            self._remember_team_vectors(space, [ids[i] for i in filled.from_remote])
         hit_ids = [i for i, v in zip(ids, cached, strict=True) if v is not None]
         if hit_ids:
             space.store.add(hit_ids, np.vstack([v for v in cached if v is not None]))
@@ -136,6 +141,28 @@ class Embedding:
         groups = list(ids_by_hash.values())
         groups.sort(key=lambda group: len(texts[group[0]][0]))  # similar lengths pad little
         return groups
+
+    def _remember_team_vectors(self, space: VectorSpace, served: list[int]) -> None:
+        """Note which chunks got remote vectors; after a mismatch, give those back to the queue
+        (their vectors out of the store, the chunks pending) so the local model embeds them."""
+        assert self.team is not None
+        if served:
+            self._from_team.setdefault(id(space), (space, set()))[1].update(served)
+        if not self.team.take_distrusted():
+            return
+        live = {id(f.space(label)) for f in self._registry.all() for label in SPACES}
+        requeued = 0
+        for key, (other, chunk_ids) in self._from_team.items():
+            if key not in live:
+                continue  # its folder was removed meanwhile
+            other.store.remove(chunk_ids)
+            other.pending.update(chunk_ids)
+            requeued += len(chunk_ids)
+        self._from_team.clear()
+        self._registry.changed(catalog=False)
+        log.warning(
+            "re-embedding %d chunks that got vectors from the distrusted team cache", requeued
+        )
 
     def _embed_batch(
         self,

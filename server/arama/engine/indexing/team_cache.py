@@ -9,7 +9,10 @@ tier had (what the model embedded); the remote's own counters say what it served
 Trust: remote values pass the local checks (`usable_vector`) in `RemoteCache`; here
 `verify_fraction` of the hits are re-embedded and compared. One mismatch and the whole batch is
 embedded locally and the remote is not used again this session (a poisoned or buggy shared cache
-must not silently bend results).
+must not silently bend results). What the remote served before the mismatch was only sampled, so
+it is not trusted either: `take_distrusted` removes those vectors from the local cache (they
+would otherwise be served as local hits, unverified, in every later session) and the caller
+re-embeds the chunks that got them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import math
 import random
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,6 +39,14 @@ VERIFY_TOLERANCE = 1e-3
 Embed = Callable[[Sequence[str]], Vectors]
 
 
+class Filled(NamedTuple):
+    """`vectors` in the order asked (None: no tier had it); `from_remote` the positions the
+    team's cache served (the caller remembers them in case the remote is distrusted later)."""
+
+    vectors: list[Vectors | None]
+    from_remote: list[int]
+
+
 class TeamCache:
     """Fills local misses from the remote and pushes new vectors there (read-write mode)."""
 
@@ -47,6 +59,10 @@ class TeamCache:
         self._random = random.Random(seed)
         self._verify_owed = 0.0  # fractional verifications carried to the next batch
         self.verified = 0
+        # Remote vectors stored in the local cache this session, by model identity: purged
+        # from it if the remote turns out to serve wrong vectors.
+        self._served: dict[str, set[str]] = {}
+        self._distrusted = False  # a mismatch the caller has not yet been told of
 
     def fill(
         self,
@@ -55,7 +71,7 @@ class TeamCache:
         texts: Sequence[str],
         found: list[Vectors | None],
         dim: int | None,
-    ) -> list[Vectors | None]:
+    ) -> Filled:
         """`found` (the local answers, in `digests` order) with its gaps filled from the remote
         where it can; counts the local cache's hits and misses."""
         local_hits = [i for i, v in enumerate(found) if v is not None]
@@ -69,7 +85,21 @@ class TeamCache:
         if wanted:
             self._fill_from_remote(model_id, wanted, texts, filled, dim)
         self._local.count(len(local_hits), sum(v is None for v in filled))
-        return filled
+        from_remote = [i for i, v in enumerate(found) if v is None and filled[i] is not None]
+        return Filled(filled, from_remote)
+
+    def take_distrusted(self) -> bool:
+        """True once after a verification mismatch, when the remote's earlier vectors have just
+        been removed from the local cache: the caller must re-embed what got them."""
+        if not self._distrusted:
+            return False
+        self._distrusted = False
+        purged = 0
+        for model_id, digests in self._served.items():
+            purged += self._local.delete_many(model_id, sorted(digests))
+        self._served.clear()
+        log.warning("removed %d vectors of the distrusted team cache from the local cache", purged)
+        return True
 
     def _fill_from_remote(
         self,
@@ -85,6 +115,7 @@ class TeamCache:
         got = [digest for digest, v in zip(wanted, remote, strict=True) if v is not None]
         if got:
             self._local.put_many(model_id, got, np.vstack([v for v in remote if v is not None]))
+            self._served.setdefault(model_id, set()).update(got)
         for positions, vector in zip(wanted.values(), remote, strict=True):
             for i in positions:
                 filled[i] = vector
@@ -121,6 +152,7 @@ class TeamCache:
             difference = float(np.max(np.abs(local[row] - served)))
             if not difference <= VERIFY_TOLERANCE:
                 self.remote.count_rejected(1)
+                self._distrusted = True
                 self.remote.distrust(
                     f"a remote vector differs from the local model's by {difference:.3g} "
                     f"(tolerance {VERIFY_TOLERANCE}): the shared cache is not trusted"
