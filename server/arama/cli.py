@@ -370,9 +370,10 @@ def cmd_eval(ns: argparse.Namespace) -> int:
 def cmd_tune(ns: argparse.Namespace) -> int:
     """Adapt search to the folder's own vocabulary (arama/tuning), kept only if `arama eval`
     on held-out documentation says it helps; `--reset` forgets it."""
+    from arama import contract
     from arama.evaluation.errors import EvalError
     from arama.tuning.report import render_tune
-    from arama.tuning.runner import TuneSettings, tune, tune_json
+    from arama.tuning.runner import TuneSettings, tune
     from arama.tuning.store import reset
 
     locale = locale_from_env()
@@ -380,7 +381,10 @@ def cmd_tune(ns: argparse.Namespace) -> int:
     config = _config(ns, preload_model=True)
     if ns.reset:
         had = reset(config, root)
-        print(text("tune.reset.done" if had else "tune.reset.none", locale, folder=root))
+        if ns.json:
+            print(json.dumps(contract.tune_reset_json(root, had), ensure_ascii=False, indent=2))
+        else:
+            print(text("tune.reset.done" if had else "tune.reset.none", locale, folder=root))
         return 0
     talk = not ns.quiet and sys.stderr.isatty()
     bar = _ProgressBar(enabled=talk)
@@ -405,7 +409,7 @@ def cmd_tune(ns: argparse.Namespace) -> int:
     finally:
         bar.close()
     if ns.json:
-        print(json.dumps(tune_json(report), ensure_ascii=False, indent=2))
+        print(json.dumps(contract.tune_json(report, locale), ensure_ascii=False, indent=2))
     else:
         print(render_tune(report, locale))
     return 0

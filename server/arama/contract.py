@@ -8,8 +8,10 @@ read nothing that is never written and declare everything that is.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from arama.engine.records import (
     ContextAnswer,
@@ -20,7 +22,11 @@ from arama.engine.records import (
     SearchAnswer,
     Span,
 )
-from arama.messages import remote_reason
+from arama.messages import remote_reason, text
+
+if TYPE_CHECKING:
+    from arama.tuning.judge import Comparison
+    from arama.tuning.runner import TuneReport
 
 CONTRACT_VERSION = 2
 
@@ -93,6 +99,39 @@ WIRE_KEYS: dict[str, frozenset[str]] = {
     "statsQuery": frozenset({"query", "count"}),
     # arama.reindex
     "reindex": frozenset({"queued"}),
+    # arama.tune (and `arama tune --json`)
+    "tuneAnswer": frozenset(
+        {
+            "folder",
+            "model",
+            "kept",
+            "reason",
+            "message",
+            "heldOut",
+            "questions",
+            "semantic",
+            "pairs",
+            "embeddedPairs",
+            "training",
+            "seconds",
+            "at",
+        }
+    ),
+    "tuneComparison": frozenset({"queries", "base", "tuned", "gain", "standardError"}),
+    "tunePairs": frozenset({"doc", "name"}),
+    "tuneTraining": frozenset(
+        {
+            "pairs",
+            "trainedOn",
+            "checkedOn",
+            "epochs",
+            "bestEpoch",
+            "checkLossBase",
+            "checkLossTuned",
+            "seconds",
+        }
+    ),
+    "tuneReset": frozenset({"folder", "reset"}),
     # LSP shapes inside the answers
     "range": frozenset({"start", "end"}),
     "position": frozenset({"line", "character"}),
@@ -295,3 +334,48 @@ def snippet(text: str) -> str:
 
 def iso_from_ns(mtime_ns: int) -> str:
     return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def tune_comparison_json(c: Comparison | None) -> JSON | None:
+    if c is None:
+        return None
+    return {
+        "queries": c.queries,
+        "base": c.base,
+        "tuned": c.tuned,
+        "gain": c.gain,
+        "standardError": c.standard_error,
+    }
+
+
+def tune_json(report: TuneReport, locale: str | None = None) -> JSON:
+    """`arama.tune` and `arama tune --json`: the run's numbers, and its verdict in `locale`."""
+    t = report.training
+    return {
+        "folder": str(report.folder),
+        "model": report.model,
+        "kept": report.verdict.keep,
+        "reason": report.verdict.reason,
+        "message": text(report.verdict.reason, locale),
+        "heldOut": tune_comparison_json(report.verdict.held_out),
+        "questions": tune_comparison_json(report.verdict.questions),
+        "semantic": tune_comparison_json(report.semantic),
+        "pairs": {"doc": report.pairs.get("doc", 0), "name": report.pairs.get("name", 0)},
+        "embeddedPairs": report.embedded_pairs,
+        "training": {
+            "pairs": t.pairs,
+            "trainedOn": t.trained_on,
+            "checkedOn": t.checked_on,
+            "epochs": t.epochs,
+            "bestEpoch": t.best_epoch,
+            "checkLossBase": t.check_loss_base,
+            "checkLossTuned": t.check_loss_tuned,
+            "seconds": t.seconds,
+        },
+        "seconds": report.seconds,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def tune_reset_json(folder: Path, reset: bool) -> JSON:
+    return {"folder": str(folder), "reset": reset}

@@ -47,6 +47,11 @@ TS_TYPES = {
     "StatsLanguage": "statsLanguage",
     "StatsQuery": "statsQuery",
     "ReindexResponse": "reindex",
+    "TuneResponse": "tuneAnswer",
+    "TuneComparison": "tuneComparison",
+    "TunePairs": "tunePairs",
+    "TuneTraining": "tuneTraining",
+    "TuneResetResponse": "tuneReset",
     "Range": "range",
     "Position": "position",
 }
@@ -63,6 +68,11 @@ LUA_CLASSES = {
     "arama.StatsLanguage": "statsLanguage",
     "arama.StatsQuery": "statsQuery",
     "arama.ReindexAnswer": "reindex",
+    "arama.TuneAnswer": "tuneAnswer",
+    "arama.TuneComparison": "tuneComparison",
+    "arama.TunePairs": "tunePairs",
+    "arama.TuneTraining": "tuneTraining",
+    "arama.TuneResetAnswer": "tuneReset",
     "arama.Range": "range",
     "arama.Position": "position",
 }
@@ -81,6 +91,11 @@ NESTED = {
     ("status", "updates"): "statusUpdates",
     ("stats", "languages"): "statsLanguage",
     ("stats", "popularQueries"): "statsQuery",
+    ("tuneAnswer", "heldOut"): "tuneComparison",
+    ("tuneAnswer", "questions"): "tuneComparison",
+    ("tuneAnswer", "semantic"): "tuneComparison",
+    ("tuneAnswer", "pairs"): "tunePairs",
+    ("tuneAnswer", "training"): "tuneTraining",
 }
 
 # Lua plugin: the variable names that hold an answer (or part of one), and which shapes. A read

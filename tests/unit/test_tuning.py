@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from arama import cli
+from arama.contract import tune_json
 from arama.engine.config import EngineConfig
 from arama.engine.engine import Engine
 from arama.engine.query_adapter import ADAPTER_FILE, AdapterSlot, QueryAdapter, tuned_dir
@@ -22,7 +23,7 @@ from arama.evaluation.mining import SourceFile
 from arama.evaluation.runner import EvalSettings, evaluate
 from arama.tuning.judge import MIN_GAIN, Comparison, Verdict, compare, judge
 from arama.tuning.pairs import training_pairs
-from arama.tuning.runner import NothingToTune, TuneSettings, tune, tune_json
+from arama.tuning.runner import NothingToTune, TuneSettings, tune
 from arama.tuning.split import HELD_OUT_FRACTION, is_held_out
 from arama.tuning.store import reset
 from arama.tuning.trainer import train_adapter

@@ -4,7 +4,7 @@
  */
 
 import { formatCount } from './format';
-import type { SearchResponse, StatusResponse } from './protocol';
+import type { SearchResponse, StatusResponse, TuneComparison, TuneResponse } from './protocol';
 
 /** The part of `vscode.l10n` used here: `{0}`-style placeholders. */
 export interface Localizer {
@@ -74,4 +74,19 @@ export function searchNotes(answer: Pick<SearchResponse, 'indexing' | 'partial'>
   if (answer.indexing) notes.push(l10n.t('Indexing — results may be incomplete'));
   if (answer.partial) notes.push(l10n.t('Search time ran out — results may be incomplete'));
   return notes;
+}
+
+function tuneComparison(c: TuneComparison): string {
+  const sign = c.gain >= 0 ? '+' : '';
+  return `${c.base.toFixed(3)} → ${c.tuned.toFixed(3)} (${sign}${c.gain.toFixed(3)}, n=${c.queries})`;
+}
+
+/** The dialog's detail: the numbers the verdict rests on. */
+export function tuneDetailLines(answer: TuneResponse, l10n: Localizer): string[] {
+  const lines = [l10n.t('Held-out documentation, hybrid MRR@10: {0}', tuneComparison(answer.heldOut))];
+  if (answer.questions) lines.push(l10n.t('Your questions, hybrid MRR@10: {0}', tuneComparison(answer.questions)));
+  lines.push(
+    l10n.t('Trained on {0} pairs in {1} s.', String(answer.pairs.doc + answer.pairs.name), answer.training.seconds.toFixed(0)),
+  );
+  return lines;
 }

@@ -11,6 +11,7 @@ import { ResultsView } from './resultsView';
 import { showRelatedPicker, showSearchPicker } from './searchPicker';
 import { StatsView } from './statsView';
 import { StatusBar } from './statusBar';
+import { forgetTuning, tuneSearch } from './tune';
 
 let aramaClient: AramaClient | undefined;
 
@@ -111,6 +112,8 @@ export function activate(context: vscode.ExtensionContext): void {
   register('arama.showStatistics', () => statsView.show());
   register('arama.restartServer', () => client.restart());
   register('arama.showLog', () => output.show(true));
+  register('arama.tuneSearch', () => tuneSearch(client));
+  register('arama.forgetTuning', () => forgetTuning(client));
   // Agents in the editor find `arama mcp` for the open folders (VS Code 1.101+).
   const mcp = registerMcpServers(context, client);
   output.info(mcp ? 'MCP server definition provider registered' : 'this VS Code has no MCP server API');

@@ -146,10 +146,64 @@ export interface ReindexResponse {
   queued: number;
 }
 
+/** `arama.tune`: base vs tuned hybrid MRR@10 on one set of queries (paired). */
+export interface TuneComparison {
+  queries: number;
+  base: number;
+  tuned: number;
+  gain: number;
+  standardError: number;
+}
+
+/** `arama.tune`: training pairs mined, by kind. */
+export interface TunePairs {
+  doc: number;
+  name: number;
+}
+
+/** `arama.tune`: how the adapter trained. */
+export interface TuneTraining {
+  pairs: number;
+  trainedOn: number;
+  checkedOn: number;
+  epochs: number;
+  bestEpoch: number;
+  checkLossBase: number;
+  checkLossTuned: number;
+  seconds: number;
+}
+
+/** `arama.tune`: the run's numbers and verdict (kept only if the user's questions improved). */
+export interface TuneResponse {
+  folder: string;
+  model: string;
+  kept: boolean;
+  /** Message key of the verdict. */
+  reason: string;
+  /** The verdict in the client's language. */
+  message: string;
+  heldOut: TuneComparison;
+  questions: TuneComparison | null;
+  semantic: TuneComparison;
+  pairs: TunePairs;
+  embeddedPairs: number;
+  training: TuneTraining;
+  seconds: number;
+  at: string;
+}
+
+/** `arama.tune` with `reset: true`. */
+export interface TuneResetResponse {
+  folder: string;
+  /** Whether there was a tuning to forget. */
+  reset: boolean;
+}
+
 export const COMMANDS = {
   search: 'arama.search',
   context: 'arama.context',
   status: 'arama.status',
   reindex: 'arama.reindex',
   stats: 'arama.stats',
+  tune: 'arama.tune',
 } as const;

@@ -18,6 +18,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
+from arama import contract
 from arama.arguments import ArgumentError, TuneArguments, parse_tune, single_object
 from arama.engine.engine import Engine
 from arama.lsp.app import AramaServer, server
@@ -40,7 +41,7 @@ class RequestFailed(JsonRpcException):
 @server.command("arama.tune")
 async def tune_command(ls: AramaServer, *args: Any) -> dict[str, Any]:
     from arama.evaluation.errors import EvalError
-    from arama.tuning.runner import TuneSettings, tune, tune_json
+    from arama.tuning.runner import TuneSettings, tune
     from arama.tuning.store import reset
 
     try:
@@ -50,7 +51,7 @@ async def tune_command(ls: AramaServer, *args: Any) -> dict[str, Any]:
     engine = await ls.get_engine()
     root = _folder(ls, request, engine.roots())
     if request.reset:
-        return {"folder": str(root), "reset": await ls.in_thread(reset, engine.config, root)}
+        return contract.tune_reset_json(root, await ls.in_thread(reset, engine.config, root))
     settings = TuneSettings(minutes=request.minutes, queries_file=_queries(ls, request, engine))
     if not _running.acquire(blocking=False):
         raise RequestFailed(text("tune.busy", ls.locale))
@@ -67,9 +68,7 @@ async def tune_command(ls: AramaServer, *args: Any) -> dict[str, Any]:
     finally:
         _running.release()
         progress.end()
-    answer = tune_json(report)
-    answer["message"] = text(report.verdict.reason, ls.locale)
-    return answer
+    return contract.tune_json(report, ls.locale)
 
 
 def _queries(ls: AramaServer, request: TuneArguments, engine: Engine) -> Path | None:

@@ -1,4 +1,4 @@
-"""`arama tune`'s findings as a few lines a person reads (`--json` has tuning/runner.tune_json)."""
+"""`arama tune`'s findings as a few lines a person reads (`--json`: contract.tune_json)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from arama import contract
 from arama.engine.config import EngineConfig
 from arama.engine.embedding.backends import make_embedder
 from arama.engine.embedding.cache import EmbeddingCache
@@ -133,7 +134,7 @@ def tune(
             seconds=round(time.monotonic() - started, 1),
         )
         if verdict.keep:
-            keep_candidate(config, root, tune_json(report))
+            keep_candidate(config, root, contract.tune_json(report))
     finally:
         drop_candidate(config, root)
     return report
@@ -176,28 +177,3 @@ def embed_pairs(
     queries = np.stack([by_text[p.query] for p in pairs]).astype(np.float32)
     answers = np.stack([by_text[p.answer] for p in pairs]).astype(np.float32)
     return queries, answers, len(missing)
-
-
-def comparison_json(c: Comparison | None) -> dict[str, Any] | None:
-    return None if c is None else dict(c.__dict__) if hasattr(c, "__dict__") else _slots(c)
-
-
-def _slots(obj: object) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in getattr(obj, "__slots__", ())}
-
-
-def tune_json(report: TuneReport) -> dict[str, Any]:
-    return {
-        "folder": str(report.folder),
-        "model": report.model,
-        "kept": report.verdict.keep,
-        "reason": report.verdict.reason,
-        "heldOut": comparison_json(report.verdict.held_out),
-        "questions": comparison_json(report.verdict.questions),
-        "semantic": comparison_json(report.semantic),
-        "pairs": report.pairs,
-        "embeddedPairs": report.embedded_pairs,
-        "training": report.training.as_json(),
-        "seconds": report.seconds,
-        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }

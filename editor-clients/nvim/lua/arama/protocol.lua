@@ -118,4 +118,49 @@
 ---@class arama.ReindexAnswer
 ---@field queued integer files queued for indexing
 
+--- `arama.tune`: base vs tuned hybrid MRR@10 on one set of queries (paired).
+---@class arama.TuneComparison
+---@field queries integer
+---@field base number
+---@field tuned number
+---@field gain number
+---@field standardError number
+
+--- `arama.tune`: training pairs mined, by kind.
+---@class arama.TunePairs
+---@field doc integer
+---@field name integer
+
+--- `arama.tune`: how the adapter trained.
+---@class arama.TuneTraining
+---@field pairs integer
+---@field trainedOn integer
+---@field checkedOn integer
+---@field epochs integer
+---@field bestEpoch integer
+---@field checkLossBase number
+---@field checkLossTuned number
+---@field seconds number
+
+--- `arama.tune`: the run's numbers and verdict (kept only if the user's questions improved).
+---@class arama.TuneAnswer
+---@field folder string
+---@field model string
+---@field kept boolean
+---@field reason string message key of the verdict
+---@field message string the verdict in the client's language
+---@field heldOut arama.TuneComparison
+---@field questions arama.TuneComparison|nil
+---@field semantic arama.TuneComparison
+---@field pairs arama.TunePairs
+---@field embeddedPairs integer
+---@field training arama.TuneTraining
+---@field seconds number
+---@field at string
+
+--- `arama.tune` with `reset = true`.
+---@class arama.TuneResetAnswer
+---@field folder string
+---@field reset boolean whether there was a tuning to forget
+
 return {}
