@@ -101,7 +101,7 @@ NESTED = {
 # Lua plugin: the variable names that hold an answer (or part of one), and which shapes. A read
 # `<name>.<key>` must be a key of one of them. Names are kept to these by the plugin's own style.
 LUA_RECEIVERS = {
-    "answer": {"searchAnswer", "contextAnswer", "reindex"},
+    "answer": {"searchAnswer", "contextAnswer", "reindex", "tuneAnswer", "tuneReset"},
     "result": {"searchResult"},
     "focus": {"focus"},
     "status": {"status"},

@@ -445,7 +445,7 @@ def test_server_error_is_notified(english: Session) -> None:
 
 def test_subcommand_completion(english: Session) -> None:
     completion = english.value("completion")
-    assert completion["top"] == ["search", "pick", "related", "reindex", "status", "stats"]
+    assert completion["top"] == ["search", "pick", "related", "reindex", "status", "stats", "tune"]
     assert completion["partial"] == ["related", "reindex"]
     assert completion["related"] == ["qf", "pick"]
     assert completion["kind"] == ["kind:class"], english.report(str(completion))

@@ -265,6 +265,40 @@ function M.reindex()
   end)
 end
 
+--- `:Arama tune {questions-file}`: the server's `arama.tune` for the first workspace folder. A
+--- tuning is kept only when it answers those questions better (the server says why, with the
+--- numbers). `:Arama tune reset` forgets it.
+---@param rest string
+function M.tune(rest)
+  if rest == '' then
+    notify(t('notify.usage', { names = 'tune {questions-file}|reset' }), vim.log.levels.ERROR)
+    return
+  end
+  arama().with_client(nil, function(client)
+    if rest == 'reset' then
+      arama().exec(client, 'arama.tune', { reset = true }, function(answer)
+        ---@cast answer arama.TuneResetAnswer
+        notify(t(answer.reset and 'notify.tune_reset' or 'notify.tune_none'))
+        arama().refresh(client)
+      end)
+      return
+    end
+    local questions = vim.uri_from_fname(vim.fn.fnamemodify(vim.fn.expand(rest), ':p'))
+    notify(t('notify.tuning'))
+    arama().exec(client, 'arama.tune', { queries = questions }, function(answer)
+      ---@cast answer arama.TuneAnswer
+      local level = answer.kept and vim.log.levels.INFO or vim.log.levels.WARN
+      local held = answer.heldOut
+      local lines = { answer.message, t('notify.tune_numbers', {
+        base = string.format('%.3f', held.base),
+        tuned = string.format('%.3f', held.tuned),
+      }) }
+      notify(table.concat(lines, '\n'), level)
+      arama().refresh(client)
+    end)
+  end)
+end
+
 --- The `arama.status` answer as lines of text: the summary first, then the server's error if
 --- any, the model, cache, folders, skipped files and what the server recovered from.
 ---@param status arama.Status
@@ -445,7 +479,7 @@ end
 ---------------------------------------------------------------------------------------------
 
 --- Subcommand names, in the order shown by completion.
-M.names = { 'search', 'pick', 'related', 'reindex', 'status', 'stats' }
+M.names = { 'search', 'pick', 'related', 'reindex', 'status', 'stats', 'tune' }
 
 ---@type table<string, fun(rest: string)>
 M.subcommands = {
@@ -470,6 +504,9 @@ M.subcommands = {
   end,
   stats = function()
     M.stats()
+  end,
+  tune = function(rest)
+    M.tune(rest)
   end,
 }
 
