@@ -87,7 +87,7 @@ async def test_a_run_answers_with_its_numbers_and_status_follows(client: Languag
     before = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
     queries = (workspace / "questions.tsv").as_uri()
     running = asyncio.ensure_future(
-        command(client, "arama.tune", {"minutes": 0.2, "queries": queries})
+        command(client, "arama.tune", {"minutes": 0.05, "queries": queries})
     )
     await asyncio.sleep(0.5)
     with pytest.raises(JsonRpcException) as busy:

@@ -196,14 +196,14 @@ def test_tune_run_keeps_or_drops_and_reset_forgets(
     config = EngineConfig(cache_dir=tmp_path / "cache")
     questions = tmp_path / "questions.tsv"
     questions.write_text("weighted value of the data\tpkg/values.py:2\n")
-    settings = TuneSettings(minutes=0.2, queries_file=questions)
+    settings = TuneSettings(minutes=0.02, queries_file=questions)
     report = tune(config, root, settings, embedder=embedder)
     assert report.pairs["doc"] > 100 and report.verdict.held_out.queries > 0
     assert report.verdict.questions is not None and report.verdict.questions.queries == 1
     directory = tuned_dir(config, root.resolve())
     assert not (directory / "candidate").exists()
     assert (directory / ADAPTER_FILE).exists() == report.verdict.keep
-    without = tune(config, root, TuneSettings(minutes=0.1), embedder=embedder)
+    without = tune(config, root, TuneSettings(minutes=0.02), embedder=embedder)
     assert without.verdict.reason == "tune.verdict.needQuestions"
     assert (root / "pkg" / "values.py").read_bytes() == before
     assert sorted(p.name for p in root.rglob("*")) == ["pkg", "values.py"]
@@ -222,7 +222,7 @@ def test_tune_refuses_a_folder_with_too_little_to_learn(
     (root / "values.py").write_text(_documented(20))
     config = EngineConfig(cache_dir=tmp_path / "cache")
     with pytest.raises(NothingToTune) as refused:
-        tune(config, root, TuneSettings(minutes=0.1), embedder=embedder)
+        tune(config, root, TuneSettings(minutes=0.02), embedder=embedder)
     assert refused.value.exit_status == 1 and "at least 100" in refused.value.message(None)
     assert not tuned_dir(config, root.resolve()).joinpath(ADAPTER_FILE).exists()
 
@@ -256,7 +256,7 @@ def test_a_kept_candidate_serves_the_next_search_and_status(
     monkeypatch.setattr(
         runner, "judge", lambda held, questions: Verdict(True, held, questions, "tune.verdict.kept")
     )
-    report = tune(config, root, TuneSettings(minutes=0.1), embedder=embedder)
+    report = tune(config, root, TuneSettings(minutes=0.02), embedder=embedder)
     assert report.verdict.keep and tuned_dir(config, root.resolve()).joinpath(ADAPTER_FILE).exists()
     time.sleep(1.1)  # the engine looks at the adapter file at most once a second
     assert engine.status().tuned_folders == (root.resolve(),)

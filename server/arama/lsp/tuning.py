@@ -13,17 +13,19 @@ import threading
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from arama import contract
 from arama.arguments import ArgumentError, TuneArguments, parse_tune, single_object
-from arama.engine.engine import Engine
 from arama.lsp.app import AramaServer, server
 from arama.lsp.uris import local_path
 from arama.messages import text
+
+if TYPE_CHECKING:
+    from arama.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 
