@@ -327,6 +327,21 @@ def _remote_look(settings: RemoteCacheConfig) -> RemoteCacheStatus:
         remote.close()
 
 
+def _progress_and_notes(
+    ns: argparse.Namespace, locale: str | None
+) -> tuple[_ProgressBar, Callable[[str, Mapping[str, Any]], None]]:
+    """A long command's progress bar and one-line notes: on a terminal's stderr, unless --quiet."""
+    talk = not ns.quiet and sys.stderr.isatty()
+    bar = _ProgressBar(enabled=talk)
+
+    def notify(key: str, values: Mapping[str, Any]) -> None:
+        if talk:
+            bar.close()
+            print(text(key, locale, **values), file=sys.stderr)
+
+    return bar, notify
+
+
 def cmd_eval(ns: argparse.Namespace) -> int:
     """Search quality on the folder's own code (arama/evaluation): a table, or `--json`."""
     from arama.evaluation.errors import EvalError
@@ -335,13 +350,7 @@ def cmd_eval(ns: argparse.Namespace) -> int:
 
     locale = locale_from_env()
     root = _folder(ns)
-    talk = not ns.quiet and sys.stderr.isatty()
-    bar = _ProgressBar(enabled=talk)
-
-    def notify(key: str, values: Mapping[str, Any]) -> None:
-        if talk:
-            bar.close()
-            print(text(key, locale, **values), file=sys.stderr)
+    bar, notify = _progress_and_notes(ns, locale)
 
     settings = EvalSettings(
         modes=ns.modes,
@@ -386,13 +395,7 @@ def cmd_tune(ns: argparse.Namespace) -> int:
         else:
             print(text("tune.reset.done" if had else "tune.reset.none", locale, folder=root))
         return 0
-    talk = not ns.quiet and sys.stderr.isatty()
-    bar = _ProgressBar(enabled=talk)
-
-    def notify(key: str, values: Mapping[str, Any]) -> None:
-        if talk:
-            bar.close()
-            print(text(key, locale, **values), file=sys.stderr)
+    bar, notify = _progress_and_notes(ns, locale)
 
     settings = TuneSettings(
         minutes=ns.minutes,
