@@ -10,7 +10,8 @@ re-embedded; switching back is dropping a file), and is by construction used onl
 workspace's chunks. `arama tune` (arama/tuning) makes it; the engine only reads it.
 
 `<cacheDir>/tuned/<folder>-<hash>/` (named like the per-folder indexes) holds `adapter.npz`
-(the kept adapter), `tuned.json` (what `arama tune` measured when it kept it, for status) and,
+(the kept adapter), `tuned.json` (what `arama tune` measured when it kept it: the record a user can
+read) and,
 while a run judges one, `candidate/`. Nothing of it is inside the workspace.
 
 Searches read the adapter through `AdapterSlot`, which looks at the file's stat at most once a

@@ -92,8 +92,9 @@ def tune(
     say = notify or (lambda key, values: None)
     model = embedder or make_embedder(config, config.cache_dir / "torch")
     drop_candidate(config, root)
-    held_out = EvalSettings(modes=JUDGED_MODES, sample=settings.sample, seed=settings.seed)
-    held_out = replace(held_out, held_out=True)
+    held_out = EvalSettings(
+        modes=JUDGED_MODES, sample=settings.sample, seed=settings.seed, held_out=True
+    )
 
     def judge_with(adapter: str, what: EvalSettings) -> EvalReport:
         return evaluate(

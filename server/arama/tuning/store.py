@@ -18,18 +18,6 @@ from arama.engine.query_adapter import (
 )
 
 
-def kept_report(config: EngineConfig, root: Path) -> dict[str, Any] | None:
-    """What `arama tune` measured for the kept adapter, or None when there is none."""
-    directory = tuned_dir(config, root)
-    if not (directory / ADAPTER_FILE).is_file():
-        return None
-    try:
-        loaded = json.loads((directory / REPORT_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
 def save_candidate(config: EngineConfig, root: Path, adapter: QueryAdapter) -> None:
     adapter.save(tuned_dir(config, root) / CANDIDATE_DIR)
 

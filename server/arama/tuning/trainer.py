@@ -8,7 +8,6 @@ batch's answers): ten lines of torch rather than the library's trainer, which wo
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +29,6 @@ class TrainingReport:
     check_loss_base: float
     check_loss_tuned: float
     seconds: float
-
-    def as_json(self) -> dict[str, float | int]:
-        return json.loads(json.dumps(self.__dict__))  # type: ignore[no-any-return]
 
 
 # Training settings, chosen on attrs and httpx (never on the corpora the results are reported
