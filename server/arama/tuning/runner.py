@@ -1,10 +1,11 @@
 """The `arama tune` run: judge the model alone, train an adapter, judge it, keep it or not.
 
-1. `arama eval` on the held-out split (tuning/split.py) with no adapter: the base line. This
-   also brings the evaluation index up to date (engine/query_adapter.py: an adapter changes no
-   chunk vector, so both judgements search the same index).
-2. Training pairs from every other documented function (tuning/pairs.py), embedded through the
-   shared embedding cache (a second run embeds nothing it embedded before).
+1. Training pairs from every documented function outside the held-out split (tuning/split.py,
+   tuning/pairs.py); too few, and the run stops here, before anything slow.
+2. `arama eval` on the held-out split with no adapter: the base line. This also brings the
+   evaluation index up to date (engine/query_adapter.py: an adapter changes no chunk vector, so
+   both judgements search the same index). Then the pairs are embedded through the shared
+   embedding cache (a second run embeds nothing it embedded before).
 3. The adapter, trained within the time budget (tuning/trainer.py), saved as the candidate.
 4. `arama eval` again, same queries, with the candidate; and, when the user gave a questions
    file, both judgements on it too.
@@ -101,11 +102,11 @@ def tune(
             replace(config, adapter=adapter), root, what, embedder=model, on_progress=on_progress
         )
 
-    say("tune.note.base", {"folder": root})
-    base = judge_with("none", held_out)
-    pairs = training_pairs(code_sources(config, root))
+    pairs = training_pairs(code_sources(config, root))  # seconds: before the minutes below
     if len(pairs) < MIN_PAIRS:
         raise NothingToTune("tune.tooFew", folder=root, pairs=len(pairs), needed=MIN_PAIRS)
+    say("tune.note.base", {"folder": root})
+    base = judge_with("none", held_out)
     say("tune.note.training", {"pairs": len(pairs), "minutes": settings.minutes})
     queries, answers, embedded = embed_pairs(config, model, pairs)
     adapter, training = train_adapter(
