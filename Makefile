@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 tests
 
 # The release artifacts in dist/: the wheel and sdist (the wheel checked in a fresh venv:
 # `arama --version`) and the VS Code extension's .vsix. DIST_CHECK=none skips the fresh venv.
