@@ -11,6 +11,9 @@ def main() -> None:
     from arama import terminal  # the standard library and the message table only
 
     terminal.catch_signals_early()
+    from arama.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts: `arama mcp` and `arama index` run long
     from arama.cli import main as cli_main
 
     cli_main()

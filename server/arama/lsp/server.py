@@ -19,11 +19,14 @@ from arama.lsp import (  # noqa: F401 - registers features
     tuning,
 )
 from arama.lsp.app import server
+from arama.memory import limit_malloc_arenas
 from arama.messages import text
 
 
 def main(argv: list[str] | None = None) -> None:
     import argparse
+
+    limit_malloc_arenas()  # before the server's threads start (arama/memory.py says why)
 
     parser = argparse.ArgumentParser(prog="arama-ls", description=text("progress.title"))
     parser.add_argument("--stdio", action="store_true", help="talk LSP over stdio (default)")
