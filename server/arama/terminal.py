@@ -25,7 +25,7 @@ import re
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -111,9 +111,13 @@ class _Signals:
 _signals = _Signals()
 
 
-def catch_signals_early() -> None:
+def catch_signals_early(held: Sequence[int] = ()) -> None:
     """Hold SIGINT/SIGTERM from now on until `run` starts the command, which then stops as
-    if the signal had come at that moment (arama/entry.py)."""
+    if the signal had come at that moment (arama/entry.py). `held`: signals the entry point
+    caught before this module was imported, in order."""
+    if held:
+        _signals.received = held[0]
+        _signals.later = len(held) - 1
     _signals.deferring += 1
     _signals.early = True
     _signals.install()

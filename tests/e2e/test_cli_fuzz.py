@@ -283,6 +283,16 @@ def test_an_unusable_cache_or_environment_is_one_line(dirs: Dirs, tmp_path: Path
 # -- signals at random moments ------------------------------------------------------------------
 
 
+def _catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler for `signum` now (the kernel's SigCgt mask)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # it has ended
+        return True
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) >> (signum - 1) & 1)
+
+
 def _fresh_workspace(dirs: Dirs) -> Path:
     """Files no cache has seen (a salt in every function): indexing them takes the model a
     while, so that a signal finds work under way."""
@@ -328,6 +338,7 @@ def test_a_signal_at_any_moment_ends_with_one_line(
     )
     time.sleep(delay)
     signalled = process.poll() is None
+    before_first_line = signalled and not _catches(process.pid, signum)
     if signalled:
         process.send_signal(signum)
     try:
@@ -337,7 +348,13 @@ def test_a_signal_at_any_moment_ends_with_one_line(
             process.kill()
     where = f"{argv} {signum!r} after {delay:.2f} s: exit {process.returncode}, stderr {err!r}"
     assert b"Traceback" not in err and b"terminate called" not in err, where
-    if signalled and process.returncode in (130, 143):
+    if before_first_line and process.returncode == -signum:
+        # Sent while Python itself was still starting (on a loaded machine that can take over
+        # a second), before arama's first line could catch it: the default action, as for any
+        # program, and nothing was written. Only SIGTERM can be told apart this way (Python
+        # catches SIGINT from its own start), and only a signal not yet caught is excused.
+        assert err == b"", where
+    elif signalled and process.returncode in (130, 143):
         assert process.returncode == (130 if signum == signal.SIGINT else 143), where
         lines = err.splitlines()
         assert len(lines) == 1 and lines[0].startswith(b"arama: "), where

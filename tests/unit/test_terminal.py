@@ -111,6 +111,23 @@ def test_a_signal_during_the_imports_is_held_until_the_command_runs(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def test_a_signal_the_entry_point_held_before_importing_terminal_is_delivered(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arama/entry.py's first handler, with only `signal` imported, hands what it caught over."""
+    for signum, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        monkeypatch.setattr(terminal, "_signals", terminal._Signals())
+        terminal.catch_signals_early([signum])
+        ran: list[str] = []
+        with pytest.raises(SystemExit) as exited:
+            terminal.run(lambda ran=ran: ran.append("command") or 0)
+        assert exited.value.code == status and ran == []
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith("arama: ")
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def test_the_arama_script_catches_signals_before_it_imports_the_commands() -> None:
     pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert 'arama = "arama.entry:main"' in pyproject

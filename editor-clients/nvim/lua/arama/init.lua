@@ -757,7 +757,9 @@ on_progress = function(args)
   elseif value.kind == 'end' then
     state.state = 'ready'
     state.pct = nil
-    M.refresh(client) -- exact file and chunk counts
+    -- Exact file and chunk counts; polled until the server says ready, so that a status asked
+    -- while the next piece of work starts cannot leave the statusline at "indexing".
+    watch(client)
   end
   status_changed()
 end
