@@ -5,7 +5,7 @@ glibc gives each thread that allocates its own arena, up to 8 per core. The serv
 workers) leave freed memory in their own arenas, which the other threads cannot reuse, so the
 process keeps the high-water mark of every arena. Two arenas bound that part: in two 30-minute
 soaks side by side (`benchmarks/soak.py`, six server lives each), the servers ended their lives
-~20 MB (5 %) smaller with the limit than without (`MALLOC_ARENA_MAX=16`, glibc's default on two
+~20 MB (4 %) smaller with the limit than without (`MALLOC_ARENA_MAX=16`, glibc's default on two
 cores), at the same latency; docs/design.md "Memory" has the table.
 
 The limit is `mallopt(M_ARENA_MAX)`, set before any thread of arama's starts; it is what the
