@@ -355,24 +355,32 @@ class _ThreadConnection:
 
 
 class _Connections:
-    """The open connections of one catalog: one per living thread that used it. `close()`
-    closes them all (the catalog's end); a thread's end closes its own. No lock: the table is
-    changed only by single dict operations (atomic), so a finalizer that runs inside another
-    call of this thread (the garbage collector runs anywhere) cannot wait on it."""
+    """The open connections of one catalog: one per living thread that used it. A connection is
+    closed only by its own thread (its end, or its next use after `close()`) or once its thread
+    is gone: closing one while its thread runs a query crashed the process (a folder removed
+    while a search or a status read it: SIGSEGV inside SQLite). No lock: the table is changed
+    only by single dict operations (atomic), so a finalizer that runs inside another call of
+    this thread (the garbage collector runs anywhere) cannot wait on it."""
 
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
         self._local = threading.local()
-        self._all: dict[int, sqlite3.Connection] = {}  # by a number never reused
+        # by a number never reused: the connection and the thread that owns it
+        self._all: dict[int, tuple[sqlite3.Connection, threading.Thread]] = {}
         self._numbers = itertools.count()
+        self._closed = False
 
     def mine(self) -> sqlite3.Connection:
         held: _ThreadConnection | None = getattr(self._local, "held", None)
+        if self._closed:
+            if held is not None:  # this thread's own: safe to close here
+                self._local.held = None
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         if held is None:
             db = self._connect()
             held = _ThreadConnection(db)
             number = next(self._numbers)
-            self._all[number] = db
+            self._all[number] = (db, threading.current_thread())
             # The finalizer refers to the table, not to the catalog: nothing keeps it alive.
             weakref.finalize(held, _close_one, self._all, number)
             self._local.held = held
@@ -383,20 +391,22 @@ class _Connections:
         return len(self._all)
 
     def close(self) -> None:
-        while self._all:
-            try:
-                _number, db = self._all.popitem()
-            except KeyError:  # a thread's end took the last one meanwhile
-                break
-            _close_quietly(db)
-        self._local = threading.local()
+        """The catalog's end: this thread's connection and those of ended threads close now;
+        a living thread's closes at its next use or its end (or when the catalog is freed)."""
+        self._closed = True
+        if getattr(self._local, "held", None) is not None:
+            self._local.held = None  # its finalizer closes it, here
+        me = threading.current_thread()
+        for number, (_db, thread) in list(self._all.items()):
+            if thread is me or not thread.is_alive():
+                _close_one(self._all, number)
 
 
-def _close_one(table: dict[int, sqlite3.Connection], number: int) -> None:
-    """A thread ended: close its connection, unless the catalog's close() already did."""
-    db = table.pop(number, None)
-    if db is not None:
-        _close_quietly(db)
+def _close_one(table: dict[int, tuple[sqlite3.Connection, threading.Thread]], number: int) -> None:
+    """Close one connection, unless it was closed already (by its thread's end, or by close())."""
+    entry = table.pop(number, None)
+    if entry is not None:
+        _close_quietly(entry[0])
 
 
 def _close_quietly(db: sqlite3.Connection) -> None:
