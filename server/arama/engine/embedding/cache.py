@@ -28,9 +28,8 @@ DEFAULT_CACHE_SIZE_LIMIT = 16 * 1024**3  # diskcache evicts beyond its limit (1 
 # SQLite's page cache and memory map for each of diskcache's connections (one per thread that
 # touches the cache). diskcache's defaults, 8,192 pages (32 MB) and a 64 MB map, are sized for a
 # cache that serves whole files; ours serves 1.5 KB vectors by key, which the OS's page cache
-# serves as well. With the defaults, reading 15,000 vectors grew a process by 34 MB of heap and
-# 64 MB of mapped file per connection, and the server kept growing for as long as it read new
-# entries (the soak's RSS per life); with these it grew by 2 MB and read 15 % faster
+# serves as well. With the defaults, reading 15,000 vectors once grew a process by 34 MB of heap
+# and 64 MB of mapped file per connection; with these, by 2 MB, and the reads were 15 % faster
 # (docs/design.md "Memory").
 SQLITE_CACHE_PAGES = 512
 SQLITE_MMAP_BYTES = 0
