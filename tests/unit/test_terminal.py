@@ -96,34 +96,23 @@ def test_a_signal_during_the_imports_is_held_until_the_command_runs(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """arama/entry.py catches signals before the commands' imports: one that comes then stops
-    the command as it starts, with the one line and 130/143, not a death by signal."""
+    the command as it starts, with the one line and 130/143, not a death by signal. It comes
+    either after `terminal` is imported, or before, to the entry point's first handler (only
+    `signal` imported), which hands it over."""
     for signum, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
-        monkeypatch.setattr(terminal, "_signals", terminal._Signals())
-        terminal.catch_signals_early()
-        os.kill(os.getpid(), signum)  # "during the imports": nothing is raised yet
-        ran: list[str] = []
-        with pytest.raises(SystemExit) as exited:
-            terminal.run(lambda ran=ran: ran.append("command") or 0)
-        assert exited.value.code == status and ran == []
-        err = capsys.readouterr().err.splitlines()
-        assert len(err) == 1 and err[0].startswith("arama: ")
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def test_a_signal_the_entry_point_held_before_importing_terminal_is_delivered(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """arama/entry.py's first handler, with only `signal` imported, hands what it caught over."""
-    for signum, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
-        monkeypatch.setattr(terminal, "_signals", terminal._Signals())
-        terminal.catch_signals_early([signum])
-        ran: list[str] = []
-        with pytest.raises(SystemExit) as exited:
-            terminal.run(lambda ran=ran: ran.append("command") or 0)
-        assert exited.value.code == status and ran == []
-        err = capsys.readouterr().err.splitlines()
-        assert len(err) == 1 and err[0].startswith("arama: ")
+        for before_terminal in (False, True):
+            monkeypatch.setattr(terminal, "_signals", terminal._Signals())
+            if before_terminal:
+                terminal.catch_signals_early([signum])
+            else:
+                terminal.catch_signals_early()
+                os.kill(os.getpid(), signum)  # "during the imports": nothing is raised yet
+            ran: list[str] = []
+            with pytest.raises(SystemExit) as exited:
+                terminal.run(lambda ran=ran: ran.append("command") or 0)
+            assert exited.value.code == status and ran == []
+            err = capsys.readouterr().err.splitlines()
+            assert len(err) == 1 and err[0].startswith("arama: ")
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
