@@ -405,8 +405,10 @@ class Workbench {
   }
 
   /** The rows of the Arama results tree. */
+  /** Rows of the Arama view's tree only: while another view (the Explorer) still fills the
+   * sidebar, its rows must not pass for results. */
   resultRows() {
-    return this.page.locator('.part.sidebar .monaco-list-row');
+    return this.page.locator('.part.sidebar [id="workbench.view.extension.arama"] .monaco-list-row');
   }
 
   async resultRowTexts() {
