@@ -102,6 +102,36 @@ class AramaProtocol(LanguageServerProtocol):
         error = JsonRpcInvalidRequest(message)
         self._send_response(msg_id, error=error.to_response_error())
 
+    # -- the steps of generator handlers ------------------------------------------------------
+
+    def _execute_handler(
+        self,
+        msg_id: MsgId,
+        handler: Any,
+        callback: Any,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """pygls 2.1 runs each step of a generator handler (`workspace/executeCommand`, the
+        document notifications) as a call of its own, filed in `_request_futures` under a fresh
+        uuid, and only answering a real request ever takes a future out of that table. So every
+        `arama.search` left its future there, holding its answer: the server grew by the size
+        of each answer (~27 KB a search in the soak) for as long as it lived. A call's future
+        leaves the table when it is done, before its callback runs (which, for a request, only
+        answers it: pygls' own removal then finds nothing to do)."""
+
+        futures: dict[Any, Any] = self._request_futures
+
+        def forget(future: Any) -> None:
+            if futures.get(msg_id) is future:
+                del futures[msg_id]
+
+        def done(future: Any) -> None:
+            forget(future)
+            callback(future)
+
+        super()._execute_handler(msg_id, handler, done, args, kwargs)  # type: ignore[arg-type]
+
     # -- document notifications for documents that are not open ----------------------------
 
     def _is_open(self, uri: str) -> bool:

@@ -1,0 +1,90 @@
+"""The protocol forgets every finished call: no answer stays behind in `_request_futures`.
+
+pygls 2.1 runs `workspace/executeCommand` (a generator handler) by filing the command's own
+coroutine under a fresh uuid in the protocol's table of pending futures, and nothing took it out
+again: the soak saw the server grow by each `arama.search` answer it ever gave. These tests drive
+arama's real protocol class in-process (a fresh `AramaServer` with test commands, answers
+written to a list), with no engine: the bookkeeping is the whole subject.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from lsprotocol import types
+
+from arama.lsp.app import AramaServer
+
+
+class Sink:
+    """The protocol's writer: the answers, decoded."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def write(self, data: bytes) -> None:
+        self.messages.append(json.loads(data.decode("utf-8")))
+
+    def close(self) -> None:
+        pass
+
+
+def _server() -> tuple[AramaServer, Sink]:
+    ls = AramaServer()
+    sink = Sink()
+    ls.protocol.set_writer(sink, include_headers=False)
+
+    @ls.command("test.answer")
+    async def answer(_ls: AramaServer, *args: Any) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        return {"text": "x" * 10_000, "args": list(args)}
+
+    @ls.command("test.slow")
+    async def slow(_ls: AramaServer, *args: Any) -> dict[str, Any]:
+        await asyncio.sleep(0.3)
+        return {}
+
+    return ls, sink
+
+
+def _execute(ls: AramaServer, msg_id: int, command: str) -> None:
+    ls.protocol.handle_message(
+        types.ExecuteCommandRequest(
+            id=msg_id, params=types.ExecuteCommandParams(command=command, arguments=[msg_id])
+        )
+    )
+
+
+async def _settle(sink: Sink, answers: int) -> None:
+    for _ in range(200):
+        if len([m for m in sink.messages if "id" in m]) >= answers:
+            return
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.asyncio
+async def test_answered_commands_leave_no_futures_behind() -> None:
+    ls, sink = _server()
+    for msg_id in range(1, 51):
+        _execute(ls, msg_id, "test.answer")
+    await _settle(sink, 50)
+    await asyncio.sleep(0.05)
+    answered = {m["id"]: m for m in sink.messages if "id" in m}
+    assert sorted(answered) == list(range(1, 51))
+    assert answered[7]["result"]["args"] == [7]
+    assert ls.protocol._request_futures == {}
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_command_is_forgotten_when_its_work_ends() -> None:
+    ls, sink = _server()
+    _execute(ls, 1, "test.slow")
+    await asyncio.sleep(0.05)
+    assert 1 in ls.protocol._request_futures  # the request itself, for `$/cancelRequest`
+    ls.protocol.handle_message(types.CancelNotification(params=types.CancelParams(id=1)))
+    await asyncio.sleep(0.6)  # the command's own coroutine runs to its end, unanswered
+    assert ls.protocol._request_futures == {}
+    assert next(m for m in sink.messages if m.get("id") == 1)["error"]["code"] == -32800
