@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 import pytest
-from lsprotocol import types
 
 from arama.lsp.app import AramaServer
 
@@ -50,12 +49,14 @@ def _server() -> tuple[AramaServer, Sink]:
     return ls, sink
 
 
+def _receive(ls: AramaServer, message: dict[str, Any]) -> None:
+    """A message as it arrives: decoded by the protocol, then handled."""
+    ls.protocol.handle_message(ls.protocol.structure_message({"jsonrpc": "2.0", **message}))
+
+
 def _execute(ls: AramaServer, msg_id: int, command: str) -> None:
-    ls.protocol.handle_message(
-        types.ExecuteCommandRequest(
-            id=msg_id, params=types.ExecuteCommandParams(command=command, arguments=[msg_id])
-        )
-    )
+    params = {"command": command, "arguments": [msg_id]}
+    _receive(ls, {"id": msg_id, "method": "workspace/executeCommand", "params": params})
 
 
 async def _settle(sink: Sink, answers: int) -> None:
@@ -84,7 +85,7 @@ async def test_a_cancelled_command_is_forgotten_when_its_work_ends() -> None:
     _execute(ls, 1, "test.slow")
     await asyncio.sleep(0.05)
     assert 1 in ls.protocol._request_futures  # the request itself, for `$/cancelRequest`
-    ls.protocol.handle_message(types.CancelNotification(params=types.CancelParams(id=1)))
+    _receive(ls, {"method": "$/cancelRequest", "params": {"id": 1}})
     await asyncio.sleep(0.6)  # the command's own coroutine runs to its end, unanswered
     assert ls.protocol._request_futures == {}
     assert next(m for m in sink.messages if m.get("id") == 1)["error"]["code"] == -32800
