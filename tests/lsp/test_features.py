@@ -96,6 +96,7 @@ class _Progress:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Any]] = []
+        self.tokens: dict[str, Any] = {}  # pygls' table of live tokens (an ended one leaves)
 
     async def create_async(self, token: str) -> None:
         self.sent.append(("create", token))

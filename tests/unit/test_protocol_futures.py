@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from arama.engine.records import Progress
 from arama.lsp.app import AramaServer
 
 
@@ -89,3 +90,33 @@ async def test_a_cancelled_command_is_forgotten_when_its_work_ends() -> None:
     await asyncio.sleep(0.6)  # the command's own coroutine runs to its end, unanswered
     assert ls.protocol._request_futures == {}
     assert next(m for m in sink.messages if m.get("id") == 1)["error"]["code"] == -32800
+
+
+async def test_a_finished_progress_leaves_nothing_behind() -> None:
+    """Each indexing round (a save) is a work-done progress: created by a request to the
+    client, begun, reported, ended. Once ended, neither its token nor the request that created
+    it is remembered."""
+    ls, sink = _server()
+    capabilities = {"window": {"workDoneProgress": True}}
+    _receive(ls, {"id": 1, "method": "initialize", "params": {"capabilities": capabilities}})
+    await _settle(sink, 1)
+    for round_ in range(3):
+        ls.indexing_progress._on_progress(Progress("scanning", 1, 4))
+        create = None
+        for _ in range(100):
+            requests = [
+                m for m in sink.messages if m.get("method") == "window/workDoneProgress/create"
+            ]
+            if len(requests) > round_:
+                create = requests[round_]
+                break
+            await asyncio.sleep(0.01)
+        assert create is not None
+        _receive(ls, {"id": create["id"], "result": None})  # the client accepts the token
+        await asyncio.sleep(0.05)
+        ls.indexing_progress._on_progress(Progress("idle", 0, 0, files=3, chunks=9))
+        await asyncio.sleep(0.01)
+    kinds = [m["params"]["value"]["kind"] for m in sink.messages if m.get("method") == "$/progress"]
+    assert kinds.count("begin") == kinds.count("end") == 3
+    assert ls.work_done_progress.tokens == {}
+    assert ls.protocol._request_futures == {}

@@ -130,3 +130,6 @@ class IndexingProgress:
                 message=text("progress.done", self.server.locale, files=files, chunks=chunks)
             ),
         )
+        # pygls files a future for every token it has seen and never lets one go: one per
+        # indexing round (each save) for the server's life. An ended token is done with.
+        self.server.work_done_progress.tokens.pop(token, None)
