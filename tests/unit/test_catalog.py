@@ -7,6 +7,9 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
+from arama.engine import catalog as catalog_module
 from arama.engine.catalog import Catalog, CatalogCorrupt
 from arama.engine.hashing import text_hash
 from arama.engine.records import Chunk, NewChunk, SymbolKind
@@ -103,6 +106,19 @@ def test_search_history_and_stats(tmp_path: Path) -> None:
     files, total, recent, languages = catalog.file_stats(since_mtime_ns=3)
     assert (files, total, recent) == (2, 150, 1)
     assert languages == [("python", 1), ("typescript", 1)]
+
+
+def test_search_history_keeps_the_latest_searches_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog_module, "SEARCH_HISTORY_ROWS", 5)
+    catalog = Catalog(tmp_path / "c.sqlite")
+    for q in ("old", "old", "old", "new", "new", "cart", "cart", "cart"):
+        catalog.record_search(q, "hybrid")
+    # The three oldest rows ("old" x3) are gone: the popular queries are the recent ones.
+    assert catalog.popular_queries(10) == [("cart", 3), ("new", 2)]
+    rows = catalog._db().execute("SELECT count(*) FROM searches").fetchone()[0]
+    assert rows == 5
 
 
 def test_corrupt_database_is_reported(tmp_path: Path) -> None:

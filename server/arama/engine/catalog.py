@@ -36,6 +36,7 @@ SCHEMA_VERSION = 1
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: dict[int, Migration] = {}
 SCAN_META = "scan"  # meta key: "running" while a full scan runs, "complete" once one finished
+SEARCH_HISTORY_ROWS = 10_000  # searches kept for the popular queries of `arama.stats`
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -594,11 +595,16 @@ class Catalog(CatalogQueries):
     # -- history ---------------------------------------------------------------------------
 
     def record_search(self, query: str, mode: str) -> None:
+        """One row per search, of the latest `SEARCH_HISTORY_ROWS` only: popular queries are
+        the recent ones, and a server that answers all day neither fills the disk nor makes
+        `arama.stats` count an ever longer table."""
         with self._write() as db:
-            db.execute(
+            cur = db.execute(
                 "INSERT INTO searches(query, mode, at) VALUES (?, ?, ?)",
                 (query, mode, time.time()),
             )
+            oldest_kept = int(cur.lastrowid or 0) - SEARCH_HISTORY_ROWS + 1
+            db.execute("DELETE FROM searches WHERE id < ?", (oldest_kept,))
 
 
 class ReadOnlyCatalog(Catalog):
