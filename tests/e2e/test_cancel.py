@@ -25,6 +25,7 @@ from pytest_lsp import LanguageClient
 from support.custom_session import start_session, stop_session
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import command, isolated_env, wait_ready
+from support.model_cache import seed_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -57,6 +58,7 @@ async def gated(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gated
     inner = [sys.executable, str(GATED_SERVER), str(state.gate), "--log-level", "INFO"]
     script = f"exec {shlex.join(inner)} 2>>{shlex.quote(str(state.log))}"
     (base / "home").mkdir()
+    seed_model(base / "cache")
     state.client = await start_session(
         ["/bin/sh", "-c", script],
         isolated_env(base / "home"),

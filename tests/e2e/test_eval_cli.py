@@ -15,6 +15,7 @@ import pytest
 
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import isolated_env
+from support.model_cache import seed_model
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +27,7 @@ LANGUAGES = {"go", "javascript", "python", "rust", "typescript"}
 def dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("eval")
     shutil.copytree(FIXTURE_WORKSPACE, base / "workspace")
+    seed_model(base / "cache")
     return {"base": base, "workspace": base / "workspace", "cache": base / "cache"}
 
 

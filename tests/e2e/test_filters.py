@@ -18,6 +18,7 @@ from pytest_lsp import LanguageClient
 
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import command, lsp_server, wait_ready
+from support.model_cache import seed_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -40,6 +41,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Lang
     old_ns = int(OLD.timestamp() * 1e9)
     for rel in OLD_FILES:
         os.utime(workspace / rel, ns=(old_ns, old_ns))
+    seed_model(base / "cache")
     async with lsp_server([workspace], base / "cache", base / "home") as client:
         await wait_ready(client)
         yield client

@@ -71,6 +71,7 @@ from support.background_loop import BackgroundLoop
 from support.custom_session import server_command, start_session, stop_session
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import RESULT_KEYS, isolated_env, wait_ready
+from support.model_cache import seed_model
 from support.raw_lsp import (
     RawServer,
     fixture_dirs,
@@ -436,6 +437,7 @@ def _live_session(tmp_path_factory: pytest.TempPathFactory, locale: str) -> Iter
     home = base / "home"
     home.mkdir()
     log_file = base / "server.log"
+    seed_model(base / "cache")
     loop = BackgroundLoop()
     command = server_command(log_file=log_file)
     client = loop.run(

@@ -47,6 +47,7 @@ from support.hostile_workspace import (
 )
 from support.json_engine import JsonEngine as Engine
 from support.lsp_session import command, lsp_server, wait_ready
+from support.model_cache import seed_model
 
 pytestmark = pytest.mark.e2e
 server_test = pytest.mark.asyncio(loop_scope="module")
@@ -63,6 +64,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileWorkspa
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(hostile: HostileWorkspace) -> AsyncIterator[LanguageClient]:
     base = hostile.root.parent
+    seed_model(base / "cache")
     async with lsp_server(
         [hostile.root], base / "cache", base / "home", options={"maxFileSize": MAX_FILE_SIZE}
     ) as client:

@@ -16,6 +16,7 @@ from pytest_lsp import LanguageClient
 
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import command, lsp_server, wait_ready
+from support.model_cache import seed_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -30,6 +31,7 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (second / "billing.py").write_text(
         "def compute_invoice_total(lines):\n    return sum(line.amount for line in lines)\n"
     )
+    seed_model(base / "cache")
     return {
         "workspace": workspace,
         "second": second,

@@ -16,6 +16,7 @@ from pytest_lsp import LanguageClient
 
 from support.fixtures import FIXTURE_WORKSPACE
 from support.lsp_session import RESULT_KEYS, command, lsp_server, wait_ready
+from support.model_cache import seed_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -25,6 +26,7 @@ def dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("e2e")
     workspace = base / "workspace"
     shutil.copytree(FIXTURE_WORKSPACE, workspace)
+    seed_model(base / "cache")
     return {"workspace": workspace, "cache": base / "cache", "home": base / "home"}
 
 

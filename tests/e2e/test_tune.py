@@ -15,6 +15,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
 from support.lsp_session import command, lsp_server, wait_ready
+from support.model_cache import seed_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -59,6 +60,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Lang
     (workspace / "questions.tsv").write_text(
         "how are two sorted lists combined\tpkg/merge.py\nwhere do we wait between retries\tpkg/retry.py\n"
     )
+    seed_model(base / "cache")
     async with lsp_server([workspace], base / "cache", base / "home") as client:
         await wait_ready(client)
         client.workspace_root = workspace  # type: ignore[attr-defined]
