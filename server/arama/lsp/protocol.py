@@ -123,8 +123,10 @@ class AramaProtocol(LanguageServerProtocol):
         futures: dict[Any, Any] = self._request_futures
 
         def forget(future: Any) -> None:
+            # A thread handler's callbacks run on its thread: pop, in case the loop took the
+            # entry meanwhile (a cancellation).
             if futures.get(msg_id) is future:
-                del futures[msg_id]
+                futures.pop(msg_id, None)
 
         def done(future: Any) -> None:
             forget(future)
