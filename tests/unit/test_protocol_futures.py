@@ -13,8 +13,6 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
-
 from arama.engine.records import Progress
 from arama.lsp.app import AramaServer
 
@@ -67,7 +65,6 @@ async def _settle(sink: Sink, answers: int) -> None:
         await asyncio.sleep(0.01)
 
 
-@pytest.mark.asyncio
 async def test_answered_commands_leave_no_futures_behind() -> None:
     ls, sink = _server()
     for msg_id in range(1, 51):
@@ -80,7 +77,6 @@ async def test_answered_commands_leave_no_futures_behind() -> None:
     assert ls.protocol._request_futures == {}
 
 
-@pytest.mark.asyncio
 async def test_a_cancelled_command_is_forgotten_when_its_work_ends() -> None:
     ls, sink = _server()
     _execute(ls, 1, "test.slow")

@@ -122,14 +122,11 @@ class AramaProtocol(LanguageServerProtocol):
 
         futures: dict[Any, Any] = self._request_futures
 
-        def forget(future: Any) -> None:
+        def done(future: Any) -> None:
             # A thread handler's callbacks run on its thread: pop, in case the loop took the
             # entry meanwhile (a cancellation).
             if futures.get(msg_id) is future:
                 futures.pop(msg_id, None)
-
-        def done(future: Any) -> None:
-            forget(future)
             callback(future)
 
         super()._execute_handler(msg_id, handler, done, args, kwargs)  # type: ignore[arg-type]
