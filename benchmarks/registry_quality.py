@@ -578,6 +578,8 @@ def prior_configurations(given: Priors | None) -> list[tuple[str, Priors]]:
         ("feedback=0.25", {"feedback": 0.25}),
         ("feedback=0.5", {"feedback": 0.5}),
         ("collapse_similar", {"collapse_similar": True}),
+        ("mentions=0.25", {"mentions": 0.25}),
+        ("mentions=0.5", {"mentions": 0.5}),
     ]
     configurations = [("all off", off)] + [(name, replace(off, **c)) for name, c in alone]
     configurations.append(("defaults (the kept ones)", Priors()))

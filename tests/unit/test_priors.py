@@ -13,7 +13,7 @@ import pytest
 from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.engine import Engine
 from arama.engine.records import ChunkRow
-from arama.engine.search import paths, priors
+from arama.engine.search import mentions, paths, priors
 from arama.engine.search.request import SearchFilters, SearchRequest
 from support.embedder import BagOfWordsEmbedder
 
@@ -155,6 +155,19 @@ def test_feedback_adds_the_identifiers_of_the_best_hits() -> None:
     assert priors.feedback_query("levenshtein", [_row(2, "x.py", "levenshtein")]) is None
 
 
+def test_tests_and_docs_vote_for_the_definitions_they_name() -> None:
+    doc = _row(1, "README.md", None, "Call `zz_gate(handler)` or `run(x)`.", language="markdown")
+    test = _row(2, "tests/test_gate.py", "test_it", "def test_it():\n    zz_gate(f)\n    run()")
+    defined = {"zz_gate": 1, "run": 9, "handler": 2}
+    votes = mentions.mention_votes([(doc, 0.5), (test, 0.25)], defined)
+    # `run` is defined too often to say anything; a name defined twice shares its vote.
+    assert set(votes) == {"zz_gate", "handler"}
+    assert votes["zz_gate"] == pytest.approx(0.5 / 2**0.5 + 0.25)
+    assert votes["handler"] == pytest.approx(0.5 / 2**0.5 / 2)
+    assert mentions.is_commentary(doc) and mentions.is_commentary(test)
+    assert not mentions.is_commentary(_row(3, "src/gate.py", "zz_gate"))
+
+
 # -- through the engine ---------------------------------------------------------------------------
 
 
@@ -225,6 +238,43 @@ def test_lexical_mode_puts_the_definition_first_with_the_prior(
         assert engine.search(request, priors=on).hits[0].chunk.path == "cookies.py"
         off = Priors.off()
         assert engine.search(request, priors=off).hits[0].chunk.path == "CHANGES.md"
+    finally:
+        engine.close()
+
+
+def test_a_doc_in_the_query_words_lifts_the_function_it_names(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """The guide says in the query's words what `zz_gate` is for; the function's own code
+    shares none of them. The two decoys repeat a query word and stay above it (one vote weighs
+    less than two channels), but without the mentions channel `zz_gate` also ranks below code
+    that has nothing to do with the question; with it, the guide's vote brings it up to third."""
+    (workspace / "gate.py").write_text(
+        "def zz_gate(fn, wait):\n    last = [0.0]\n    def inner(*a):\n"
+        "        if clock() - last[0] > wait:\n            last[0] = clock()\n"
+        "            return fn(*a)\n    return inner\n"
+    )
+    for n in range(2):
+        (workspace / f"decoy_{n}.py").write_text(
+            f"def decoy_{n}(often):\n    return often * {n}  # scroll\n"
+        )
+    (workspace / "docs").mkdir()
+    (workspace / "docs" / "guide.md").write_text(
+        "# Scrolling\n\nTo limit how often a scroll handler runs while the page scrolls, "
+        "wrap the handler: `zz_gate(on_scroll, 100)`.\n"
+    )
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        request = SearchRequest("limit how often a scroll handler runs", limit=50)
+
+        def rank_of_gate(rules: Priors) -> int:
+            found = [h.chunk.symbol for h in engine.search(request, priors=rules).hits]
+            return found.index("zz_gate") + 1
+
+        with_mentions = rank_of_gate(Priors())
+        without = rank_of_gate(replace(Priors(), mentions=0.0))
+        assert Priors().mentions > 0
+        assert with_mentions == 3 < without
     finally:
         engine.close()
 

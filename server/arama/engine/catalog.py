@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from arama.engine.lexical import fts_document, fts_query, normalized_symbol
@@ -200,6 +201,21 @@ class CatalogQueries:
                 names,
             )
         ]
+
+    def definition_counts(self, names: Iterable[str]) -> dict[str, int]:
+        """How many definitions carry each of `names` (the ones that none carries are left
+        out), without reading any chunk: a name defined everywhere is not worth its rows."""
+        counts: dict[str, int] = {}
+        db = self._db()
+        for part in _batches(list(names), 500):
+            marks = ",".join("?" * len(part))
+            for symbol, count in db.execute(
+                f"SELECT symbol, COUNT(*) FROM chunks WHERE symbol IN ({marks}) "
+                "AND kind IS NOT NULL GROUP BY symbol",
+                part,
+            ):
+                counts[str(symbol)] = int(count)
+        return counts
 
     def symbols_matching_terms(self, terms: Sequence[str], max_words: int = 4) -> list[ChunkRow]:
         """Definitions whose name, lower-cased without separators, equals a run of consecutive
@@ -653,8 +669,11 @@ def _delete_chunks(db: sqlite3.Connection, file_id: int) -> list[int]:
     return ids
 
 
-def _batches(items: Sequence[int] | Iterable[int], size: int) -> Iterator[list[int]]:
-    batch: list[int] = []
+_T = TypeVar("_T")
+
+
+def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    batch: list[_T] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:

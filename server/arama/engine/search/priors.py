@@ -10,6 +10,8 @@ Each rule is a pure function over candidates `(key, row, score)`, switched and s
     file saturation    one large file cannot fill the page
     feedback           identifiers of the best dense hits join a second lexical query
     similar            near-identical definitions are one result, "+N similar"
+
+The mentions channel (tests and docs vote for the definitions they name) is in mentions.py.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ class Ranking:
             else self.fusion.weights()
         )
         weights["feedback"] = self.priors.feedback
+        weights["mentions"] = self.priors.mentions
         return weights
 
 

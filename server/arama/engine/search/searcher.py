@@ -23,7 +23,7 @@ from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.protocol import Embedder
 from arama.engine.folders import FolderView
 from arama.engine.records import ContextAnswer, Hit, IndexStats, SearchAnswer, SymbolHit
-from arama.engine.search import channels, priors
+from arama.engine.search import channels, mentions, priors
 from arama.engine.search.budget import Budget
 from arama.engine.search.context import related_code
 from arama.engine.search.expand import expand
@@ -45,7 +45,7 @@ OPEN_WAIT_S = 5.0
 QUERY_MODEL_WAIT_S = 1.5
 CHANNELS_RESERVE_S = 0.3  # of a search's budget, kept for the channels after waiting for the model
 LOADER_JOIN_S = 10.0
-CHANNELS = ("dense", "lexical", "symbol", "names", "feedback", "definitions")
+CHANNELS = ("dense", "lexical", "symbol", "names", "feedback", "definitions", "mentions")
 
 
 @dataclass
@@ -100,6 +100,22 @@ def _by_feedback(
     for folder in folders:
         allowed = evidence.allowed_in(folder, matcher)
         evidence.lists["feedback"].append(channels.lexical(folder, query, request.depth, allowed))
+
+
+def _second_pass(
+    evidence: _Evidence,
+    request: SearchRequest,
+    folders: Sequence[FolderView],
+    matcher: FilterMatcher | None,
+    rules: Priors,
+    k: float,
+) -> None:
+    """The hybrid channels that read the first ones' hits: feedback, mentions."""
+    if rules.feedback > 0:
+        _by_feedback(evidence, request, folders, matcher)
+    if rules.mentions > 0:
+        weights = mentions.voter_weights(evidence.lists["dense"], evidence.lists["lexical"], k)
+        evidence.lists["mentions"] = mentions.mentioned_definitions(folders, weights, matcher)
 
 
 def _by_meaning(
@@ -291,8 +307,8 @@ class Searcher:
                 if not budget.go_on():
                     break
                 _by_meaning(evidence, request, folder, matcher, budget, vector)
-        if request.mode == "hybrid" and rules.feedback > 0 and budget.go_on():
-            _by_feedback(evidence, request, folders, matcher)
+        if request.mode == "hybrid" and budget.go_on():
+            _second_pass(evidence, request, folders, matcher, rules, self._config.fusion.k)
         return evidence
 
     # -- the query model ---------------------------------------------------------------------
