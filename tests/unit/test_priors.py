@@ -5,6 +5,7 @@ with the deterministic test embedder (see conftest)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +31,10 @@ def _row(
     language: str = "python",
 ) -> ChunkRow:
     kind = 12 if symbol else None
-    return ChunkRow(chunk_id, path, language, 10, 1, start, end, symbol, kind, container, text, "h")
+    digest = hashlib.sha256(text.encode()).hexdigest()  # the mentions memo keys on it
+    return ChunkRow(
+        chunk_id, path, language, 10, 1, start, end, symbol, kind, container, text, digest
+    )
 
 
 # -- paths --------------------------------------------------------------------------------------

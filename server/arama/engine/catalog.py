@@ -188,15 +188,18 @@ class CatalogQueries:
         )
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def symbols_named(self, names: Iterable[str]) -> list[ChunkRow]:
+    def symbols_named(self, names: Iterable[str], *, with_text: bool = True) -> list[ChunkRow]:
+        """The definitions carrying any of `names`; without their text (`""`) when the caller
+        only needs where they are: a body is the largest column, and reading it costs."""
         names = list(names)
         if not names:
             return []
         marks = ",".join("?" * len(names))
+        columns = _CHUNK_COLUMNS if with_text else _CHUNK_COLUMNS.replace("c.text,", "'',")
         return [
             ChunkRow(*r)
             for r in self._db().execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
+                f"SELECT {columns} FROM chunks c JOIN files f ON f.id = c.file_id "
                 f"WHERE c.symbol IN ({marks}) AND c.kind IS NOT NULL",
                 names,
             )

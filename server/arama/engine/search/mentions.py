@@ -32,12 +32,25 @@ def is_commentary(row: ChunkRow) -> bool:
     return bool(paths.traits(row.path, row.language) & VOTER_TRAITS)
 
 
-def mentioned_tokens(row: ChunkRow) -> set[str]:
-    return set(_MENTIONED.findall(row.text))
+def mentioned_tokens(row: ChunkRow) -> frozenset[str]:
+    """The words of a chunk that could be names; remembered by the chunk's content hash, as
+    the same tests and docs come back search after search."""
+    tokens = _tokens_by_hash.get(row.text_hash)
+    if tokens is None:
+        if len(_tokens_by_hash) >= TOKEN_MEMO:
+            _tokens_by_hash.clear()
+        tokens = _tokens_by_hash[row.text_hash] = frozenset(_MENTIONED.findall(row.text))
+    return tokens
+
+
+TOKEN_MEMO = 4096
+_tokens_by_hash: dict[str, frozenset[str]] = {}
 
 
 def mention_votes(
-    voters: Sequence[tuple[ChunkRow, float]], defined: Mapping[str, int]
+    voters: Sequence[tuple[ChunkRow, float]],
+    defined: Mapping[str, int],
+    max_definitions: int = MAX_DEFINITIONS,
 ) -> dict[str, float]:
     """Each voter (a test or doc hit with its weight) shares its weight among the defined names
     it mentions (`defined`: name -> how many code definitions carry it), a name's vote split
@@ -46,7 +59,7 @@ def mention_votes(
     same (benchmarks/README.md)."""
     votes: dict[str, float] = {}
     for row, weight in voters:
-        names = [n for n in mentioned_tokens(row) if 0 < defined.get(n, 0) <= MAX_DEFINITIONS]
+        names = [n for n in mentioned_tokens(row) if 0 < defined.get(n, 0) <= max_definitions]
         if not names:
             continue
         share = weight / len(names) ** 0.5
@@ -69,11 +82,15 @@ def mentioned_definitions(
     folders: Sequence[FolderView],
     weights: Mapping[Key, float],
     matcher: FilterMatcher | None,
+    known: dict[Key, ChunkRow] | None = None,
 ) -> list[Ranked]:
-    """Per folder, the code definitions the voting hits name, best voted first."""
-    rows = rows_of(folders, list(weights))
+    """Per folder, the code definitions the voting hits name, best voted first (the hits' rows
+    join `known`, for the ranking that follows)."""
+    rows = rows_of(folders, list(weights), known)
     found: list[Ranked] = []
     for folder in folders:
+        # Every voter: capping them at the best 12 or 20 cost lodash's questions 0.045 (its
+        # README answers from deep in the lists) and saved ~2 ms a search.
         voters = [
             (row, weights[key])
             for key, row in rows.items()
@@ -87,14 +104,16 @@ def mentioned_definitions(
 def _voted(
     folder: FolderView, voters: Sequence[tuple[ChunkRow, float]], matcher: FilterMatcher | None
 ) -> Ranked:
-    tokens = set().union(*(mentioned_tokens(row) for row, _w in voters))
+    tokens: set[str] = set().union(*(mentioned_tokens(row) for row, _w in voters))
     counts = folder.catalog.definition_counts(tokens)
-    # Test helpers and doc snippets define names too: the rows of the names defined at most
-    # twice the cut are read, and the cut applies to the code definitions among them.
-    rare = [name for name, count in counts.items() if count <= 2 * MAX_DEFINITIONS]
+    # Counted with the definitions in tests and doc snippets, a first vote picks the names
+    # worth reading (twice the cut, and twice the names kept); the cut and the split then
+    # apply to the code definitions among them. Reading every candidate's rows cost ~2 ms.
+    first = mention_votes(voters, counts, 2 * MAX_DEFINITIONS)
+    worth = sorted(first, key=lambda name: first[name], reverse=True)[: 2 * HITS]
     definitions = [
         row
-        for row in folder.catalog.symbols_named(rare)
+        for row in folder.catalog.symbols_named(worth, with_text=False)
         if not is_commentary(row) and (matcher is None or matcher.accepts_row(row))
     ]
     defined = Counter(row.symbol for row in definitions if row.symbol)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from arama.engine.config import Fusion, Priors
 from arama.engine.folders import FolderView
+from arama.engine.records import ChunkRow
 from arama.engine.search import paths, priors
 from arama.engine.search.fusion import Ranked, fold_overlaps, merge_ranked
 from arama.engine.search.fusion import reciprocal_rank_fusion as fuse
@@ -49,9 +50,11 @@ def rank(
     folders: Sequence[FolderView],
     ranking: Ranking,
     matcher: FilterMatcher | None,
+    known: dict[Key, ChunkRow] | None = None,
 ) -> list[tuple[Candidate, int]]:
-    """Every candidate in final order, each with its count of folded-in similar results."""
-    candidates = _scores(request, lists, folders, ranking)
+    """Every candidate in final order, each with its count of folded-in similar results
+    (`known`: rows already read by this search)."""
+    candidates = _scores(request, lists, folders, ranking, known)
     if matcher is not None:
         candidates = [c for c in candidates if matcher.accepts_row(c[1])]
     # Every mode: `semantic` is the model's ranking of the code, not of the tests and docs that
@@ -72,9 +75,10 @@ def _scores(
     lists: dict[str, list[Ranked]],
     folders: Sequence[FolderView],
     ranking: Ranking,
+    known: dict[Key, ChunkRow] | None,
 ) -> list[Candidate]:
     ranked = {name: merge_ranked(found) for name, found in lists.items() if found}
-    rows = rows_of(folders, list({k for keys in ranked.values() for k in keys}))
+    rows = rows_of(folders, list({k for keys in ranked.values() for k in keys}), known)
     scores: dict[Key, float]
     if request.mode == "hybrid":
         scores = fuse(ranked, ranking.fusion, rows=rows, weights=ranking.weights(request.query))

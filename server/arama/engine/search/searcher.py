@@ -16,13 +16,20 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 
 from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.protocol import Embedder
 from arama.engine.folders import FolderView
-from arama.engine.records import ContextAnswer, Hit, IndexStats, SearchAnswer, SymbolHit
+from arama.engine.records import (
+    ChunkRow,
+    ContextAnswer,
+    Hit,
+    IndexStats,
+    SearchAnswer,
+    SymbolHit,
+)
 from arama.engine.search import channels, mentions, priors
 from arama.engine.search.budget import Budget
 from arama.engine.search.context import related_code
@@ -55,6 +62,7 @@ class _Evidence:
 
     lists: dict[str, list[Ranked]]
     allowed: dict[int, list[int] | None]
+    rows: dict[Key, ChunkRow] = field(default_factory=dict)  # read so far, for the ranking
 
     def ranked(self) -> dict[str, list[Key]]:
         return {name: merge_ranked(lists) for name, lists in self.lists.items() if lists}
@@ -93,7 +101,7 @@ def _by_feedback(
 ) -> None:
     """A second lexical query: the question plus identifiers of the best dense hits."""
     best = merge_ranked(evidence.lists["dense"])[: priors.FEEDBACK_FROM]
-    rows = rows_of(folders, best)
+    rows = rows_of(folders, best, evidence.rows)
     query = priors.feedback_query(request.query, [rows[k] for k in best if k in rows])
     if query is None:
         return
@@ -115,7 +123,9 @@ def _second_pass(
         _by_feedback(evidence, request, folders, matcher)
     if rules.mentions > 0:
         weights = mentions.voter_weights(evidence.lists["dense"], evidence.lists["lexical"], k)
-        evidence.lists["mentions"] = mentions.mentioned_definitions(folders, weights, matcher)
+        evidence.lists["mentions"] = mentions.mentioned_definitions(
+            folders, weights, matcher, evidence.rows
+        )
 
 
 def _by_meaning(
@@ -262,7 +272,7 @@ class Searcher:
         matcher = None if request.filters.empty else request.filters.matcher()
         evidence = self._gather(request, folders, budget, matcher, dense_ready, ranking.priors)
         budget.check_cancelled()
-        ranked = rank(request, evidence.lists, folders, ranking, matcher)
+        ranked = rank(request, evidence.lists, folders, ranking, matcher, evidence.rows)
         page = ranked[request.offset : request.offset + request.limit]
         roots = {f.number: f.root for f in folders}
         hits = [Hit(roots[k[0]], row, score, similar) for (k, row, score), similar in page]

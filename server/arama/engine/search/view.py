@@ -49,15 +49,25 @@ class IndexView(Protocol):
         ...
 
 
-def rows_of(folders: Sequence[FolderView], keys: Sequence[Key]) -> dict[Key, ChunkRow]:
-    """The catalog rows of candidates from any folder (one query per folder)."""
+def rows_of(
+    folders: Sequence[FolderView],
+    keys: Sequence[Key],
+    known: dict[Key, ChunkRow] | None = None,
+) -> dict[Key, ChunkRow]:
+    """The catalog rows of candidates from any folder (one query per folder). Rows already in
+    `known` (read earlier in the same search) are not read again; the new ones join it."""
     by_folder: dict[int, list[int]] = {}
-    for number, chunk_id in keys:
-        by_folder.setdefault(number, []).append(chunk_id)
     rows: dict[Key, ChunkRow] = {}
+    for key in keys:
+        if known is not None and key in known:
+            rows[key] = known[key]
+        else:
+            by_folder.setdefault(key[0], []).append(key[1])
     for folder in folders:
         ids = by_folder.get(folder.number)
         if ids:
             for chunk_id, row in folder.catalog.chunks_by_id(ids).items():
                 rows[(folder.number, chunk_id)] = row
+    if known is not None:
+        known.update(rows)
     return rows
