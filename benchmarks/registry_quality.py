@@ -240,6 +240,9 @@ def load_questions(
                 if first >= len(head) or symbol not in head[first]:
                     problems.append(f"  {raw['id']}: {path}:{first + 1} does not define {symbol}")
                 spans.append((path, first, last))
+                # Once the chunker names it (`res.x = function x()` since the sixth session),
+                # the definition's every piece, its doc comment's included, is the target too.
+                spans += _named_pieces(by_file.get(path, []), symbol, first, last)
                 labels.append(f"{path}:{first + 1}:{symbol}")
                 continue
             # "container": null asks for a top-level definition; no key means any container.
@@ -261,6 +264,25 @@ def load_questions(
     if problems:
         raise SystemExit("question targets missing from the index:\n" + "\n".join(problems))
     return questions
+
+
+def _named_pieces(chunks: Sequence[ChunkInfo], symbol: str, first: int, last: int) -> list[Span]:
+    """The chunks named `symbol` that overlap lines first..last, and the pieces of the same
+    definition that adjoin them (a long definition is cut into overlapping pieces)."""
+    named = sorted((c for c in chunks if c.symbol == symbol), key=lambda c: c.start_line)
+    start, end = first, last
+    taken: list[ChunkInfo] = []
+    grew = True
+    while grew:
+        grew = False
+        for chunk in named:
+            if chunk not in taken and chunk.start_line <= end + 1 and start - 1 <= chunk.end_line:
+                if any(t.container != chunk.container for t in taken):
+                    continue
+                taken.append(chunk)
+                start, end = min(start, chunk.start_line), max(end, chunk.end_line)
+                grew = True
+    return [(c.path, c.start_line, c.end_line) for c in taken]
 
 
 # -- the index and the baselines --------------------------------------------------------------

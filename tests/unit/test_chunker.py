@@ -584,6 +584,68 @@ def test_comment_separated_by_a_blank_line_is_not_attached() -> None:
     ]
 
 
+EXPRESS_STYLE = """\
+'use strict';
+
+/**
+ * Set the Content-Disposition header to attachment.
+ *
+ * @param {String} filename
+ * @public
+ */
+
+res.attachment = function attachment(filename) {
+  return this.set('Content-Disposition', filename);
+};
+
+Router.prototype.route = function(path) {
+  return new Route(path);
+};
+
+exports.compile = (value) => value;
+
+module.exports = function createApplication() {
+  return app;
+};
+
+self.conflicting = function conflicting(argv) {
+  return argv;
+};
+
+/* a plain comment, one blank line above */
+
+res.total = 3;
+app.count = 0;
+"""
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_functions_assigned_to_properties_are_definitions(language: str) -> None:
+    """Express's `res.x = function x()`, prototype methods, exports: how JavaScript written
+    before classes defines its API. A JSDoc block one blank line above belongs to it; a plain
+    comment does not, and assigning a value is no definition."""
+    chunks = chunk_source(EXPRESS_STYLE, language, max_lines=12)
+    assert rows(chunks) == [
+        (0, 0, None, None, None),
+        (2, 11, "attachment", K.METHOD, "res"),
+        (13, 15, "route", K.METHOD, "Router"),
+        (17, 17, "compile", K.FUNCTION, None),
+        (19, 21, "createApplication", K.FUNCTION, None),
+        (23, 25, "conflicting", K.METHOD, None),
+        (27, 30, None, None, None),
+    ]
+    assert chunks[1].text.startswith("/**\n * Set the Content-Disposition header")
+    assert_well_formed(EXPRESS_STYLE, chunks, max_lines=12)
+
+
+def test_jsdoc_two_blank_lines_above_is_not_attached() -> None:
+    source = "/** Helpers. */\n\n\nfunction f() {\n  return 1;\n}\n"
+    assert rows(chunk_source(source, "javascript")) == [
+        (0, 0, None, None, None),
+        (3, 5, "f", K.FUNCTION, None),
+    ]
+
+
 def test_long_function_is_split_into_overlapping_windows_with_one_name() -> None:
     body = "".join(f"    total += compute_value_{i}(argument_{i}, other_{i})\n" for i in range(120))
     source = f"def big(x):\n    total = 0\n{body}    return total\n"

@@ -496,6 +496,23 @@ class Catalog(CatalogQueries):
 
     # -- files --------------------------------------------------------------------------------
 
+    def expire_languages(self, languages: Collection[str], key: str, value: str) -> int:
+        """Make the next scan re-read and re-chunk every file in `languages` (its hash and its
+        check time are forgotten; what search and filters read stays), and set meta `key` in
+        the same transaction: a crash leaves either both or neither. Returns the files."""
+        with self._write() as db:
+            marks = ",".join("?" * len(languages))
+            expired = (
+                db.execute(
+                    f"UPDATE files SET sha256 = '', indexed_at = 0 WHERE language IN ({marks})",
+                    list(languages),
+                ).rowcount
+                if languages
+                else 0
+            )
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        return int(expired)
+
     def file(self, path: str) -> FileRow | None:
         row = (
             self._db()

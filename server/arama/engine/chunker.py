@@ -28,9 +28,28 @@ from tree_sitter_language_pack import SupportedLanguage, get_parser
 from arama.engine.languages import TREE_SITTER_GRAMMAR
 from arama.engine.records import Chunk, SymbolKind
 
-__all__ = ["chunk_source"]
+__all__ = ["CHUNKING_REVISION", "chunk_source", "languages_rechunked_since"]
 
 log = logging.getLogger(__name__)
+
+# Bump when a change cuts or names some language's files differently, and say which languages
+# in _RECHUNKED: an index made by an older revision re-reads and re-chunks those files once
+# (indexing/opening.py); chunks whose text did not change keep their embeddings.
+CHUNKING_REVISION = 2
+_RECHUNKED: dict[int, frozenset[str]] = {
+    # `res.x = function x()` and `Foo.prototype.y = ...` are definitions; JSDoc one blank
+    # line above a definition belongs to it.
+    2: frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"}),
+}
+
+
+def languages_rechunked_since(revision: int) -> frozenset[str]:
+    """The languages whose chunks differ between `revision` and CHUNKING_REVISION."""
+    changed: set[str] = set()
+    for number in range(revision + 1, CHUNKING_REVISION + 1):
+        changed |= _RECHUNKED.get(number, frozenset())
+    return frozenset(changed)
+
 
 # Beyond this size a file is generated or minified: definitions would all share a few huge lines,
 # so syntax gives nothing over line windows and only costs time (query time grows faster than
@@ -229,6 +248,36 @@ def _js_variable(node: Node, src: bytes) -> _Naming | None:
     return None
 
 
+_JS_MODULE_OBJECTS = frozenset({"module", "exports", "module.exports"})
+
+
+def _js_assignment(node: Node, src: bytes) -> _Naming | None:
+    """`res.send = function send(...)`, `Foo.prototype.bar = ...`, `exports.parse = () => ...`:
+    how much JavaScript written before classes (Express, yargs' factories) defines methods and
+    module functions. The object names the container (`Foo` for `Foo.prototype`); module
+    exports and `this`/`self` leave it to the enclosing definition."""
+    left = node.child_by_field_name("left")
+    right = node.child_by_field_name("right")
+    if left is None or right is None or right.type not in _JS_FUNCTION_VALUES:
+        return None
+    if left.type != "member_expression":
+        return None
+    name = left.child_by_field_name("property")
+    owner = left.child_by_field_name("object")
+    if name is None or owner is None or name.type != "property_identifier":
+        return None
+    symbol = _text(name, src)
+    where = _text(owner, src).removesuffix(".prototype")
+    if where in _JS_MODULE_OBJECTS:
+        if symbol != "exports":
+            return _Naming(symbol, SymbolKind.FUNCTION)
+        own = right.child_by_field_name("name")  # `module.exports = function name() {...}`
+        return _Naming(_text(own, src), SymbolKind.FUNCTION) if own is not None else None
+    if where in ("this", "self") or not where:
+        return _Naming(symbol, SymbolKind.METHOD)
+    return _Naming(symbol, SymbolKind.METHOD, where.rsplit(".", 1)[-1])
+
+
 def _js_field(node: Node, src: bytes) -> _Naming | None:
     """Class fields holding arrow functions (`onClick = () => ...`) are methods in practice."""
     name = node.child_by_field_name("property") or node.child_by_field_name("name")
@@ -309,6 +358,7 @@ _JS_RULES: dict[str, _Rule] = {
     "method_definition": _Rule(_K.METHOD),
     "variable_declarator": _Rule(_K.FUNCTION, _js_variable),
     "field_definition": _Rule(_K.METHOD, _js_field),
+    "assignment_expression": _Rule(_K.FUNCTION, _js_assignment),
 }
 _TS_RULES: dict[str, _Rule] = {
     **_JS_RULES,
@@ -715,7 +765,8 @@ def _syntax_pieces(
     captures = QueryCursor(tools.query).captures(root)
     top = _Def(0, page.last, -1, None, None, None, root.start_byte, root.end_byte)
     _build_tree(top, captures.get("def", []), spec, source)
-    _attach_comments(top, _comment_spans(captures.get("comment", [])))
+    comments = captures.get("comment", [])
+    _attach_comments(top, _comment_spans(comments), _doc_blocks(comments, source), page)
     return _emit(top, page)
 
 
@@ -789,8 +840,21 @@ def _comment_spans(comments: list[Node]) -> dict[int, int]:
     return spans
 
 
-def _attach_comments(top: _Def, spans: dict[int, int]) -> None:
-    """Pull the comment block right above each definition into it; it describes it."""
+def _doc_blocks(comments: list[Node], src: bytes) -> dict[int, int]:
+    """Last row -> first row of every `/** ... */` block: JSDoc describes the definition below
+    it even across one blank line, as Express and much JavaScript of its age write it."""
+    return {
+        _last_row(c): c.start_point.row
+        for c in comments
+        if src[c.start_byte : c.start_byte + 3] == b"/**"
+    }
+
+
+def _attach_comments(
+    top: _Def, spans: dict[int, int], doc_blocks: dict[int, int], page: _Page
+) -> None:
+    """Pull the comment block right above each definition into it; it describes it. A doc
+    block one blank line above counts too."""
     pending = [top]
     while pending:
         parent = pending.pop()
@@ -798,6 +862,15 @@ def _attach_comments(top: _Def, spans: dict[int, int]) -> None:
         for child in parent.children:
             start = child.start
             while (first := spans.get(start - 1)) is not None and first > floor:
+                start = first
+            gap = start - 1
+            if (
+                start == child.start
+                and gap > floor
+                and page.blank(gap)
+                and (first := doc_blocks.get(gap - 1)) is not None
+                and first > floor
+            ):
                 start = first
             child.start = start
             floor = max(floor, child.end)

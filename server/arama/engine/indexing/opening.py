@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from arama.engine.catalog import Catalog, CatalogCorrupt, ReadOnlyCatalog
+from arama.engine.chunker import CHUNKING_REVISION, languages_rechunked_since
 from arama.engine.config import EngineConfig
 from arama.engine.folders import FolderIndex, VectorSpace
 from arama.engine.hashing import text_hash
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 NAMES_RECIPE = "#names-v1"  # bump when name_phrase changes: the name vectors' file changes too
 CATALOG_FILE = "catalog.sqlite"
+CHUNKING_META = "chunking"  # the chunker revision the catalog's chunks were cut by
 
 
 def vector_files(directory: Path, model_id: str, config: EngineConfig) -> tuple[Path, Path]:
@@ -75,6 +77,7 @@ class FolderOpener:
                 claim.release()
                 raise
             catalog.set_meta("root", str(root))
+            _expire_old_chunking(catalog)
         chunk_file, name_file = vector_files(directory, self._model_id, self._config)
         folder = FolderIndex(
             number=self._new_number(),
@@ -93,6 +96,20 @@ class FolderOpener:
         if self._config.read_only:
             _serve_as_it_is(folder)
         return folder
+
+
+def _expire_old_chunking(catalog: Catalog) -> None:
+    """An index chunked by an older chunker re-chunks the languages it cuts differently now:
+    the files are read again by the scan that follows, and only chunks whose text changed
+    are embedded again."""
+    stored = catalog.meta(CHUNKING_META)
+    if stored == str(CHUNKING_REVISION):
+        return
+    revision = int(stored) if stored is not None and stored.isdigit() else 1
+    languages = languages_rechunked_since(revision)
+    expired = catalog.expire_languages(languages, CHUNKING_META, str(CHUNKING_REVISION))
+    if expired:
+        log.info("re-chunking %d files (%s): the chunker changed", expired, ", ".join(languages))
 
 
 def _open_read_only(path: Path, root: Path) -> Catalog | None:
