@@ -602,6 +602,7 @@ def prior_configurations(given: Priors | None) -> list[tuple[str, Priors]]:
         ("collapse_similar", {"collapse_similar": True}),
         ("mentions=0.25", {"mentions": 0.25}),
         ("mentions=0.5", {"mentions": 0.5}),
+        ("top_level=0.6", {"top_level": 0.6}),
     ]
     configurations = [("all off", off)] + [(name, replace(off, **c)) for name, c in alone]
     configurations.append(("defaults (the kept ones)", Priors()))

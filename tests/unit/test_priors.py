@@ -159,6 +159,17 @@ def test_feedback_adds_the_identifiers_of_the_best_hits() -> None:
     assert priors.feedback_query("levenshtein", [_row(2, "x.py", "levenshtein")]) is None
 
 
+def test_top_level_code_ranks_below_definitions_where_the_chunker_names_them() -> None:
+    imports = ((0, 1), _row(1, "pkg/core.py", None, "import os\nLIMIT = 3"), 1.0)
+    function = ((0, 2), _row(2, "pkg/core.py", "evict", "def evict(): ..."), 0.8)
+    script = ((0, 3), _row(3, "build.sh", None, "make all", language="shellscript"), 0.9)
+    readme = ((0, 4), _row(4, "README.md", None, "# Usage", language="markdown"), 0.7)
+    damped = priors.damp_top_level([imports, function, script, readme], 0.6)
+    assert [round(score, 2) for _k, _r, score in damped] == [0.6, 0.8, 0.9, 0.7]
+    assert priors.damp_top_level([imports], 1.0) == [imports]
+    assert Priors().top_level < 1.0 and Priors.off().top_level == 1.0
+
+
 def test_tests_and_docs_vote_for_the_definitions_they_name() -> None:
     doc = _row(1, "README.md", None, "Call `zz_gate(handler)` or `run(x)`.", language="markdown")
     test = _row(2, "tests/test_gate.py", "test_it", "def test_it():\n    zz_gate(f)\n    run()")

@@ -28,7 +28,7 @@ from tree_sitter_language_pack import SupportedLanguage, get_parser
 from arama.engine.languages import TREE_SITTER_GRAMMAR
 from arama.engine.records import Chunk, SymbolKind
 
-__all__ = ["CHUNKING_REVISION", "chunk_source", "languages_rechunked_since"]
+__all__ = ["CHUNKING_REVISION", "chunk_source", "languages_rechunked_since", "names_definitions"]
 
 log = logging.getLogger(__name__)
 
@@ -506,6 +506,13 @@ _SPECS: dict[str, _LanguageSpec] = {
 # --------------------------------------------------------------------------------------------
 # Public entry point.
 # --------------------------------------------------------------------------------------------
+
+
+def names_definitions(language: str) -> bool:
+    """Whether the chunker finds definitions in files of `language` (a tree-sitter grammar and
+    rules for it): there, a chunk outside every definition is top-level glue."""
+    grammar = TREE_SITTER_GRAMMAR.get(language)
+    return grammar is not None and grammar in _SPECS
 
 
 def chunk_source(

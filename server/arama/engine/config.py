@@ -93,6 +93,9 @@ class Priors:
     feedback: float = 0.0
     # Near-identical definitions (forwarders, copies) become one result with `similar: N`.
     collapse_similar: bool = True
+    # A code file's chunks outside every definition (imports, constants, glue) are multiplied
+    # by this, in languages whose definitions the chunker names.
+    top_level: float = 0.6
     # Tests, docs and examples among the best dense and lexical hits vote for the code
     # definitions they name, fused as a channel of its own with this weight (hybrid only).
     mentions: float = 0.25
@@ -106,6 +109,7 @@ class Priors:
             path_penalty=False,
             collapse_similar=False,
             mentions=0.0,
+            top_level=1.0,
         )
 
 

@@ -7,6 +7,8 @@ Each rule is a pure function over candidates `(key, row, score)`, switched and s
     definitions        the chunk that defines a name the query writes out comes first
     paths              tests, examples, copies, generated code and declarations rank below
                        the implementation when both match
+    top level          a code file's lines outside every definition (imports, constants,
+                       glue) rank below its definitions
     file saturation    one large file cannot fill the page
     feedback           identifiers of the best dense hits join a second lexical query
     similar            near-identical definitions are one result, "+N similar"
@@ -22,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 
+from arama.engine.chunker import names_definitions
 from arama.engine.config import Fusion
 from arama.engine.lexical import identifier_parts
 from arama.engine.records import ChunkRow
@@ -172,6 +175,32 @@ def path_factor(row: ChunkRow, exempt: Iterable[str] = ()) -> float:
 def penalize_paths(candidates: Sequence[Candidate], exempt: Iterable[str] = ()) -> list[Candidate]:
     exempt = tuple(exempt)
     return [(k, row, score * path_factor(row, exempt)) for k, row, score in candidates]
+
+
+# -- top-level code --------------------------------------------------------------------------------
+
+
+def is_top_level_code(row: ChunkRow) -> bool:
+    """A chunk of an implementation file that no definition holds, in a language whose
+    definitions the chunker names (elsewhere every chunk is one of those)."""
+    return (
+        not row.is_definition
+        and names_definitions(row.language)
+        and not paths.traits(row.path, row.language)
+    )
+
+
+def damp_top_level(candidates: Sequence[Candidate], factor: float) -> list[Candidate]:
+    """Multiply the top-level chunks of code files by `factor`: a question about what code
+    does is answered by a definition; a module's imports and constants that share its words
+    came first too often (`diskcache/core.py`'s constants for "evict the least recently
+    stored", a module's first lines for a question about its one function)."""
+    if factor >= 1.0:
+        return list(candidates)
+    return [
+        (key, row, score * factor if is_top_level_code(row) else score)
+        for key, row, score in candidates
+    ]
 
 
 # -- per-file saturation ---------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def _apply_priors(
         candidates = priors.boost_definitions(candidates, names, strength)
     if rules.path_penalty:
         candidates = priors.penalize_paths(candidates, exempt_traits(request))
+    candidates = priors.damp_top_level(candidates, rules.top_level)
     candidates.sort(key=lambda c: c[2], reverse=True)
     return candidates
 
