@@ -73,7 +73,9 @@ class Priors:
     Query-shape weights for identifier-shaped queries only (neutral on the registry sets,
     quality.py 0.675 -> 0.677; `ensure_ascii`, `maxBytes` find the code that uses them).
     Mentions at 0.25 (docstring 0.568 -> 0.579, questions 0.493 -> 0.503, quality.py 0.677 ->
-    0.685; Go -0.003, at 0.35 and above Go lost more than noise).
+    0.685; Go -0.003, at 0.35 and above Go lost more than noise). Top-level code at 0.6 (with
+    chunking revision 2: docstring 0.580 -> 0.584, questions 0.542 -> 0.545, quality.py 0.685 ->
+    0.697).
     Not kept: shape weights for sentences (questions -0.026), file saturation (docstring -0.005,
     questions R@10 -0.02), pseudo-relevance feedback (docstring -0.002 to -0.013)."""
 
