@@ -82,6 +82,8 @@ _CHUNK_COLUMNS = (
     "c.id, f.path, f.language, f.size, f.mtime_ns, c.start_line, c.end_line, c.symbol, c.kind, "
     "c.container, c.text, c.text_hash"
 )
+# The same row without the chunk's text (read as ""): where a definition is, not what it says.
+_CHUNK_PLACE_COLUMNS = _CHUNK_COLUMNS.replace("c.text,", "'',")
 
 
 class CatalogCorrupt(Exception):
@@ -195,7 +197,7 @@ class CatalogQueries:
         if not names:
             return []
         marks = ",".join("?" * len(names))
-        columns = _CHUNK_COLUMNS if with_text else _CHUNK_COLUMNS.replace("c.text,", "'',")
+        columns = _CHUNK_COLUMNS if with_text else _CHUNK_PLACE_COLUMNS
         return [
             ChunkRow(*r)
             for r in self._db().execute(

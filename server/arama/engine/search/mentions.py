@@ -25,6 +25,8 @@ MAX_DEFINITIONS = 4  # a name defined in more places than this says too little
 HITS = 30
 VOTER_TRAITS = frozenset({paths.TEST, paths.FIXTURE, paths.DOC, paths.EXAMPLE})
 _MENTIONED = re.compile(r"[A-Za-z_$][\w$]{2,}")
+TOKEN_MEMO = 4096  # chunks whose words are remembered (by content hash)
+_tokens_by_hash: dict[str, frozenset[str]] = {}
 
 
 def is_commentary(row: ChunkRow) -> bool:
@@ -41,10 +43,6 @@ def mentioned_tokens(row: ChunkRow) -> frozenset[str]:
             _tokens_by_hash.clear()
         tokens = _tokens_by_hash[row.text_hash] = frozenset(_MENTIONED.findall(row.text))
     return tokens
-
-
-TOKEN_MEMO = 4096
-_tokens_by_hash: dict[str, frozenset[str]] = {}
 
 
 def mention_votes(
