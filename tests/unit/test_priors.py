@@ -342,3 +342,38 @@ def test_every_mode_ranks_the_implementation_above_a_test_that_repeats_it(
             assert order(Priors.off()) == ["tests/test_headers.py", "headers.py"]
     finally:
         engine.close()
+
+
+def test_a_closure_answers_as_the_function_around_it(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """A long function is cut into pieces, its closure apart under its own name: the search
+    labels the closure's lines as the function one calls (diskcache's `barrier` answered as its
+    inner `decorator`), unless the query writes the closure's name; `expand` gives the whole
+    function with the closure in place."""
+    setup = "\n".join(f"    setting_{n} = configure_option({n})" for n in range(45))
+    (workspace / "turnstile.py").write_text(
+        "def make_turnstile(lock_name):\n"
+        '    """Let one caller at a time through."""\n'
+        f"{setup}\n\n"
+        "    def decorator(func):\n"
+        "        with acquire_turnstile_guard(lock_name):\n"
+        "            return func\n\n"
+        "    return decorator\n"
+    )
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        words = SearchRequest("acquire turnstile guard", mode="lexical")
+        top = engine.search(words).hits[0].chunk
+        assert (top.symbol, top.container) == ("make_turnstile", None)
+        assert top.start_line == 48  # the closure's own lines, under the function's name
+        off = replace(Priors(), closures_as_functions=False)
+        alone = engine.search(words, priors=off).hits[0].chunk
+        assert (alone.symbol, alone.container) == ("decorator", "make_turnstile")
+        named = engine.search(SearchRequest("decorator", mode="lexical")).hits[0].chunk
+        assert (named.symbol, named.container) == ("decorator", "make_turnstile")
+        wide = engine.search(replace(words, expand=True)).hits[0].chunk
+        assert (wide.start_line, wide.end_line) == (0, 52)
+        assert "acquire_turnstile_guard(lock_name)" in wide.text.split("\n")[49]
+    finally:
+        engine.close()

@@ -289,6 +289,34 @@ class CatalogQueries:
             )
         ]
 
+    def definition_spans(
+        self, path_symbols: Collection[tuple[str, str]], kinds: Collection[int]
+    ) -> list[SymbolRow]:
+        """The definitions of `kinds` named by (path, symbol) pairs, each once with the lines
+        all its pieces span (`chunk_id` is its first piece)."""
+        pairs = set(path_symbols)
+        if not pairs or not kinds:
+            return []
+        paths = sorted({p for p, _ in pairs})
+        symbols = sorted({s for _, s in pairs})
+        kind_values = sorted(kinds)
+        rows = self._db().execute(
+            "SELECT min(c.id), f.path, c.symbol, coalesce(c.symbol_norm, ''), c.kind, c.container, "
+            "min(c.start_line), max(c.end_line) FROM chunks c JOIN files f ON f.id = c.file_id "
+            f"WHERE f.path IN ({','.join('?' * len(paths))}) "
+            f"AND c.symbol IN ({','.join('?' * len(symbols))}) "
+            f"AND c.kind IN ({','.join('?' * len(kind_values))}) "
+            "GROUP BY f.path, c.symbol, c.kind, c.container",
+            [*paths, *symbols, *kind_values],
+        )
+        found = [
+            SymbolRow(
+                int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), r[5], int(r[6]), int(r[7])
+            )
+            for r in rows
+        ]
+        return [row for row in found if (row.path, row.symbol) in pairs]
+
     def symbol_rows(self) -> list[SymbolRow]:
         """Every definition once: the pieces of a split function fold into one row."""
         rows = self._db().execute(

@@ -101,6 +101,9 @@ class Priors:
     # Tests, docs and examples among the best dense and lexical hits vote for the code
     # definitions they name, fused as a channel of its own with this weight (hybrid only).
     mentions: float = 0.25
+    # A function nested in a function (a decorator's wrapper, a local helper cut out of a long
+    # function) is labelled and fused as a piece of the outermost function around it.
+    closures_as_functions: bool = True
 
     @classmethod
     def off(cls) -> Priors:
@@ -112,6 +115,7 @@ class Priors:
             collapse_similar=False,
             mentions=0.0,
             top_level=1.0,
+            closures_as_functions=False,
         )
 
 

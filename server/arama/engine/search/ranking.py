@@ -4,6 +4,7 @@ scores     one channel's own scores in `semantic` and `lexical` mode, weighted R
            `hybrid` (weights shaped by the query when that prior is on)
 filters    the request's filters and `minScore`
 priors     definitions of written names up, tests/examples/copies and top-level code down
+closures   a function nested in a function answers as the outermost one
 regions    one result per region (overlapping windows, pieces of one definition)
 files      the third and later hits of one file damped
 similar    near-identical definitions folded into one result, counted
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from arama.engine.config import Fusion, Priors
 from arama.engine.folders import FolderView
 from arama.engine.records import ChunkRow
-from arama.engine.search import paths, priors
+from arama.engine.search import closures, paths, priors
 from arama.engine.search.fusion import Ranked, fold_overlaps, merge_ranked
 from arama.engine.search.fusion import reciprocal_rank_fusion as fuse
 from arama.engine.search.request import FilterMatcher, SearchRequest
@@ -79,6 +80,11 @@ def _scores(
 ) -> list[Candidate]:
     ranked = {name: merge_ranked(found) for name, found in lists.items() if found}
     rows = rows_of(folders, list({k for keys in ranked.values() for k in keys}), known)
+    if ranking.priors.closures_as_functions and (
+        priors.query_shape(request.query) is not priors.Shape.IDENTIFIER
+    ):  # a name looked up gets the definitions as they are named
+        named = set(priors.written_names(request.query))
+        rows = closures.as_enclosing_functions(folders, rows, keep=named)
     scores: dict[Key, float]
     if request.mode == "hybrid":
         scores = fuse(ranked, ranking.fusion, rows=rows, weights=ranking.weights(request.query))
