@@ -638,6 +638,50 @@ def test_functions_assigned_to_properties_are_definitions(language: str) -> None
     assert_well_formed(EXPRESS_STYLE, chunks, max_lines=12)
 
 
+GETTERS_STYLE = """\
+/**
+ * Return the remote address.
+ */
+
+defineGetter(req, 'ip', function ip(){
+  return this.socket.remoteAddress;
+});
+
+defineGetter(req, 'fresh', function(){
+  return this.status === 304;
+});
+
+app.use(function logger(req, res, next) {
+  next();
+});
+
+app.get('/', (req, res) => {
+  res.send('hi');
+});
+
+Object.defineProperty(exports, 'version', () => {
+  return 1;
+});
+"""
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_named_functions_passed_to_calls_are_definitions(language: str) -> None:
+    """Express defines `req.ip` as `defineGetter(req, 'ip', function ip() {...})`: a method of
+    `req`, named by its own name or, when it has none, by the string naming the property. A
+    named middleware is a function; an anonymous route handler stays in the code around it,
+    and so does a property of the module's exports."""
+    chunks = chunk_source(GETTERS_STYLE, language, max_lines=12)
+    named = [(c.symbol, c.kind, c.container) for c in chunks if c.symbol]
+    assert named == [
+        ("ip", K.METHOD, "req"),
+        ("fresh", K.METHOD, "req"),
+        ("logger", K.FUNCTION, None),
+    ]
+    assert chunks[0].text.startswith("/**\n * Return the remote address.")
+    assert_well_formed(GETTERS_STYLE, chunks, max_lines=12)
+
+
 def test_jsdoc_two_blank_lines_above_is_not_attached() -> None:
     source = "/** Helpers. */\n\n\nfunction f() {\n  return 1;\n}\n"
     assert rows(chunk_source(source, "javascript")) == [

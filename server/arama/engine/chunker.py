@@ -35,11 +35,14 @@ log = logging.getLogger(__name__)
 # Bump when a change cuts or names some language's files differently, and say which languages
 # in _RECHUNKED: an index made by an older revision re-reads and re-chunks those files once
 # (indexing/opening.py); chunks whose text did not change keep their embeddings.
-CHUNKING_REVISION = 2
+CHUNKING_REVISION = 3
 _RECHUNKED: dict[int, frozenset[str]] = {
     # `res.x = function x()` and `Foo.prototype.y = ...` are definitions; JSDoc one blank
     # line above a definition belongs to it.
     2: frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"}),
+    # A named function passed to a call (`defineGetter(req, 'ip', function ip() {...})`) is a
+    # definition.
+    3: frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"}),
 }
 
 
@@ -278,6 +281,28 @@ def _js_assignment(node: Node, src: bytes) -> _Naming | None:
     return _Naming(symbol, SymbolKind.METHOD, where.rsplit(".", 1)[-1])
 
 
+def _js_argument_function(node: Node, src: bytes) -> _Naming | None:
+    """A named function passed to a call: `defineGetter(req, 'ip', function ip() {...})` is
+    how Express defines `req.ip`, `app.use(function logger(...) {...})` a middleware. Its name
+    was given to be read. When the call also names it as a property of an object (the object,
+    then the name as a string), that object holds it as a method, named by that string if the
+    function has no name of its own. Other unnamed callbacks stay part of the code around
+    them."""
+    parent = node.parent
+    if parent is None or parent.type != "arguments":
+        return None
+    own = node.child_by_field_name("name")
+    symbol = _text(own, src) if own is not None else None
+    args = parent.named_children
+    place = next((i for i, a in enumerate(args) if a.id == node.id), -1)
+    if place >= 2 and args[place - 2].type == "identifier" and args[place - 1].type == "string":
+        key = _text(args[place - 1], src).strip("'\"`")
+        owner = _text(args[place - 2], src)
+        if key.isidentifier() and key == (symbol or key) and owner not in _JS_MODULE_OBJECTS:
+            return _Naming(key, SymbolKind.METHOD, owner)  # `defineGetter(req, 'fresh', ...)`
+    return _Naming(symbol, SymbolKind.FUNCTION) if symbol else None
+
+
 def _js_field(node: Node, src: bytes) -> _Naming | None:
     """Class fields holding arrow functions (`onClick = () => ...`) are methods in practice."""
     name = node.child_by_field_name("property") or node.child_by_field_name("name")
@@ -359,6 +384,8 @@ _JS_RULES: dict[str, _Rule] = {
     "variable_declarator": _Rule(_K.FUNCTION, _js_variable),
     "field_definition": _Rule(_K.METHOD, _js_field),
     "assignment_expression": _Rule(_K.FUNCTION, _js_assignment),
+    "function_expression": _Rule(_K.FUNCTION, _js_argument_function),
+    "arrow_function": _Rule(_K.FUNCTION, _js_argument_function),
 }
 _TS_RULES: dict[str, _Rule] = {
     **_JS_RULES,
