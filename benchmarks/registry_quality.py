@@ -51,7 +51,7 @@ from arama.engine.engine import Engine, Progress
 from arama.engine.hashing import text_hash
 from arama.engine.languages import language_for_path
 from arama.engine.search.paths import Content, content_of
-from arama.engine.search.request import MODES, Mode, SearchRequest
+from arama.engine.search.request import MODES, Mode, SearchFilters, SearchRequest
 from corpora import PACKAGES, Fetched, fetch_all
 from docstrings import GRAMMARS, first_sentence, strip_docs
 from quality import (
@@ -445,6 +445,28 @@ def engine_search(
     return search
 
 
+IN_PACKAGE = "hybrid in package"
+
+
+def package_scoped_search(
+    engine: Engine, fusion: Fusion, priors: Priors | None, queries: Sequence[Query]
+) -> SearchFn:
+    """`hybrid` within the question's own package (a `paths` filter on its folder): what a user
+    with only that repository open would see. The workspace holds nine packages in five
+    languages, and an answer can lose to another package's look-alike (itertools' `chunks` and
+    `batching` for lodash's `chunk`); the targets are judged on the whole workspace, this is
+    shown beside them, for the questions only (the baselines have no such view)."""
+    package_of = {q.text: q.targets[0][0].split("/", 1)[0] for q in queries}
+
+    def search(query: str) -> list[Span]:
+        scope = SearchFilters(paths=(f"/{package_of[query]}/",))
+        request = SearchRequest(query, limit=TOP_K, mode="hybrid", filters=scope)
+        answer = search_engine(engine, request, fusion, priors)
+        return [(hit.chunk.path, hit.chunk.start_line, hit.chunk.end_line) for hit in answer.hits]
+
+    return search
+
+
 def first_hit(query: Query, results: Sequence[Span]) -> int | None:
     """1-based rank of the first result overlapping any target (same file, lines intersect)."""
     for rank, (path, start, end) in enumerate(results, 1):
@@ -603,6 +625,7 @@ def prior_configurations(given: Priors | None) -> list[tuple[str, Priors]]:
         ("mentions=0.25", {"mentions": 0.25}),
         ("mentions=0.5", {"mentions": 0.5}),
         ("top_level=0.6", {"top_level": 0.6}),
+        ("closures_as_functions", {"closures_as_functions": True}),
     ]
     configurations = [("all off", off)] + [(name, replace(off, **c)) for name, c in alone]
     configurations.append(("defaults (the kept ones)", Priors()))
@@ -991,6 +1014,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "bm25": Bm25Baseline(question_chunks).search,
                 "dense": question_dense.search,
                 "rrf": question_rrf.search,
+            }
+        if questions:
+            question_systems = question_systems | {
+                IN_PACKAGE: package_scoped_search(
+                    question_engine or engine, fusion, priors, questions
+                )
             }
         for name, queries in sets.items():
             if queries:
