@@ -86,6 +86,11 @@ _CHUNK_COLUMNS = (
 _CHUNK_PLACE_COLUMNS = _CHUNK_COLUMNS.replace("c.text,", "'',")
 
 
+class CatalogClosed(sqlite3.ProgrammingError):
+    """The folder was removed (its catalog closed) while a request was reading it: the request
+    asks again without it."""
+
+
 class CatalogCorrupt(Exception):
     """The database file exists but cannot be used; the caller moves it aside and starts anew."""
 
@@ -425,7 +430,7 @@ class _Connections:
         if self._closed:
             if held is not None:  # this thread's own: safe to close here
                 self._local.held = None
-            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            raise CatalogClosed("Cannot operate on a closed database.")
         if held is None:
             db = self._connect()
             held = _ThreadConnection(db)

@@ -15,13 +15,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
+from arama.engine.catalog import CatalogClosed
 from arama.engine.config import EngineConfig, Fusion, Priors
 from arama.engine.embedding.backends import make_embedder
 from arama.engine.embedding.cache import EmbeddingCache, ReadOnlyEmbeddingCache
 from arama.engine.embedding.protocol import Embedder
 from arama.engine.embedding.remote import RemoteCache, RemoteListener, remote_status
-from arama.engine.folders import FolderRegistry, FolderView, owner_root
+from arama.engine.folders import FolderIndex, FolderRegistry, FolderView, owner_root
 from arama.engine.indexing.embedding import Embedding
 from arama.engine.indexing.files import FileSync
 from arama.engine.indexing.jobs import (
@@ -54,6 +56,7 @@ from arama.engine.watcher import FolderWatcher
 __all__ = ["Engine", "Progress", "SearchCancelled"]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -233,8 +236,13 @@ class Engine:
         files = chunks = 0
         skipped: Counter[str] = Counter()
         recovered: list[str] = []
+        removed: list[FolderIndex] = []
         for folder in folders:
-            f, c = folder.catalog.counts()
+            try:
+                f, c = folder.catalog.counts()
+            except CatalogClosed:  # removed while this was read: no longer there
+                removed.append(folder)
+                continue
             files, chunks = files + f, chunks + c
             skipped.update(folder.skipped)
             skipped.update(folder.skipped_reads.values())
@@ -264,7 +272,7 @@ class Engine:
                 self._cache.hits,
                 self._cache.misses,
             ),
-            workspace_folders=tuple(f.root for f in folders),
+            workspace_folders=tuple(f.root for f in folders if f not in removed),
             skipped_files=dict(skipped),
             recovered=tuple(recovered),
             update_batches=self._files.update_batches,
@@ -290,18 +298,20 @@ class Engine:
         priors: Priors | None = None,
     ) -> SearchAnswer:
         """`fusion` and `priors` override the configured ones for this search (benchmarks)."""
-        return self._searcher.search(
-            request, cancelled=cancelled, budget_s=budget_s, fusion=fusion, priors=priors
+        return _without_removed_folders(
+            lambda: self._searcher.search(
+                request, cancelled=cancelled, budget_s=budget_s, fusion=fusion, priors=priors
+            )
         )
 
     def context(self, path: Path, line: int, limit: int = 10) -> ContextAnswer:
-        return self._searcher.context(path, line, limit)
+        return _without_removed_folders(lambda: self._searcher.context(path, line, limit))
 
     def symbols(self, query: str, limit: int = 100) -> list[SymbolHit]:
-        return self._searcher.symbols(query, limit)
+        return _without_removed_folders(lambda: self._searcher.symbols(query, limit))
 
     def stats(self) -> IndexStats:
-        return self._searcher.stats()
+        return _without_removed_folders(self._searcher.stats)
 
     # -- wiring ------------------------------------------------------------------------------
 
@@ -315,6 +325,16 @@ class Engine:
     def _watch_roots(self) -> None:
         if self._watcher is not None:
             self._watcher.set_roots(self._registry.roots())
+
+
+def _without_removed_folders(answer: Callable[[], _T]) -> _T:
+    """A request that read a folder being removed (its catalog closed under it) is answered
+    again from the folders left: the client removed it, it asked about the others. A folder
+    removed again during the second try is rare enough to be an error."""
+    try:
+        return answer()
+    except CatalogClosed:
+        return answer()
 
 
 def _read_only(cache_dir: Path) -> bool:
