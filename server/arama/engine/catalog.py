@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from arama.engine.lexical import fts_document, fts_query, normalized_symbol
@@ -84,6 +84,20 @@ _CHUNK_COLUMNS = (
 )
 # The same row without the chunk's text (read as ""): where a definition is, not what it says.
 _CHUNK_PLACE_COLUMNS = _CHUNK_COLUMNS.replace("c.text,", "'',")
+
+
+# One definition from its pieces (grouped by _SYMBOL_IDENTITY): first chunk, lines they span.
+_SYMBOL_COLUMNS = (
+    "min(c.id), f.path, c.symbol, coalesce(c.symbol_norm, ''), c.kind, c.container, "
+    "min(c.start_line), max(c.end_line)"
+)
+_SYMBOL_IDENTITY = "f.path, c.symbol, c.kind, c.container"
+
+
+def _symbol_row(r: Sequence[Any]) -> SymbolRow:
+    return SymbolRow(
+        int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), r[5], int(r[6]), int(r[7])
+    )
 
 
 class CatalogClosed(sqlite3.ProgrammingError):
@@ -306,36 +320,24 @@ class CatalogQueries:
         symbols = sorted({s for _, s in pairs})
         kind_values = sorted(kinds)
         rows = self._db().execute(
-            "SELECT min(c.id), f.path, c.symbol, coalesce(c.symbol_norm, ''), c.kind, c.container, "
-            "min(c.start_line), max(c.end_line) FROM chunks c JOIN files f ON f.id = c.file_id "
+            f"SELECT {_SYMBOL_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
             f"WHERE f.path IN ({','.join('?' * len(paths))}) "
             f"AND c.symbol IN ({','.join('?' * len(symbols))}) "
             f"AND c.kind IN ({','.join('?' * len(kind_values))}) "
-            "GROUP BY f.path, c.symbol, c.kind, c.container",
+            f"GROUP BY {_SYMBOL_IDENTITY}",
             [*paths, *symbols, *kind_values],
         )
-        found = [
-            SymbolRow(
-                int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), r[5], int(r[6]), int(r[7])
-            )
-            for r in rows
-        ]
+        found = [_symbol_row(r) for r in rows]
         return [row for row in found if (row.path, row.symbol) in pairs]
 
     def symbol_rows(self) -> list[SymbolRow]:
         """Every definition once: the pieces of a split function fold into one row."""
         rows = self._db().execute(
-            "SELECT min(c.id), f.path, c.symbol, coalesce(c.symbol_norm, ''), c.kind, c.container, "
-            "min(c.start_line), max(c.end_line) FROM chunks c JOIN files f ON f.id = c.file_id "
+            f"SELECT {_SYMBOL_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id "
             "WHERE c.symbol IS NOT NULL AND c.kind IS NOT NULL "
-            "GROUP BY f.path, c.symbol, c.kind, c.container ORDER BY f.path, min(c.start_line)"
+            f"GROUP BY {_SYMBOL_IDENTITY} ORDER BY f.path, min(c.start_line)"
         )
-        return [
-            SymbolRow(
-                int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), r[5], int(r[6]), int(r[7])
-            )
-            for r in rows
-        ]
+        return [_symbol_row(r) for r in rows]
 
     def text_ending_at(self, path: str, line: int) -> str | None:
         """The text of a chunk of `path` whose last line is `line`."""

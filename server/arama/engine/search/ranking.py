@@ -1,10 +1,10 @@
 """From what the channels found to the ranked list a page is cut from.
 
+closures   a function nested in a function answers as (and fuses into) the outermost one
 scores     one channel's own scores in `semantic` and `lexical` mode, weighted RRF in
            `hybrid` (weights shaped by the query when that prior is on)
 filters    the request's filters and `minScore`
 priors     definitions of written names up, tests/examples/copies and top-level code down
-closures   a function nested in a function answers as the outermost one
 regions    one result per region (overlapping windows, pieces of one definition)
 files      the third and later hits of one file damped
 similar    near-identical definitions folded into one result, counted
