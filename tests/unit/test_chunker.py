@@ -682,6 +682,86 @@ def test_named_functions_passed_to_calls_are_definitions(language: str) -> None:
     assert_well_formed(GETTERS_STYLE, chunks, max_lines=12)
 
 
+OVERLOADS = """\
+/** Compiles a schema. */
+export function Compile<T>(schema: T): Check<T>
+export function Compile<T>(schema: T, references: T[]): Check<T>
+export function Compile(...args: unknown[]): unknown {
+  return build(args)
+}
+
+export declare function lone(): void
+export function other(): number {
+  return 2
+}
+
+export class Value {
+  // The typed forms.
+  Cast(schema: string): string;
+  Cast(schema: number): number;
+  Cast(schema: unknown): unknown {
+    return schema
+  }
+  Clean(): void;
+  Clone(value: unknown): unknown {
+    return value
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("language", ["typescript", "typescriptreact"])
+def test_overload_signatures_belong_to_their_implementation(language: str) -> None:
+    """TypeScript's overloads are the typed forms of the function below them (its own
+    signature is often `(...args: unknown[])`): one definition, doc comment first. A signature
+    of another name (a declared function, an abstract-like method) stays where it is."""
+    chunks = chunk_source(OVERLOADS, language)
+    assert [(c.start_line, c.end_line, c.symbol, c.container) for c in chunks if c.symbol] == [
+        (0, 5, "Compile", None),
+        (8, 10, "other", None),
+        (12, 12, "Value", None),
+        (13, 18, "Cast", "Value"),
+        (19, 19, "Value", None),  # `Clean(): void` names no method below it
+        (20, 22, "Clone", "Value"),
+    ]
+    assert [c.symbol for c in chunks if c.start_line == 7] == [None]  # `lone` stays top-level
+    assert_well_formed(OVERLOADS, chunks)
+
+
+GO_FUNCTION_VARIABLES = """\
+package handlers
+
+// Health answers the load balancer.
+var Health = func(w http.ResponseWriter, r *http.Request) {
+\tw.WriteHeader(200)
+}
+
+var (
+\tfirst  = func() int { return 1 }
+\tsecond = func(s string) string {
+\t\treturn s
+\t}
+\tlimit  = 10
+)
+
+var timeout, retries = 5, 3
+"""
+
+
+def test_go_variables_holding_function_literals_are_definitions() -> None:
+    """`var Health = func(...) {...}` is how Go code often defines handlers and hooks:
+    `workspace/symbol` and the search channels find it by name. Other variables stay
+    top-level code."""
+    chunks = chunk_source(GO_FUNCTION_VARIABLES, "go")
+    named = [(c.start_line, c.end_line, c.symbol, c.kind) for c in chunks if c.symbol]
+    assert named == [
+        (2, 5, "Health", K.FUNCTION),
+        (8, 8, "first", K.FUNCTION),
+        (9, 11, "second", K.FUNCTION),
+    ]
+    assert_well_formed(GO_FUNCTION_VARIABLES, chunks)
+
+
 def test_jsdoc_two_blank_lines_above_is_not_attached() -> None:
     source = "/** Helpers. */\n\n\nfunction f() {\n  return 1;\n}\n"
     assert rows(chunk_source(source, "javascript")) == [

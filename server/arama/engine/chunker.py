@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # Bump when a change cuts or names some language's files differently, and say which languages
 # in _RECHUNKED: an index made by an older revision re-reads and re-chunks those files once
 # (indexing/opening.py); chunks whose text did not change keep their embeddings.
-CHUNKING_REVISION = 3
+CHUNKING_REVISION = 4
 _RECHUNKED: dict[int, frozenset[str]] = {
     # `res.x = function x()` and `Foo.prototype.y = ...` are definitions; JSDoc one blank
     # line above a definition belongs to it.
@@ -43,6 +43,9 @@ _RECHUNKED: dict[int, frozenset[str]] = {
     # A named function passed to a call (`defineGetter(req, 'ip', function ip() {...})`) is a
     # definition.
     3: frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"}),
+    # TypeScript overload signatures belong to the implementation below them; a Go package
+    # variable holding a function literal (`var handler = func(...) {...}`) is a definition.
+    4: frozenset({"typescript", "typescriptreact", "go"}),
 }
 
 
@@ -217,6 +220,17 @@ def _go_method(node: Node, src: bytes) -> _Naming | None:
     return naming._replace(container=_unwrap_type(owner, src))
 
 
+def _go_function_variable(node: Node, src: bytes) -> _Naming | None:
+    """`var handler = func(w http.ResponseWriter, r *http.Request) {...}`: one name, one
+    function literal; a variable holding anything else is not a definition."""
+    names = node.children_by_field_name("name")
+    value = node.child_by_field_name("value")
+    if len(names) != 1 or value is None or value.named_child_count != 1:
+        return None
+    literal = value.named_children[0]
+    return _Naming(_text(names[0], src)) if literal.type == "func_literal" else None
+
+
 def _go_type_spec(node: Node, src: bytes) -> _Naming | None:
     """`type X struct{...}` is a struct, `type X interface{...}` an interface."""
     naming = _by_name_field(node, src)
@@ -366,6 +380,9 @@ class _LanguageSpec:
     # Comment-like nodes that describe the definition right below them (incl. Rust attributes).
     comments: frozenset[str] = frozenset({"comment"})
     constructors: frozenset[str] = frozenset()
+    # Signatures that declare overloads of the definition right below them with the same name
+    # (TypeScript): its typed forms, so they belong to it.
+    overloads: frozenset[str] = frozenset()
     constructor_is_class_name: bool = False
     methods_in: frozenset[SymbolKind] = frozenset(
         {SymbolKind.CLASS, SymbolKind.STRUCT, SymbolKind.INTERFACE, SymbolKind.ENUM}
@@ -397,6 +414,7 @@ _TS_RULES: dict[str, _Rule] = {
     "module": _Rule(_K.MODULE),
     "public_field_definition": _Rule(_K.METHOD, _js_field),
 }
+_TS_OVERLOADS = frozenset({"function_signature", "method_signature"})
 _JS_WRAPPERS = frozenset(
     {
         "export_statement",
@@ -433,10 +451,16 @@ _SPECS: dict[str, _LanguageSpec] = {
         rules=_JS_RULES, wrappers=_JS_WRAPPERS, constructors=frozenset({"constructor"})
     ),
     "typescript": _LanguageSpec(
-        rules=_TS_RULES, wrappers=_JS_WRAPPERS, constructors=frozenset({"constructor"})
+        rules=_TS_RULES,
+        wrappers=_JS_WRAPPERS,
+        constructors=frozenset({"constructor"}),
+        overloads=_TS_OVERLOADS,
     ),
     "tsx": _LanguageSpec(
-        rules=_TS_RULES, wrappers=_JS_WRAPPERS, constructors=frozenset({"constructor"})
+        rules=_TS_RULES,
+        wrappers=_JS_WRAPPERS,
+        constructors=frozenset({"constructor"}),
+        overloads=_TS_OVERLOADS,
     ),
     "go": _LanguageSpec(
         rules={
@@ -444,8 +468,9 @@ _SPECS: dict[str, _LanguageSpec] = {
             "method_declaration": _Rule(_K.METHOD, _go_method),
             "type_spec": _Rule(_K.TYPE_PARAMETER, _go_type_spec),
             "type_alias": _Rule(_K.TYPE_PARAMETER),
+            "var_spec": _Rule(_K.FUNCTION, _go_function_variable),
         },
-        wrappers=frozenset({"type_declaration"}),
+        wrappers=frozenset({"type_declaration", "var_declaration", "var_spec_list"}),
     ),
     "rust": _LanguageSpec(
         rules={
@@ -745,7 +770,11 @@ def _build_query(parser: Parser, spec: _LanguageSpec) -> Query:
         raise ValueError("parser without a language")
     patterns = [
         f"({node_type}) @{capture}"
-        for capture, node_types in (("def", spec.rules.keys()), ("comment", spec.comments))
+        for capture, node_types in (
+            ("def", spec.rules.keys()),
+            ("comment", spec.comments),
+            ("overload", spec.overloads),
+        )
         for node_type in sorted(node_types)
         if language.id_for_node_kind(node_type, True)
     ]
@@ -800,7 +829,12 @@ def _syntax_pieces(
     top = _Def(0, page.last, -1, None, None, None, root.start_byte, root.end_byte)
     _build_tree(top, captures.get("def", []), spec, source)
     comments = captures.get("comment", [])
-    _attach_comments(top, _comment_spans(comments), _doc_blocks(comments, source), page)
+    spans = _Attachable(
+        _comment_spans(comments),
+        _doc_blocks(comments, source),
+        _overload_spans(captures.get("overload", []), spec, source),
+    )
+    _attach_comments(top, spans, page)
     return _emit(top, page)
 
 
@@ -874,6 +908,29 @@ def _comment_spans(comments: list[Node]) -> dict[int, int]:
     return spans
 
 
+def _overload_spans(
+    signatures: list[Node], spec: _LanguageSpec, src: bytes
+) -> dict[int, tuple[int, str]]:
+    """Last row -> (first row, name) of every overload signature that has its lines to itself
+    (its `export` and trailing `;` included)."""
+    spans: dict[int, tuple[int, str]] = {}
+    for signature in signatures:
+        name = signature.child_by_field_name("name")
+        if name is None:
+            continue
+        outer = _outermost_wrapper(signature, spec)
+        first, last = outer.start_point.row, _last_row(outer)
+        before, after = outer.prev_sibling, outer.next_sibling
+        while after is not None and after.type == ";" and after.start_point.row == last:
+            after = after.next_sibling
+        if before is not None and _last_row(before) >= first:
+            continue
+        if after is not None and after.start_point.row <= last:
+            continue
+        spans[last] = (first, _text(name, src))
+    return spans
+
+
 def _doc_blocks(comments: list[Node], src: bytes) -> dict[int, int]:
     """Last row -> first row of every `/** ... */` block: JSDoc describes the definition below
     it even across one blank line, as Express and much JavaScript of its age write it."""
@@ -884,18 +941,34 @@ def _doc_blocks(comments: list[Node], src: bytes) -> dict[int, int]:
     }
 
 
-def _attach_comments(
-    top: _Def, spans: dict[int, int], doc_blocks: dict[int, int], page: _Page
-) -> None:
+class _Attachable(NamedTuple):
+    """What may sit right above a definition and belongs to it, each by its last row."""
+
+    comments: dict[int, int]  # -> first row
+    doc_blocks: dict[int, int]  # `/** ... */` -> first row
+    overloads: dict[int, tuple[int, str]]  # -> first row, the name it declares
+
+    def above(self, row: int, symbol: str | None) -> int | None:
+        """First row of the comment or same-named overload ending on `row`, if any."""
+        first = self.comments.get(row)
+        if first is not None:
+            return first
+        overload = self.overloads.get(row)
+        return overload[0] if overload is not None and overload[1] == symbol else None
+
+
+def _attach_comments(top: _Def, spans: _Attachable, page: _Page) -> None:
     """Pull the comment block right above each definition into it; it describes it. A doc
-    block one blank line above counts too."""
+    block one blank line above counts too, and so do the definition's overload signatures
+    (with their own comments)."""
+    doc_blocks = spans.doc_blocks
     pending = [top]
     while pending:
         parent = pending.pop()
         floor = parent.head  # never climb onto the parent's own first line or a sibling
         for child in parent.children:
             start = child.start
-            while (first := spans.get(start - 1)) is not None and first > floor:
+            while (first := spans.above(start - 1, child.symbol)) is not None and first > floor:
                 start = first
             gap = start - 1
             if (
