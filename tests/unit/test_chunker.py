@@ -696,7 +696,8 @@ export function other(): number {
 }
 
 export class Value {
-  // The typed forms.
+  /** The typed forms, one blank line above them. */
+
   Cast(schema: string): string;
   Cast(schema: number): number;
   Cast(schema: unknown): unknown {
@@ -720,9 +721,9 @@ def test_overload_signatures_belong_to_their_implementation(language: str) -> No
         (0, 5, "Compile", None),
         (8, 10, "other", None),
         (12, 12, "Value", None),
-        (13, 18, "Cast", "Value"),
-        (19, 19, "Value", None),  # `Clean(): void` names no method below it
-        (20, 22, "Clone", "Value"),
+        (13, 19, "Cast", "Value"),
+        (20, 20, "Value", None),  # `Clean(): void` names no method below it
+        (21, 23, "Clone", "Value"),
     ]
     assert [c.symbol for c in chunks if c.start_line == 7] == [None]  # `lone` stays top-level
     assert_well_formed(OVERLOADS, chunks)

@@ -948,11 +948,8 @@ class _Attachable(NamedTuple):
     doc_blocks: dict[int, int]  # `/** ... */` -> first row
     overloads: dict[int, tuple[int, str]]  # -> first row, the name it declares
 
-    def above(self, row: int, symbol: str | None) -> int | None:
-        """First row of the comment or same-named overload ending on `row`, if any."""
-        first = self.comments.get(row)
-        if first is not None:
-            return first
+    def overload_above(self, row: int, symbol: str | None) -> int | None:
+        """First row of the overload of `symbol` ending on `row`, if any."""
         overload = self.overloads.get(row)
         return overload[0] if overload is not None and overload[1] == symbol else None
 
@@ -968,11 +965,18 @@ def _attach_comments(top: _Def, spans: _Attachable, page: _Page) -> None:
         floor = parent.head  # never climb onto the parent's own first line or a sibling
         for child in parent.children:
             start = child.start
-            while (first := spans.above(start - 1, child.symbol)) is not None and first > floor:
+            commented = False  # a comment is attached (not only overloads)
+            while True:
+                if (first := spans.comments.get(start - 1)) is not None and first > floor:
+                    commented = True
+                elif (first := spans.overload_above(start - 1, child.symbol)) is None or (
+                    first <= floor
+                ):
+                    break
                 start = first
             gap = start - 1
             if (
-                start == child.start
+                not commented
                 and gap > floor
                 and page.blank(gap)
                 and (first := doc_blocks.get(gap - 1)) is not None
