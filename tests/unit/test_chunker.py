@@ -685,6 +685,7 @@ def test_named_functions_passed_to_calls_are_definitions(language: str) -> None:
 OVERLOADS = """\
 /** Compiles a schema. */
 export function Compile<T>(schema: T): Check<T>
+
 export function Compile<T>(schema: T, references: T[]): Check<T>
 export function Compile(...args: unknown[]): unknown {
   return build(args)
@@ -714,18 +715,19 @@ export class Value {
 @pytest.mark.parametrize("language", ["typescript", "typescriptreact"])
 def test_overload_signatures_belong_to_their_implementation(language: str) -> None:
     """TypeScript's overloads are the typed forms of the function below them (its own
-    signature is often `(...args: unknown[])`): one definition, doc comment first. A signature
+    signature is often `(...args: unknown[])`): one definition, doc comment first, blank lines
+    between the overloads allowed (TypeBox writes them so). A signature
     of another name (a declared function, an abstract-like method) stays where it is."""
     chunks = chunk_source(OVERLOADS, language)
     assert [(c.start_line, c.end_line, c.symbol, c.container) for c in chunks if c.symbol] == [
-        (0, 5, "Compile", None),
-        (8, 10, "other", None),
-        (12, 12, "Value", None),
-        (13, 19, "Cast", "Value"),
-        (20, 20, "Value", None),  # `Clean(): void` names no method below it
-        (21, 23, "Clone", "Value"),
+        (0, 6, "Compile", None),
+        (9, 11, "other", None),
+        (13, 13, "Value", None),
+        (14, 20, "Cast", "Value"),
+        (21, 21, "Value", None),  # `Clean(): void` names no method below it
+        (22, 24, "Clone", "Value"),
     ]
-    assert [c.symbol for c in chunks if c.start_line == 7] == [None]  # `lone` stays top-level
+    assert [c.symbol for c in chunks if c.start_line == 8] == [None]  # `lone` stays top-level
     assert_well_formed(OVERLOADS, chunks)
 
 

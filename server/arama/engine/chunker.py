@@ -380,8 +380,8 @@ class _LanguageSpec:
     # Comment-like nodes that describe the definition right below them (incl. Rust attributes).
     comments: frozenset[str] = frozenset({"comment"})
     constructors: frozenset[str] = frozenset()
-    # Signatures that declare overloads of the definition right below them with the same name
-    # (TypeScript): its typed forms, so they belong to it.
+    # Signatures that declare overloads of the definition below them with the same name
+    # (TypeScript; blank lines between them allowed): its typed forms, so they belong to it.
     overloads: frozenset[str] = frozenset()
     constructor_is_class_name: bool = False
     methods_in: frozenset[SymbolKind] = frozenset(
@@ -628,6 +628,13 @@ class _Page:
 
     def blank(self, row: int) -> bool:
         return not self.lines[row].strip()
+
+    def nonblank_above(self, row: int, floor: int) -> int:
+        """The first row above `row` that is not blank, or `floor`."""
+        row -= 1
+        while row > floor and self.blank(row):
+            row -= 1
+        return max(row, floor)
 
     def insignificant(self, start: int, end: int) -> bool:
         return all(_INSIGNIFICANT.fullmatch(self.lines[row]) for row in range(start, end + 1))
@@ -969,9 +976,9 @@ def _attach_comments(top: _Def, spans: _Attachable, page: _Page) -> None:
             while True:
                 if (first := spans.comments.get(start - 1)) is not None and first > floor:
                     commented = True
-                elif (first := spans.overload_above(start - 1, child.symbol)) is None or (
-                    first <= floor
-                ):
+                elif (
+                    first := spans.overload_above(page.nonblank_above(start, floor), child.symbol)
+                ) is None or first <= floor:
                     break
                 start = first
             gap = start - 1
