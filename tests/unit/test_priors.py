@@ -377,3 +377,26 @@ def test_a_closure_answers_as_the_function_around_it(
         assert "acquire_turnstile_guard(lock_name)" in wide.text.split("\n")[49]
     finally:
         engine.close()
+
+
+def test_closures_of_a_module_sized_function_stay_themselves(
+    tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """A factory hundreds of lines long is a module written as a function (yargs' `usage`,
+    ~700 lines): its inner functions are what a question asks for, so they keep their names;
+    relabelled, `windowWidth` was folded into `usage` and shown at another piece's lines."""
+    setup = "\n".join(f"    setting_{n} = configure_option({n})" for n in range(350))
+    (workspace / "factory.py").write_text(
+        "def make_usage(parser):\n"
+        f"{setup}\n\n"
+        "    def window_width():\n"
+        "        return min(terminal_columns_guess(parser), 80)\n\n"
+        "    return window_width\n"
+    )
+    engine = _engine(tmp_path, embedder, workspace)
+    try:
+        hit = engine.search(SearchRequest("terminal columns guess", mode="lexical")).hits[0]
+        assert (hit.chunk.symbol, hit.chunk.container) == ("window_width", "make_usage")
+        assert hit.chunk.start_line == 352
+    finally:
+        engine.close()

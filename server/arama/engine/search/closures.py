@@ -8,7 +8,8 @@ function's lines. So in a search a closure's chunk is labelled as a piece of the
 function around it: fusion counts it as more evidence for that function, a page shows the
 function once, and the label names what to call (`expand` widens it to the whole function).
 
-Only plain functions nested in a function or method are closures here: a method assigned inside
+Only plain functions nested in a function or method shorter than `MAX_ENCLOSING_LINES` are
+closures here: a method assigned inside
 a factory (`self.check = function check()`, kind METHOD) is an API of its own and stays itself;
 a query that is a name (`deprecatedExtra`) or writes a closure's name gets the definitions as
 they are named, and `workspace/symbol` and the symbol channel know every closure by its own
@@ -27,6 +28,10 @@ from arama.engine.search.view import Key
 
 ENCLOSING_KINDS = frozenset({SymbolKind.FUNCTION, SymbolKind.METHOD, SymbolKind.CONSTRUCTOR})
 MAX_NESTING = 4  # closures of closures of ...: one catalog query per level
+# A function this long is a module written as a function (yargs' `usage` factory, ~700 lines,
+# with `windowWidth` and `defaultString` inside): its closures are what a question asks for,
+# and stay themselves. A decorator's or a debounce's inner functions are its mechanics.
+MAX_ENCLOSING_LINES = 300
 
 _Spans = dict[tuple[str, str], list[SymbolRow]]
 
@@ -94,7 +99,7 @@ def _outermost(row: ChunkRow, spans: _Spans) -> SymbolRow | None:
             ),
             None,
         )
-        if parent is None:
+        if parent is None or parent.end_line - parent.start_line >= MAX_ENCLOSING_LINES:
             break
         outer = current = parent
     return outer
