@@ -109,7 +109,7 @@ def question_cases(root: Path, engine: Engine) -> list[Case]:
     from registry_quality import ChunkInfo, load_questions
 
     chunks = [
-        ChunkInfo(r.path, r.start_line, r.end_line, r.symbol, r.container, r.language, "")
+        ChunkInfo(r.path, r.start_line, r.end_line, r.symbol, r.container, r.language, "", r.kind)
         for folder in engine.folders()
         for path in folder.catalog.live_files()
         for r in folder.catalog.chunks_of_file(path)

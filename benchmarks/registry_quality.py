@@ -256,6 +256,7 @@ def load_questions(
                 names = sorted({f"{c.container}.{c.symbol}" for c in by_file.get(path, [])})
                 hint = f" (file has: {', '.join(names[:30])})" if names else " (no such file)"
                 problems.append(f"  {raw['id']}: {path}:{container or ''}.{symbol}{hint}")
+            found += _closures_within(by_file.get(path, []), found)
             spans += [(c.path, c.start_line, c.end_line) for c in found]
             labels.append(f"{path}:{container + '.' if container else ''}{symbol}")
         questions.append(
@@ -264,6 +265,39 @@ def load_questions(
     if problems:
         raise SystemExit("question targets missing from the index:\n" + "\n".join(problems))
     return questions
+
+
+_FUNCTION_KINDS = frozenset({12, 6, 9})  # LSP SymbolKind: function, method, constructor
+_PLAIN_FUNCTION = 12
+
+
+def _closures_within(chunks: Sequence[ChunkInfo], target: Sequence[ChunkInfo]) -> list[ChunkInfo]:
+    """The chunks of functions nested in a target function (and in those, in turn): the
+    function's own lines, which the search labels as the function (`search/closures.py`)
+    since the seventh session; a target's chunks alone leave them out (attrs' `optional` was
+    a miss when the answer was its `optional_converter` lines, labelled `optional`)."""
+    if not target or any(c.kind not in _FUNCTION_KINDS for c in target):
+        return []
+    first = min(c.start_line for c in target)
+    last = max(c.end_line for c in target)
+    names = {c.symbol for c in target}
+    nested: list[ChunkInfo] = []
+    grew = True
+    while grew:
+        grew = False
+        for chunk in chunks:
+            if (
+                chunk not in nested
+                and chunk not in target
+                and chunk.kind == _PLAIN_FUNCTION
+                and chunk.container in names
+                and first <= chunk.start_line
+                and chunk.end_line <= last
+            ):
+                nested.append(chunk)
+                names.add(chunk.symbol)
+                grew = True
+    return nested
 
 
 def _named_pieces(chunks: Sequence[ChunkInfo], symbol: str, first: int, last: int) -> list[Span]:
@@ -297,6 +331,7 @@ class ChunkInfo:
     container: str | None
     language: str
     text: str
+    kind: int | None = None
 
 
 def chunk_table(engine: Engine) -> list[ChunkInfo]:
@@ -315,6 +350,7 @@ def chunk_table(engine: Engine) -> list[ChunkInfo]:
                         row.container,
                         row.language,
                         row.text,
+                        row.kind,
                     )
                 )
     return chunks
