@@ -9,8 +9,8 @@ function around it: fusion counts it as more evidence for that function, a page 
 function once, and the label names what to call (`expand` widens it to the whole function).
 
 Only plain functions nested in a function or method shorter than `MAX_ENCLOSING_LINES` are
-closures here: a method assigned inside
-a factory (`self.check = function check()`, kind METHOD) is an API of its own and stays itself;
+closures here: a method assigned inside a factory (`self.check = function check()`, kind METHOD)
+is an API of its own and stays itself, and so are the inner functions of a module-sized one;
 a query that is a name (`deprecatedExtra`) or writes a closure's name gets the definitions as
 they are named, and `workspace/symbol` and the symbol channel know every closure by its own
 name (yargs' `help` is 300 lines with arrow functions inside: a search for `help` relabelling
