@@ -906,13 +906,26 @@ def _comment_spans(comments: list[Node]) -> dict[int, int]:
     spans: dict[int, int] = {}
     for comment in comments:
         first, last = comment.start_point.row, _last_row(comment)
-        before, after = comment.prev_sibling, comment.next_sibling
-        if before is not None and _last_row(before) >= first:
-            continue  # trails code on its first line
-        if after is not None and after.start_point.row <= last:
-            continue  # code follows on its last line
-        spans[last] = min(first, spans.get(last, first))
+        if _has_own_lines(comment):
+            spans[last] = min(first, spans.get(last, first))
     return spans
+
+
+def _has_own_lines(node: Node, *, semicolon_ends_it: bool = False) -> bool:
+    """No code before it on its first line, none after it on its last (but the `;` that ends
+    a signature)."""
+    first, last = node.start_point.row, _last_row(node)
+    before, after = node.prev_sibling, node.next_sibling
+    while (
+        semicolon_ends_it
+        and after is not None
+        and after.type == ";"
+        and after.start_point.row == last
+    ):
+        after = after.next_sibling
+    if before is not None and _last_row(before) >= first:
+        return False  # trails code on its first line
+    return after is None or after.start_point.row > last  # else code follows on its last line
 
 
 def _overload_spans(
@@ -926,15 +939,8 @@ def _overload_spans(
         if name is None:
             continue
         outer = _outermost_wrapper(signature, spec)
-        first, last = outer.start_point.row, _last_row(outer)
-        before, after = outer.prev_sibling, outer.next_sibling
-        while after is not None and after.type == ";" and after.start_point.row == last:
-            after = after.next_sibling
-        if before is not None and _last_row(before) >= first:
-            continue
-        if after is not None and after.start_point.row <= last:
-            continue
-        spans[last] = (first, _text(name, src))
+        if _has_own_lines(outer, semicolon_ends_it=True):
+            spans[_last_row(outer)] = (outer.start_point.row, _text(name, src))
     return spans
 
 
