@@ -72,6 +72,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 ARAMA_BENCH = Path.home() / ".cache" / "arama-bench"
 CHARS_PER_TOKEN = 4
 MAX_FILES_READ = 10
+# Per-query reading budgets (tokens) of the budget table: from one screen to a whole large
+# context window (200k); None is no limit, the grep baseline's own reading.
+BUDGETS_TOKENS: tuple[int | None, ...] = (1_000, 2_000, 5_000, 10_000, 50_000, 100_000, 200_000)
+BUDGETS_TOKENS += (None,)
+BUDGET_STRATEGY = "search, next 2 pages"
 _STOP = """the and for with from into that this what when where which while who how why are was
 were can could should would will shall not but all any its it's their them they then than
 there here out off one two get gets got use used uses using does did done has have had
@@ -376,6 +381,51 @@ def strategy_table(results: dict[str, dict[str, Any]]) -> str:
     return _aligned(rows)
 
 
+def budget_curve(outcomes: Sequence[Outcome]) -> dict[str, list[float]]:
+    """The share of queries each reader finds within a per-query reading budget
+    (`BUDGETS_TOKENS`). Success "at any cost" compares arama's few hundred tokens with a grep
+    agent that reads every matching file (a median of ~100,000 tokens on the questions, more
+    than many agents' whole context); at a fixed budget both read what an agent could."""
+    n = len(outcomes)
+
+    def within(costs: Iterable[int | None]) -> list[float]:
+        found = [c for c in costs if c is not None]
+        return [
+            sum(1 for c in found if limit is None or c <= limit * CHARS_PER_TOKEN) / n if n else 0.0
+            for limit in BUDGETS_TOKENS
+        ]
+
+    def strategy(o: Outcome) -> int | None:
+        chars, call = o.strategies[BUDGET_STRATEGY]
+        return chars if call is not None else None
+
+    def then_grep(o: Outcome) -> int | None:
+        chars, call = o.strategies[BUDGET_STRATEGY]
+        if call is not None:
+            return chars
+        return chars + o.grep_chars if o.grep_found else None
+
+    return {
+        "grep": within(o.grep_chars if o.grep_found else None for o in outcomes),
+        "search": within(o.arama_chars if o.arama_found else None for o in outcomes),
+        BUDGET_STRATEGY: within(strategy(o) for o in outcomes),
+        f"{BUDGET_STRATEGY}, then grep": within(then_grep(o) for o in outcomes),
+    }
+
+
+def budget_table(results: dict[str, dict[str, Any]]) -> str:
+    header = (
+        "set",
+        "reader",
+        *(f"<={b // 1000}k tok" if b else "no limit" for b in BUDGETS_TOKENS),
+    )
+    rows = [header]
+    for set_name, s in results.items():
+        for reader, shares in s["budget_curve"].items():
+            rows.append((set_name, reader, *(f"{share:.0%}" for share in shares)))
+    return _aligned(rows)
+
+
 def _aligned(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
@@ -526,6 +576,7 @@ def run_set(
                 engine.close()
     result = summary(outcomes)
     result["strategies"] = {name: strategy_summary(outcomes, name) for name in STRATEGIES}
+    result["budget_curve"] = budget_curve(outcomes)
     result.update(
         index_seconds=round(seconds, 1),
         files=status.files,
@@ -540,6 +591,25 @@ def run_set(
     return result, outcomes
 
 
+def replay(saved: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The summaries of an earlier run, recomputed from its per-query outcomes (`--json`)."""
+    results: dict[str, dict[str, Any]] = {}
+    for set_name, rows in saved["queries"].items():
+        outcomes = [
+            Outcome(**{**row, "strategies": {k: tuple(v) for k, v in row["strategies"].items()}})
+            for row in rows
+        ]
+        result = summary(outcomes)
+        result["strategies"] = {
+            name: strategy_summary(outcomes, name)
+            for name in STRATEGIES
+            if all(name in o.strategies for o in outcomes)
+        }
+        result["budget_curve"] = budget_curve(outcomes)
+        results[set_name] = result
+    return results
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default="questions,quality", help="questions, quality, or both")
@@ -549,8 +619,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=Sizing().budget_chars)
     parser.add_argument("--json", type=Path, help="write the summary and every query here")
     parser.add_argument("--embedder", choices=("model", "bow"), default="model")
+    parser.add_argument(
+        "--replay", type=Path, help="print the tables of an earlier --json run (nothing searched)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.replay:
+        replayed = replay(json.loads(args.replay.read_text(encoding="utf-8")))
+        print(table(replayed))
+        print()
+        print(strategy_table(replayed))
+        print()
+        print(budget_table(replayed))
+        return 0
     args.cache_dir = args.cache_dir.expanduser().resolve()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     if args.seed_cache:
@@ -566,6 +647,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(results))
     print()
     print(strategy_table(results))
+    print()
+    print(budget_table(results))
     if args.json:
         args.json.write_text(
             json.dumps({"summary": results, "queries": per_query, "budget": args.budget}, indent=2),

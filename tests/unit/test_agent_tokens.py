@@ -155,3 +155,34 @@ def test_the_next_page_continues_the_previous_call(workspace: Path, engine: Engi
     )
     assert rank == 2  # ranks count from the first page
     assert (chars, call) == (first_page + page, 2)
+
+
+def test_the_budget_table_counts_what_each_reader_finds_within_a_budget() -> None:
+    """Pure arithmetic over made-up outcomes: a reader finds a query within a budget when its
+    characters to the target (every call, a miss included before grep) fit in it."""
+
+    def outcome(arama: int | None, strategy: int | None, grep: int | None) -> agent_tokens.Outcome:
+        calls = {agent_tokens.BUDGET_STRATEGY: (strategy or 9_000, 1 if strategy else None)}
+        return agent_tokens.Outcome(
+            "q", arama or 3_000, arama is not None, 1 if arama else None, grep or 0,
+            grep is not None, 1 if grep else None, calls,
+        )  # fmt: skip
+
+    outcomes = [
+        outcome(400, 400, 900_000),  # arama at once; grep reads ~225k tokens
+        outcome(None, 7_000, 30_000),  # the second page; grep ~7.5k tokens
+        outcome(None, None, 1_000_000),  # only grep, after every arama call missed
+    ]
+    curve = agent_tokens.budget_curve(outcomes)
+    at = {b: i for i, b in enumerate(agent_tokens.BUDGETS_TOKENS)}
+    assert curve["search"][at[1_000]] == pytest.approx(1 / 3)
+    assert curve[agent_tokens.BUDGET_STRATEGY][at[1_000]] == pytest.approx(1 / 3)
+    assert curve[agent_tokens.BUDGET_STRATEGY][at[2_000]] == pytest.approx(2 / 3)
+    assert curve["grep"][at[5_000]] == 0.0
+    assert curve["grep"][at[10_000]] == pytest.approx(1 / 3)
+    assert curve["grep"][at[None]] == 1.0
+    then_grep = curve[f"{agent_tokens.BUDGET_STRATEGY}, then grep"]
+    assert then_grep[at[200_000]] == pytest.approx(2 / 3)  # 9,000 + 1,000,000 chars is over
+    assert then_grep[at[None]] == 1.0
+    table = agent_tokens.budget_table({"set": {"budget_curve": curve}})
+    assert "no limit" in table and "33%" in table
