@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import shutil
 import statistics
@@ -77,6 +78,7 @@ MAX_FILES_READ = 10
 BUDGETS_TOKENS: tuple[int | None, ...] = (1_000, 2_000, 5_000, 10_000, 50_000, 100_000, 200_000)
 BUDGETS_TOKENS += (None,)
 BUDGET_STRATEGY = "search, next 2 pages"
+SUCCESS_LEVELS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0)
 _STOP = """the and for with from into that this what when where which while who how why are was
 were can could should would will shall not but all any its it's their them they then than
 there here out off one two get gets got use used uses using does did done has have had
@@ -426,6 +428,52 @@ def budget_table(results: dict[str, dict[str, Any]]) -> str:
     return _aligned(rows)
 
 
+def success_costs(outcomes: Sequence[Outcome]) -> dict[str, list[float | None]]:
+    """The issue's "fewer characters at equal success", read at each success level: the
+    per-query reading budget (tokens) a reader needs so that this share of the queries is found
+    within it (None: the reader never gets there). The reader that searches arama, pages, then
+    greps on a miss pays every arama call before grep's reading."""
+    n = len(outcomes)
+
+    def needed(costs: Iterable[int | None]) -> list[float | None]:
+        ordered = sorted(c for c in costs if c is not None)
+        out: list[float | None] = []
+        for level in SUCCESS_LEVELS:
+            count = max(1, math.ceil(level * n - 1e-9))
+            out.append(ordered[count - 1] / CHARS_PER_TOKEN if count <= len(ordered) else None)
+        return out
+
+    def then_grep(o: Outcome) -> int | None:
+        chars, call = o.strategies[BUDGET_STRATEGY]
+        if call is not None:
+            return chars
+        return chars + o.grep_chars if o.grep_found else None
+
+    return {
+        "grep": needed(o.grep_chars if o.grep_found else None for o in outcomes),
+        f"{BUDGET_STRATEGY}, then grep": needed(then_grep(o) for o in outcomes),
+    }
+
+
+def success_cost_table(results: dict[str, dict[str, Any]]) -> str:
+    rows: list[Sequence[str]] = [
+        ("set", "reader", *(f"{level:.0%} found" for level in SUCCESS_LEVELS))
+    ]
+    for set_name, s in results.items():
+        costs = s["success_costs"]
+        for reader, needed in costs.items():
+            rows.append((set_name, reader, *(f"{c:,.0f}" if c else "never" for c in needed)))
+        grep, mine = costs["grep"], costs[f"{BUDGET_STRATEGY}, then grep"]
+        rows.append(
+            (
+                set_name,
+                "ratio, grep / arama",
+                *(f"{g / m:.1f}x" if g and m else "-" for g, m in zip(grep, mine, strict=True)),
+            )
+        )
+    return _aligned(rows)
+
+
 def _aligned(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
@@ -577,6 +625,7 @@ def run_set(
     result = summary(outcomes)
     result["strategies"] = {name: strategy_summary(outcomes, name) for name in STRATEGIES}
     result["budget_curve"] = budget_curve(outcomes)
+    result["success_costs"] = success_costs(outcomes)
     result.update(
         index_seconds=round(seconds, 1),
         files=status.files,
@@ -606,6 +655,7 @@ def replay(saved: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             if all(name in o.strategies for o in outcomes)
         }
         result["budget_curve"] = budget_curve(outcomes)
+        result["success_costs"] = success_costs(outcomes)
         results[set_name] = result
     return results
 
@@ -631,6 +681,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(strategy_table(replayed))
         print()
         print(budget_table(replayed))
+        print()
+        print(success_cost_table(replayed))
         return 0
     args.cache_dir = args.cache_dir.expanduser().resolve()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -649,6 +701,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(strategy_table(results))
     print()
     print(budget_table(results))
+    print()
+    print(success_cost_table(results))
     if args.json:
         args.json.write_text(
             json.dumps({"summary": results, "queries": per_query, "budget": args.budget}, indent=2),

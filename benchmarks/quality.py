@@ -881,6 +881,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="real",
         help="real: the bundled model (default); bow: a fast bag-of-words stand-in for testing",
     )
+    parser.add_argument(
+        "--model",
+        help="with --embedder real: another sentence-transformers model (a name or a local "
+        "path, loaded offline) instead of the bundled one; its vectors have their own cache keys",
+    )
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
     parser.add_argument("--queries", type=Path, default=QUERIES_FILE)
     parser.add_argument(
@@ -949,6 +954,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         EngineConfig(
             cache_dir=cache_dir,
             threads=args.threads,
+            model=args.model,
             backend=args.backend,
             embed_context=args.embed_context,
         )

@@ -929,6 +929,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="real",
         help="real: the bundled model (default); bow: quality.py's fast stand-in (plumbing)",
     )
+    parser.add_argument(
+        "--model",
+        help="with --embedder real: another sentence-transformers model (a name or a local "
+        "path, loaded offline) instead of the bundled one; its vectors have their own cache keys",
+    )
     parser.add_argument("--threads", type=int, help="torch threads (default: all CPUs)")
     parser.add_argument("--weights", type=parse_weights, help="e.g. dense=1,lexical=0.5,symbol=0")
     parser.add_argument("--rrf-k", type=float, help="reciprocal-rank-fusion constant")
@@ -989,7 +994,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     workspace = build_workspace(fetched, cache_dir / "workspace")
     docs = sample_queries(workspace.candidates, args.per_language, args.seed)
 
-    config = measuring_config(EngineConfig(cache_dir=cache_dir / "engine", threads=args.threads))
+    config = measuring_config(
+        EngineConfig(cache_dir=cache_dir / "engine", threads=args.threads, model=args.model)
+    )
     fusion = fusion_from(config.fusion, args.weights, args.rrf_k)
 
     def new_engine() -> tuple[Engine, CountingEmbedder]:

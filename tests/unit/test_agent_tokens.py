@@ -186,3 +186,12 @@ def test_the_budget_table_counts_what_each_reader_finds_within_a_budget() -> Non
     assert then_grep[at[None]] == 1.0
     table = agent_tokens.budget_table({"set": {"budget_curve": curve}})
     assert "no limit" in table and "33%" in table
+
+    # The budget each reader needs for a share of the queries: half of three is two found.
+    costs = agent_tokens.success_costs(outcomes)
+    level = {share: i for i, share in enumerate(agent_tokens.SUCCESS_LEVELS)}
+    mine = costs[f"{agent_tokens.BUDGET_STRATEGY}, then grep"]
+    assert costs["grep"][level[0.5]] == 225_000  # 900,000 characters / 4
+    assert mine[level[0.5]] == 1_750  # the second page, 7,000 characters
+    assert (costs["grep"][level[1.0]], mine[level[1.0]]) == (250_000, 252_250)
+    assert "128.6x" in agent_tokens.success_cost_table({"set": {"success_costs": costs}})
