@@ -82,6 +82,36 @@ def test_filters_paging_and_total(
         engine.close()
 
 
+def test_pages_of_one_limit_neither_repeat_nor_skip_results(
+    tmp_path: Path, embedder: BagOfWordsEmbedder
+) -> None:
+    """More candidates than one channel read holds: every page of a given size comes from the
+    same ranking, however far the offset goes (an agent pages with `offset`; a deeper read for
+    later pages used to reorder the list, repeating some results and skipping others)."""
+    root = tmp_path / "many"
+    root.mkdir()
+    words = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa"]
+    for i in range(240):
+        mix = " ".join(words[j] for j in range(len(words)) if (i >> j) & 1 or j == i % 7)
+        body = f'def handler_{i}(value):\n    """{mix} number {i}"""\n    return "{mix}"\n'
+        (root / f"h{i:03}.py").write_text(body, encoding="utf-8")
+    engine = _engine(tmp_path, embedder, root)
+    try:
+        for mode in ("hybrid", "semantic", "lexical"):
+            first = engine.search(SearchRequest("alpha gamma omega", limit=10, mode=mode))
+            total = first["total"]
+            assert total > 60, mode
+            seen: list[tuple[str, int]] = []
+            for offset in range(0, total, 10):
+                request = SearchRequest("alpha gamma omega", limit=10, offset=offset, mode=mode)
+                page = engine.search(request)
+                assert page["total"] == total, (mode, offset)
+                seen += [(r["path"], r["range"]["start"]["line"]) for r in page["results"]]
+            assert len(seen) == total and len(set(seen)) == total, mode
+    finally:
+        engine.close()
+
+
 def test_restart_embeds_nothing_and_changes_embed_only_new_text(
     tmp_path: Path, workspace: Path, embedder: BagOfWordsEmbedder
 ) -> None:
