@@ -232,6 +232,8 @@ def cmd_search(ns: argparse.Namespace) -> int:
     from arama.arguments import ArgumentError, parse_search
 
     request_obj: dict[str, Any] = {"query": ns.query, "limit": ns.limit, "mode": ns.mode}
+    if ns.offset:
+        request_obj["offset"] = ns.offset
     if ns.lang:
         request_obj["languages"] = ns.lang
     if ns.glob:
@@ -260,7 +262,7 @@ def cmd_search(ns: argparse.Namespace) -> int:
     if not answer.hits:
         print(text("cli.no_results", locale_from_env()))
         return 1
-    for rank, hit in enumerate(answer.hits, 1):
+    for rank, hit in enumerate(answer.hits, ns.offset + 1):
         chunk = hit.chunk
         symbol = chunk.symbol or "-"
         print(f"{rank:>2}. {chunk.path}:{chunk.start_line + 1}  {symbol}  score={hit.score:.4f}")
@@ -514,6 +516,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_search.add_argument("query")
     engine_options(p_search)
     p_search.add_argument("--limit", "-n", type=terminal.positive_int, default=10)
+    p_search.add_argument(
+        "--offset",
+        type=terminal.count,
+        default=0,
+        help="skip this many results: the next page is --offset LIMIT (pages of one --limit "
+        "never repeat a result)",
+    )
     p_search.add_argument("--mode", default="hybrid", choices=["hybrid", "semantic", "lexical"])
     p_search.add_argument("--lang", action="append", help="only this language id (repeatable)")
     p_search.add_argument("--glob", action="append", help="only paths matching (repeatable)")

@@ -67,6 +67,13 @@ def test_no_update_answers_from_the_index_on_disk_beside_its_owner(tmp_path: Pat
         assert found.returncode == 0, found.stderr
         paths = [hit["path"] for hit in json.loads(found.stdout)["results"]]
         assert "retry.py" in paths[:3], paths  # answered from the index on disk
+        # A script pages with --offset: the second page of 2 is the first 4's last two.
+        four = _arama(home, cache, "search", "function", *search, "--limit", "4")
+        page = _arama(home, cache, "search", "function", *search, "-n", "2", "--offset", "2")
+        assert four.returncode == 0 and page.returncode == 0, page.stderr
+        first, second = json.loads(four.stdout), json.loads(page.stdout)
+        assert second["total"] == first["total"] > 4
+        assert [h["path"] for h in second["results"]] == [h["path"] for h in first["results"]][2:]
         later = _arama(
             home, cache, "search", "reconcile_quarterly_ledger_zebra", *search, "--mode", "lexical"
         )
