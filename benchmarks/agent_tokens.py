@@ -383,6 +383,20 @@ def strategy_table(results: dict[str, dict[str, Any]]) -> str:
     return _aligned(rows)
 
 
+def _grep_cost(o: Outcome) -> int | None:
+    """Characters grep-then-read reads to the target; None when its answer lacks it."""
+    return o.grep_chars if o.grep_found else None
+
+
+def _pages_cost(o: Outcome, *, then_grep: bool = False) -> int | None:
+    """Characters `BUDGET_STRATEGY` reads to the target; with `then_grep`, an agent that greps
+    after every call missed pays those calls and grep's reading."""
+    chars, call = o.strategies[BUDGET_STRATEGY]
+    if call is not None:
+        return chars
+    return chars + o.grep_chars if then_grep and o.grep_found else None
+
+
 def budget_curve(outcomes: Sequence[Outcome]) -> dict[str, list[float]]:
     """The share of queries each reader finds within a per-query reading budget
     (`BUDGETS_TOKENS`). Success "at any cost" compares arama's few hundred tokens with a grep
@@ -397,21 +411,11 @@ def budget_curve(outcomes: Sequence[Outcome]) -> dict[str, list[float]]:
             for limit in BUDGETS_TOKENS
         ]
 
-    def strategy(o: Outcome) -> int | None:
-        chars, call = o.strategies[BUDGET_STRATEGY]
-        return chars if call is not None else None
-
-    def then_grep(o: Outcome) -> int | None:
-        chars, call = o.strategies[BUDGET_STRATEGY]
-        if call is not None:
-            return chars
-        return chars + o.grep_chars if o.grep_found else None
-
     return {
-        "grep": within(o.grep_chars if o.grep_found else None for o in outcomes),
+        "grep": within(_grep_cost(o) for o in outcomes),
         "search": within(o.arama_chars if o.arama_found else None for o in outcomes),
-        BUDGET_STRATEGY: within(strategy(o) for o in outcomes),
-        f"{BUDGET_STRATEGY}, then grep": within(then_grep(o) for o in outcomes),
+        BUDGET_STRATEGY: within(_pages_cost(o) for o in outcomes),
+        f"{BUDGET_STRATEGY}, then grep": within(_pages_cost(o, then_grep=True) for o in outcomes),
     }
 
 
@@ -443,15 +447,9 @@ def success_costs(outcomes: Sequence[Outcome]) -> dict[str, list[float | None]]:
             out.append(ordered[count - 1] / CHARS_PER_TOKEN if count <= len(ordered) else None)
         return out
 
-    def then_grep(o: Outcome) -> int | None:
-        chars, call = o.strategies[BUDGET_STRATEGY]
-        if call is not None:
-            return chars
-        return chars + o.grep_chars if o.grep_found else None
-
     return {
-        "grep": needed(o.grep_chars if o.grep_found else None for o in outcomes),
-        f"{BUDGET_STRATEGY}, then grep": needed(then_grep(o) for o in outcomes),
+        "grep": needed(_grep_cost(o) for o in outcomes),
+        f"{BUDGET_STRATEGY}, then grep": needed(_pages_cost(o, then_grep=True) for o in outcomes),
     }
 
 
